@@ -1,0 +1,439 @@
+//! Sans-IO Engine.IO v4 and Socket.IO v5 server state.
+//!
+//! In: decoded requests and frames from a driver (`open`, `begin_poll`, `on_post`, `on_ws_text`, ...), calls from
+//! the bindings (`emit`, `accept`, `join`, ...), and the time as an argument (`on_tick(now)`).
+//! Out: frames queued in each session's [`Outbox`], [`Event`]s pushed into the [`EventSink`] the engine was built
+//! with, and the next heartbeat deadline.
+//! Never: sockets, timers, threads, tokio or Python. The driver owns those and serialises calls into an
+//! `Engine` (it is plain `&mut self` state), so the whole protocol is tested here with scripted input and a
+//! fake clock.
+
+pub mod config;
+pub mod errors;
+pub mod event;
+pub mod heartbeat;
+pub mod outbox;
+pub mod rooms;
+pub mod session;
+pub mod sid;
+pub mod socketio;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::protocol::engineio::{self as eio, Frame, Packet};
+
+pub use self::config::{EngineConfig, Transports};
+pub use self::errors::SessionError;
+pub use self::event::{DisconnectReason, EioData, Event, EventSink, RequestInfo, Transport};
+use self::heartbeat::{Beat, Heartbeats};
+pub use self::outbox::{Drained, Outbox, OutboxLimits, PushError};
+use self::session::{Session, Upgrade};
+pub use self::sid::{EioSid, Sid};
+use self::socketio::{Namespace, Socket};
+
+/// A session that was just opened.
+pub struct Opened {
+    /// Its id.
+    pub eio_sid: EioSid,
+    /// Its outbound queue.
+    pub outbox: Arc<Outbox>,
+    /// spec: the open packet (`0{"sid":...}`), to answer the handshake request or send as the first WS frame.
+    pub open_frame: Frame,
+}
+
+/// What a driver does after feeding a WebSocket frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WsOutcome {
+    /// Nothing special.
+    Continue,
+    /// Write this frame on the WebSocket now, ahead of the queue (the `3probe` answer while upgrading).
+    Reply(Frame),
+    /// The upgrade finished: this WebSocket now drains the session's outbox.
+    Upgraded,
+    /// The session ended; close the WebSocket.
+    Closed,
+}
+
+/// The server's whole protocol state.
+pub struct Engine {
+    config: EngineConfig,
+    sink: Arc<dyn EventSink>,
+    sessions: HashMap<EioSid, Session>,
+    sockets: HashMap<Sid, Socket>,
+    namespaces: HashMap<Arc<str>, Namespace>,
+    heartbeats: Heartbeats,
+}
+
+fn static_frame(text: &'static [u8]) -> Frame {
+    Frame::Text(Bytes::from_static(text))
+}
+
+impl Engine {
+    /// An engine with no sessions.
+    pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
+        Self {
+            config,
+            sink,
+            sessions: HashMap::new(),
+            sockets: HashMap::new(),
+            namespaces: HashMap::new(),
+            heartbeats: Heartbeats::default(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Sessions open now.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The transport a session uses now.
+    pub fn transport(&self, eio_sid: EioSid) -> Option<Transport> {
+        self.sessions.get(&eio_sid).map(|s| s.transport)
+    }
+
+    /// The outbox of a session.
+    pub fn outbox(&self, eio_sid: EioSid) -> Option<Arc<Outbox>> {
+        self.sessions.get(&eio_sid).map(|s| s.outbox.clone())
+    }
+
+    /// spec: the handshake. Creates a session on `transport` and gives back the open packet.
+    pub fn open(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        request: Option<Box<RequestInfo>>,
+    ) -> Result<Opened, SessionError> {
+        let allowed = match transport {
+            Transport::Polling => self.config.transports.polling,
+            Transport::WebSocket => self.config.transports.websocket,
+        };
+        if !allowed {
+            return Err(SessionError::TransportNotAllowed);
+        }
+        let eio_sid = EioSid::random();
+        let upgrades: &[&str] = if transport == Transport::Polling && self.config.transports.websocket {
+            &["websocket"]
+        } else {
+            &[]
+        };
+        // spec: intervals in exact milliseconds.
+        let handshake = serde_json::json!({
+            "sid": eio_sid.as_str(),
+            "upgrades": upgrades,
+            "pingInterval": u64::try_from(self.config.ping_interval.as_millis()).unwrap_or(u64::MAX),
+            "pingTimeout": u64::try_from(self.config.ping_timeout.as_millis()).unwrap_or(u64::MAX),
+            "maxPayload": self.config.max_payload,
+        });
+        let mut text = Vec::with_capacity(160);
+        text.push(b'0');
+        text.extend_from_slice(handshake.to_string().as_bytes());
+        let outbox = Arc::new(Outbox::new(self.config.outbox));
+        let heartbeat = self
+            .heartbeats
+            .schedule(eio_sid, Beat::SendPing, now + self.config.ping_interval);
+        self.sessions.insert(
+            eio_sid,
+            Session {
+                outbox: outbox.clone(),
+                transport,
+                upgrade: Upgrade::None,
+                polling_get: false,
+                heartbeat,
+                sockets: Vec::new(),
+                partial: None,
+            },
+        );
+        self.sink.push(Event::EioConnect {
+            eio_sid,
+            transport,
+            request,
+        });
+        Ok(Opened {
+            eio_sid,
+            outbox,
+            open_frame: Frame::Text(text.into()),
+        })
+    }
+
+    /// A long-polling GET arrived: gives the queue to wait on. Call [`Engine::end_poll`] when it is answered.
+    pub fn begin_poll(&mut self, eio_sid: EioSid) -> Result<Arc<Outbox>, SessionError> {
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
+            return Err(SessionError::WrongTransport);
+        }
+        if session.polling_get {
+            // spec: overlapping GETs are a protocol violation; the session is closed.
+            let err = SessionError::OverlappingPoll;
+            self.close_for(eio_sid, &err);
+            return Err(err);
+        }
+        session.polling_get = true;
+        Ok(session.outbox.clone())
+    }
+
+    /// The long-polling GET was answered (or its connection dropped).
+    pub fn end_poll(&mut self, eio_sid: EioSid) {
+        if let Some(session) = self.sessions.get_mut(&eio_sid) {
+            session.polling_get = false;
+        }
+    }
+
+    /// A long-polling POST body arrived (the driver has already refused bodies over `max_payload`).
+    pub fn on_post(&mut self, now: Instant, eio_sid: EioSid, body: Bytes) -> Result<(), SessionError> {
+        let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
+            return Err(SessionError::WrongTransport);
+        }
+        let result = eio::decode_payload(body, self.config.max_packets_per_post)
+            .map_err(SessionError::from)
+            .and_then(|packets| {
+                for packet in packets {
+                    if self.on_packet(now, eio_sid, packet, Transport::Polling)? == WsOutcome::Closed {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+        self.fail_on_error(eio_sid, result)
+    }
+
+    /// A WebSocket connected for an existing polling session: the upgrade begins.
+    pub fn begin_upgrade(&mut self, eio_sid: EioSid) -> Result<Arc<Outbox>, SessionError> {
+        if !self.config.transports.websocket {
+            return Err(SessionError::TransportNotAllowed);
+        }
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        if session.transport != Transport::Polling || session.upgrade != Upgrade::None {
+            return Err(SessionError::AlreadyUpgraded);
+        }
+        session.upgrade = Upgrade::Probing;
+        Ok(session.outbox.clone())
+    }
+
+    /// The probing WebSocket went away before the upgrade finished: the session stays on polling.
+    pub fn abort_upgrade(&mut self, eio_sid: EioSid) {
+        if let Some(session) = self.sessions.get_mut(&eio_sid)
+            && session.upgrade == Upgrade::Probing
+        {
+            session.upgrade = Upgrade::None;
+        }
+    }
+
+    /// A WebSocket text frame arrived.
+    pub fn on_ws_text(&mut self, now: Instant, eio_sid: EioSid, frame: Bytes) -> Result<WsOutcome, SessionError> {
+        let result = Packet::decode_text(frame)
+            .map_err(SessionError::from)
+            .and_then(|packet| self.on_packet(now, eio_sid, packet, Transport::WebSocket));
+        self.fail_on_error(eio_sid, result)
+    }
+
+    /// A WebSocket binary frame arrived.
+    pub fn on_ws_binary(&mut self, now: Instant, eio_sid: EioSid, data: Bytes) -> Result<WsOutcome, SessionError> {
+        let result = self.on_packet(now, eio_sid, Packet::Binary(data), Transport::WebSocket);
+        self.fail_on_error(eio_sid, result)
+    }
+
+    /// A frame larger than `max_payload` arrived (the driver refuses it before buffering it all).
+    pub fn on_oversize(&mut self, eio_sid: EioSid) -> SessionError {
+        let err = SessionError::PayloadTooLarge {
+            limit: self.config.max_payload,
+        };
+        self.close_for(eio_sid, &err);
+        err
+    }
+
+    /// The connection that carried the session went away.
+    pub fn on_transport_closed(&mut self, eio_sid: EioSid, reason: DisconnectReason) {
+        self.close(eio_sid, reason, false);
+    }
+
+    /// End a session: its sockets leave their namespaces (a `Disconnect` event each, then `EioDisconnect`), and the
+    /// outbox closes after what is queued. `notify_client` adds an Engine.IO close packet.
+    pub fn close(&mut self, eio_sid: EioSid, reason: DisconnectReason, notify_client: bool) {
+        let Some(session) = self.sessions.remove(&eio_sid) else {
+            return;
+        };
+        for (_, sid) in &session.sockets {
+            self.drop_socket(*sid, Some(reason));
+        }
+        session.outbox.close(notify_client);
+        self.sink.push(Event::EioDisconnect { eio_sid, reason });
+    }
+
+    /// Close every session (server shutdown).
+    pub fn close_all(&mut self) {
+        let all: Vec<EioSid> = self.sessions.keys().copied().collect();
+        for eio_sid in all {
+            self.close(eio_sid, DisconnectReason::ServerDisconnect, true);
+        }
+    }
+
+    /// When [`Engine::on_tick`] next has work.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.heartbeats.next_deadline()
+    }
+
+    /// spec: heartbeats. Sends due pings and closes sessions whose pong is overdue.
+    pub fn on_tick(&mut self, now: Instant) {
+        for (eio_sid, generation) in self.heartbeats.pop_due(now) {
+            let Some(session) = self.sessions.get_mut(&eio_sid) else {
+                continue;
+            };
+            if session.heartbeat.generation != generation {
+                continue;
+            }
+            match session.heartbeat.beat {
+                Beat::SendPing => {
+                    // A ping goes out even past the queue bound: the pong deadline decides about slow readers.
+                    let _ = session.outbox.push_control(static_frame(b"2"));
+                    session.heartbeat =
+                        self.heartbeats
+                            .schedule(eio_sid, Beat::AwaitPong, now + self.config.ping_timeout);
+                }
+                Beat::AwaitPong => self.close(eio_sid, DisconnectReason::PingTimeout, false),
+            }
+        }
+    }
+
+    /// Send a bare Engine.IO message (python-engineio's `send`).
+    pub fn eio_send(&mut self, eio_sid: EioSid, data: EioData) -> Result<(), SessionError> {
+        let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        let frame = match data {
+            EioData::Text(text) => {
+                let mut out = Vec::with_capacity(text.len() + 1);
+                out.push(b'4');
+                out.extend_from_slice(&text);
+                Frame::Text(out.into())
+            }
+            EioData::Binary(bin) => Frame::Binary(bin),
+        };
+        if let Err(PushError::Overflow) = session.outbox.push(frame) {
+            self.slow_consumer(eio_sid);
+        }
+        Ok(())
+    }
+
+    fn on_packet(
+        &mut self,
+        now: Instant,
+        eio_sid: EioSid,
+        packet: Packet,
+        via: Transport,
+    ) -> Result<WsOutcome, SessionError> {
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        match packet {
+            Packet::Open(_) => Err(SessionError::UnexpectedPacket("open packet from a client")),
+            Packet::Close => {
+                self.close(eio_sid, DisconnectReason::ClientDisconnect, false);
+                Ok(WsOutcome::Closed)
+            }
+            Packet::Ping(data) => {
+                let mut pong = Vec::with_capacity(data.len() + 1);
+                pong.push(b'3');
+                pong.extend_from_slice(&data);
+                let pong = Frame::Text(pong.into());
+                if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
+                    // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
+                    let _ = session.outbox.push_control(static_frame(b"6"));
+                    Ok(WsOutcome::Reply(pong))
+                } else {
+                    let _ = session.outbox.push_control(pong);
+                    Ok(WsOutcome::Continue)
+                }
+            }
+            Packet::Pong(_) => {
+                if session.heartbeat.beat == Beat::AwaitPong {
+                    session.heartbeat =
+                        self.heartbeats
+                            .schedule(eio_sid, Beat::SendPing, now + self.config.ping_interval);
+                }
+                Ok(WsOutcome::Continue)
+            }
+            Packet::Upgrade => {
+                if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
+                    session.upgrade = Upgrade::Done;
+                    session.transport = Transport::WebSocket;
+                    Ok(WsOutcome::Upgraded)
+                } else {
+                    Err(SessionError::UnexpectedPacket("upgrade packet outside an upgrade"))
+                }
+            }
+            Packet::Noop => Ok(WsOutcome::Continue),
+            Packet::Message(text) => {
+                if text.len() > self.config.max_payload {
+                    return Err(SessionError::PayloadTooLarge {
+                        limit: self.config.max_payload,
+                    });
+                }
+                if self.config.socketio {
+                    self.on_socketio_text(eio_sid, text)?;
+                } else {
+                    self.sink.push(Event::EioMessage {
+                        eio_sid,
+                        data: EioData::Text(text),
+                    });
+                }
+                Ok(WsOutcome::Continue)
+            }
+            Packet::Binary(data) => {
+                if data.len() > self.config.max_payload {
+                    return Err(SessionError::PayloadTooLarge {
+                        limit: self.config.max_payload,
+                    });
+                }
+                if self.config.socketio {
+                    self.on_socketio_binary(eio_sid, data)?;
+                } else {
+                    self.sink.push(Event::EioMessage {
+                        eio_sid,
+                        data: EioData::Binary(data),
+                    });
+                }
+                Ok(WsOutcome::Continue)
+            }
+        }
+    }
+
+    /// Close the session when `result` is an error that ends it; pass the result on either way.
+    fn fail_on_error<T>(&mut self, eio_sid: EioSid, result: Result<T, SessionError>) -> Result<T, SessionError> {
+        if let Err(err) = &result {
+            self.close_for(eio_sid, err);
+        }
+        result
+    }
+
+    fn close_for(&mut self, eio_sid: EioSid, err: &SessionError) {
+        if let Some(reason) = err.closes_session()
+            && self.sessions.contains_key(&eio_sid)
+        {
+            self.warn(format!("closing session {eio_sid}: {err}"));
+            self.close(eio_sid, reason, false);
+        }
+    }
+
+    /// A client's queue overflowed: it is not reading. Disconnect it rather than grow memory.
+    fn slow_consumer(&mut self, eio_sid: EioSid) {
+        if self.sessions.contains_key(&eio_sid) {
+            self.warn(format!(
+                "closing session {eio_sid}: outbound queue full (client not reading)"
+            ));
+            self.close(eio_sid, DisconnectReason::TransportError, false);
+        }
+    }
+
+    fn warn(&self, message: String) {
+        self.sink.push(Event::Warning { message });
+    }
+}
+
+#[cfg(test)]
+mod tests;

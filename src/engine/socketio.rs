@@ -1,0 +1,433 @@
+//! The Socket.IO v5 layer of the engine: namespaces, sockets, connects, events, acks, rooms and broadcasts.
+//!
+//! One Engine.IO session carries one socket per namespace. A socket is created when its CONNECT arrives and is
+//! "connecting" until the bindings `accept` or `refuse` it (the connect handler runs in between); frames emitted
+//! to it meanwhile wait in the socket and follow the CONNECT answer, so a client never sees an event before its
+//! connect succeeded.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::protocol::engineio::Frame;
+use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBinary};
+
+use super::Engine;
+use super::errors::SessionError;
+use super::event::{DisconnectReason, Event};
+use super::outbox::PushError;
+use super::rooms::{Room, RoomIndex};
+use super::sid::{EioSid, Sid};
+
+/// A namespace's sockets and rooms.
+#[derive(Default)]
+pub struct Namespace {
+    sockets: HashSet<Sid>,
+    rooms: RoomIndex,
+}
+
+/// One Socket.IO socket.
+pub struct Socket {
+    eio_sid: EioSid,
+    namespace: Arc<str>,
+    /// Frames emitted before the connect was accepted; `None` once connected.
+    pending: Option<Vec<Frame>>,
+    next_ack_id: u64,
+}
+
+/// Who an emit goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// Every socket of the namespace.
+    All,
+    /// The members of these rooms (a sid names that socket's own room), each socket once.
+    Rooms(&'a [&'a str]),
+}
+
+/// Why an operation on a socket did nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SocketError {
+    /// No such socket in that namespace (never was, or already disconnected).
+    #[error("socket is not connected to that namespace")]
+    NotConnected,
+}
+
+fn sio_frame(kind: PacketType, namespace: &str, id: Option<u64>, attachments: usize, data: Option<&[u8]>) -> Frame {
+    let mut out = Vec::with_capacity(16 + namespace.len() + data.map_or(0, <[u8]>::len));
+    out.push(b'4');
+    sio::encode(&mut out, kind, namespace, id, attachments, data);
+    Frame::Text(out.into())
+}
+
+fn event_kind(attachments: &[Bytes], text: PacketType, binary: PacketType) -> PacketType {
+    if attachments.is_empty() { text } else { binary }
+}
+
+impl Engine {
+    pub(super) fn on_socketio_text(&mut self, eio_sid: EioSid, text: Bytes) -> Result<(), SessionError> {
+        let limits = DecodeLimits {
+            max_attachments: self.config.max_attachments,
+        };
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        if session.partial.is_some() {
+            return Err(SessionError::UnexpectedPacket(
+                "text packet while binary attachments were expected",
+            ));
+        }
+        let packet = sio::Packet::decode(text, &limits)?;
+        if packet.attachments > 0 {
+            session.partial = Some(PartialBinary::new(packet));
+            return Ok(());
+        }
+        self.on_socketio_packet(eio_sid, packet, Vec::new())
+    }
+
+    pub(super) fn on_socketio_binary(&mut self, eio_sid: EioSid, data: Bytes) -> Result<(), SessionError> {
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        let partial = session
+            .partial
+            .as_mut()
+            .ok_or(SessionError::UnexpectedPacket("binary data nobody announced"))?;
+        partial.push(data);
+        if !partial.is_complete() {
+            return Ok(());
+        }
+        let Some(partial) = session.partial.take() else {
+            return Ok(());
+        };
+        let (packet, attachments) = partial.into_parts();
+        if let Some(data) = &packet.data {
+            sio::validate_placeholders(data, attachments.len())?;
+        }
+        self.on_socketio_packet(eio_sid, packet, attachments)
+    }
+
+    fn on_socketio_packet(
+        &mut self,
+        eio_sid: EioSid,
+        packet: sio::Packet,
+        attachments: Vec<Bytes>,
+    ) -> Result<(), SessionError> {
+        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        let existing = session.socket_in(&packet.namespace);
+        match packet.kind {
+            PacketType::Connect => {
+                if existing.is_some() {
+                    return Err(SessionError::UnexpectedPacket("second connect to the same namespace"));
+                }
+                let sid = Sid::random();
+                let namespace: Arc<str> = Arc::from(packet.namespace.as_str());
+                session.sockets.push((namespace.clone(), sid));
+                self.sockets.insert(
+                    sid,
+                    Socket {
+                        eio_sid,
+                        namespace: namespace.clone(),
+                        pending: Some(Vec::new()),
+                        next_ack_id: 0,
+                    },
+                );
+                self.namespaces
+                    .entry(namespace.clone())
+                    .or_default()
+                    .sockets
+                    .insert(sid);
+                self.sink.push(Event::Connect {
+                    eio_sid,
+                    sid,
+                    namespace,
+                    auth: packet.data,
+                });
+            }
+            PacketType::Disconnect => {
+                if let Some(sid) = existing {
+                    self.drop_socket(sid, Some(DisconnectReason::ClientDisconnect));
+                }
+            }
+            PacketType::Event | PacketType::BinaryEvent => {
+                // spec: events for a namespace the client has not joined are ignored.
+                let Some(sid) = existing.filter(|sid| self.is_connected(*sid)) else {
+                    return Ok(());
+                };
+                let Some(data) = packet.data else {
+                    return Err(SessionError::UnexpectedPacket("event without data"));
+                };
+                let namespace = self.namespace_of(sid);
+                self.sink.push(Event::Message {
+                    sid,
+                    namespace,
+                    data,
+                    ack_id: packet.id,
+                    attachments,
+                });
+            }
+            PacketType::Ack | PacketType::BinaryAck => {
+                let Some(sid) = existing.filter(|sid| self.is_connected(*sid)) else {
+                    return Ok(());
+                };
+                let (Some(ack_id), Some(data)) = (packet.id, packet.data) else {
+                    return Err(SessionError::UnexpectedPacket("ack without id or data"));
+                };
+                let namespace = self.namespace_of(sid);
+                self.sink.push(Event::Ack {
+                    sid,
+                    namespace,
+                    ack_id,
+                    data,
+                    attachments,
+                });
+            }
+            PacketType::ConnectError => return Err(SessionError::UnexpectedPacket("connect error from a client")),
+        }
+        Ok(())
+    }
+
+    fn is_connected(&self, sid: Sid) -> bool {
+        self.sockets.get(&sid).is_some_and(|s| s.pending.is_none())
+    }
+
+    fn namespace_of(&self, sid: Sid) -> Arc<str> {
+        self.sockets
+            .get(&sid)
+            .map_or_else(|| Arc::from("/"), |s| s.namespace.clone())
+    }
+
+    fn socket_in(&self, sid: Sid, namespace: &str) -> Result<&Socket, SocketError> {
+        self.sockets
+            .get(&sid)
+            .filter(|s| &*s.namespace == namespace)
+            .ok_or(SocketError::NotConnected)
+    }
+
+    /// Let a connecting socket in: the client gets `CONNECT {"sid"}` and then whatever was emitted to it meanwhile.
+    pub fn accept(&mut self, sid: Sid) -> Result<(), SocketError> {
+        let socket = self.sockets.get_mut(&sid).ok_or(SocketError::NotConnected)?;
+        let Some(pending) = socket.pending.take() else {
+            return Ok(());
+        };
+        let mut data = Vec::with_capacity(32);
+        data.extend_from_slice(b"{\"sid\":\"");
+        data.extend_from_slice(sid.as_str().as_bytes());
+        data.extend_from_slice(b"\"}");
+        let connect = sio_frame(PacketType::Connect, &socket.namespace, None, 0, Some(&data));
+        let eio_sid = socket.eio_sid;
+        self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
+        Ok(())
+    }
+
+    /// Turn a connecting socket away with `CONNECT_ERROR {"message", "data"}`; no disconnect handler runs.
+    pub fn refuse(&mut self, sid: Sid, message: &str, data: Option<&[u8]>) -> Result<(), SocketError> {
+        let socket = self.sockets.get(&sid).ok_or(SocketError::NotConnected)?;
+        let mut body = Vec::with_capacity(32 + message.len());
+        body.extend_from_slice(b"{\"message\":");
+        body.extend_from_slice(serde_json::to_string(message).unwrap_or_default().as_bytes());
+        if let Some(data) = data {
+            body.extend_from_slice(b",\"data\":");
+            body.extend_from_slice(data);
+        }
+        body.push(b'}');
+        let frame = sio_frame(PacketType::ConnectError, &socket.namespace, None, 0, Some(&body));
+        let eio_sid = socket.eio_sid;
+        self.drop_socket(sid, None);
+        self.push_to_session(eio_sid, std::iter::once(&frame), true);
+        Ok(())
+    }
+
+    /// Server-side disconnect of one socket: the client gets `DISCONNECT`, a `Disconnect` event follows.
+    pub fn disconnect(&mut self, sid: Sid, namespace: &str) -> Result<(), SocketError> {
+        let socket = self.socket_in(sid, namespace)?;
+        let frame = sio_frame(PacketType::Disconnect, &socket.namespace, None, 0, None);
+        let eio_sid = socket.eio_sid;
+        self.push_to_session(eio_sid, std::iter::once(&frame), true);
+        self.drop_socket(sid, Some(DisconnectReason::ServerDisconnect));
+        Ok(())
+    }
+
+    /// The Engine.IO session of a socket.
+    pub fn eio_sid_of(&self, sid: Sid) -> Option<EioSid> {
+        self.sockets.get(&sid).map(|s| s.eio_sid)
+    }
+
+    /// Forget a socket everywhere; `reason` set means a `Disconnect` event is due.
+    pub(super) fn drop_socket(&mut self, sid: Sid, reason: Option<DisconnectReason>) {
+        let Some(socket) = self.sockets.remove(&sid) else {
+            return;
+        };
+        if let Some(ns) = self.namespaces.get_mut(&socket.namespace) {
+            ns.sockets.remove(&sid);
+            ns.rooms.leave_all(sid);
+            if ns.sockets.is_empty() && ns.rooms.is_empty() {
+                self.namespaces.remove(&socket.namespace);
+            }
+        }
+        if let Some(session) = self.sessions.get_mut(&socket.eio_sid) {
+            session.remove_socket(sid);
+        }
+        // A socket that was never accepted was never connected: no disconnect handler for it.
+        if let (Some(reason), None) = (reason, &socket.pending) {
+            self.sink.push(Event::Disconnect {
+                sid,
+                namespace: socket.namespace,
+                reason,
+            });
+        }
+    }
+
+    /// Put a socket in a room.
+    pub fn join(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
+        self.socket_in(sid, namespace)?;
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.join(sid, room);
+        }
+        Ok(())
+    }
+
+    /// Take a socket out of a room.
+    pub fn leave(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
+        self.socket_in(sid, namespace)?;
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.leave(sid, room);
+        }
+        Ok(())
+    }
+
+    /// Empty a room.
+    pub fn close_room(&mut self, namespace: &str, room: &str) {
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.close(room);
+        }
+    }
+
+    /// The rooms of a socket: its own sid first, then the rooms it joined in order.
+    pub fn rooms(&self, sid: Sid, namespace: &str) -> Vec<Room> {
+        if self.socket_in(sid, namespace).is_err() {
+            return Vec::new();
+        }
+        let mut rooms = vec![Room::from(sid.as_str())];
+        if let Some(ns) = self.namespaces.get(namespace) {
+            rooms.extend(ns.rooms.rooms_of(sid).iter().cloned());
+        }
+        rooms
+    }
+
+    /// The sockets of a namespace that a `target` names, minus `skip`, each once.
+    pub fn recipients(&self, namespace: &str, target: Target<'_>, skip: &[Sid]) -> Vec<Sid> {
+        let Some(ns) = self.namespaces.get(namespace) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Sid> = match target {
+            Target::All => ns.sockets.iter().copied().collect(),
+            Target::Rooms(rooms) => {
+                let mut seen: HashSet<Sid> = HashSet::new();
+                let mut out = Vec::new();
+                for room in rooms {
+                    if let Some(members) = ns.rooms.members(room) {
+                        out.extend(
+                            members
+                                .iter()
+                                .copied()
+                                .filter(|sid| rooms.len() == 1 || seen.insert(*sid)),
+                        );
+                    } else if let Some(sid) = Sid::parse(room).filter(|sid| ns.sockets.contains(sid))
+                        && (rooms.len() == 1 || seen.insert(sid))
+                    {
+                        out.push(sid);
+                    }
+                }
+                out
+            }
+        };
+        if !skip.is_empty() {
+            out.retain(|sid| !skip.contains(sid));
+        }
+        out
+    }
+
+    /// Send an event to the sockets `target` names. `data` is the serialised JSON array (event name first) and
+    /// `attachments` its binary parts. The frame is encoded once and shared by every recipient.
+    pub fn emit(&mut self, namespace: &str, data: &[u8], attachments: &[Bytes], target: Target<'_>, skip: &[Sid]) {
+        let recipients = self.recipients(namespace, target, skip);
+        if recipients.is_empty() {
+            return;
+        }
+        let kind = event_kind(attachments, PacketType::Event, PacketType::BinaryEvent);
+        let mut frames = Vec::with_capacity(1 + attachments.len());
+        frames.push(sio_frame(kind, namespace, None, attachments.len(), Some(data)));
+        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        for sid in recipients {
+            self.push_to_socket(sid, &frames);
+        }
+    }
+
+    /// Like [`Engine::emit`], but each recipient gets its own ack id; returns (socket, ack id) for each.
+    pub fn emit_with_ack(
+        &mut self,
+        namespace: &str,
+        data: &[u8],
+        attachments: &[Bytes],
+        target: Target<'_>,
+        skip: &[Sid],
+    ) -> Vec<(Sid, u64)> {
+        let recipients = self.recipients(namespace, target, skip);
+        let kind = event_kind(attachments, PacketType::Event, PacketType::BinaryEvent);
+        let mut sent = Vec::with_capacity(recipients.len());
+        for sid in recipients {
+            let Some(socket) = self.sockets.get_mut(&sid) else {
+                continue;
+            };
+            let ack_id = socket.next_ack_id;
+            socket.next_ack_id += 1;
+            let mut frames = Vec::with_capacity(1 + attachments.len());
+            frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
+            frames.extend(attachments.iter().cloned().map(Frame::Binary));
+            self.push_to_socket(sid, &frames);
+            sent.push((sid, ack_id));
+        }
+        sent
+    }
+
+    /// Answer a client's event that carried an ack id. `data` is the serialised JSON array of ack arguments.
+    pub fn ack(
+        &mut self,
+        sid: Sid,
+        namespace: &str,
+        ack_id: u64,
+        data: &[u8],
+        attachments: &[Bytes],
+    ) -> Result<(), SocketError> {
+        self.socket_in(sid, namespace)?;
+        let kind = event_kind(attachments, PacketType::Ack, PacketType::BinaryAck);
+        let mut frames = Vec::with_capacity(1 + attachments.len());
+        frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
+        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        self.push_to_socket(sid, &frames);
+        Ok(())
+    }
+
+    fn push_to_socket(&mut self, sid: Sid, frames: &[Frame]) {
+        let Some(socket) = self.sockets.get_mut(&sid) else {
+            return;
+        };
+        if let Some(pending) = &mut socket.pending {
+            pending.extend(frames.iter().cloned());
+            return;
+        }
+        let eio_sid = socket.eio_sid;
+        self.push_to_session(eio_sid, frames.iter(), false);
+    }
+
+    fn push_to_session<'a>(&mut self, eio_sid: EioSid, frames: impl Iterator<Item = &'a Frame> + Clone, control: bool) {
+        let Some(session) = self.sessions.get(&eio_sid) else {
+            return;
+        };
+        let result = if control {
+            frames.clone().try_for_each(|f| session.outbox.push_control(f.clone()))
+        } else {
+            session.outbox.push_all(frames)
+        };
+        if result == Err(PushError::Overflow) {
+            self.slow_consumer(eio_sid);
+        }
+    }
+}
