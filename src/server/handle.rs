@@ -1,0 +1,61 @@
+//! The engine shared between drivers, the bindings and the heartbeat timer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::engine::{Engine, EngineConfig, EventSink};
+
+/// An [`Engine`] behind one lock, plus the timer that drives its heartbeats.
+///
+/// Every call holds the lock only for the engine's own work (decode a packet, queue frames); socket I/O happens
+/// outside it, on each session's outbox.
+pub struct EngineHandle {
+    engine: Mutex<Engine>,
+    stopped: Notify,
+    ping_interval: Duration,
+}
+
+impl EngineHandle {
+    /// Build the engine; the heartbeat timer starts with [`EngineHandle::start_timer`].
+    pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Arc<Self> {
+        let ping_interval = config.ping_interval;
+        Arc::new(Self {
+            engine: Mutex::new(Engine::new(config, sink)),
+            stopped: Notify::new(),
+            ping_interval,
+        })
+    }
+
+    /// Run `f` with the engine locked.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
+        f(&mut self.engine.lock())
+    }
+
+    /// Start the heartbeat timer on the runtime. It sleeps to the engine's next deadline, never longer than one
+    /// ping interval: any deadline created meanwhile is at least a ping interval away, so none is overslept.
+    pub fn start_timer(self: &Arc<Self>, runtime: &tokio::runtime::Runtime) {
+        let handle = Arc::downgrade(self);
+        runtime.spawn(async move {
+            loop {
+                let Some(this) = handle.upgrade() else { return };
+                let now = Instant::now();
+                let wake_at = this
+                    .with(|e| e.next_deadline())
+                    .map_or(now + this.ping_interval, |d| d.min(now + this.ping_interval));
+                tokio::select! {
+                    () = tokio::time::sleep_until(wake_at.into()) => {}
+                    () = this.stopped.notified() => return,
+                }
+                this.with(|e| e.on_tick(Instant::now()));
+            }
+        });
+    }
+
+    /// Stop the timer (server shutdown).
+    pub fn stop_timer(&self) {
+        self.stopped.notify_waiters();
+    }
+}

@@ -1,0 +1,193 @@
+//! The native driver: hyper serves HTTP long-polling and upgrades to WebSocket with tokio-tungstenite, on the
+//! shared tokio runtime. One task per TCP connection; a WebSocket task both reads frames into the engine and
+//! writes its session's outbox, so no frame waits on another client.
+
+mod polling;
+mod websocket;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::cors::{CorsDecision, CorsPolicy};
+use super::handle::EngineHandle;
+use super::request::{EioQuery, RequestError, Route, route};
+use crate::engine::RequestInfo;
+
+/// HTTP-level settings of the native server.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// The Engine.IO path, with leading and trailing slash (`/socket.io/`).
+    pub path: String,
+    /// Who may connect cross-origin.
+    pub cors: CorsPolicy,
+    /// Whether to send `Access-Control-Allow-Credentials: true`.
+    pub cors_credentials: bool,
+    /// Name of the session cookie to set on the handshake, if any.
+    pub cookie: Option<String>,
+}
+
+pub(crate) type Body = Full<Bytes>;
+
+struct Shared {
+    handle: Arc<EngineHandle>,
+    config: HttpConfig,
+}
+
+/// A running native server; dropping it does not stop it, [`NativeServer::shutdown`] does.
+pub struct NativeServer {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+}
+
+impl NativeServer {
+    /// Bind `addr` and serve on the current runtime.
+    pub async fn bind(addr: SocketAddr, handle: Arc<EngineHandle>, config: HttpConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (stop, mut stopped) = watch::channel(false);
+        let shared = Arc::new(Shared { handle, config });
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    accepted = listener.accept() => accepted,
+                    _ = stopped.changed() => return,
+                };
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut stopped = stopped.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(serve(shared, req, peer).await) }
+                    });
+                    let conn = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades();
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+                    }
+                });
+            }
+        });
+        Ok(Self { local_addr, stop })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stop accepting connections.
+    pub fn shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    let path = req.uri().path();
+    let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
+    if !under_path {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
+    }
+    let headers = req.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let allow_origin = match shared.config.cors.check(origin, host, false) {
+        CorsDecision::Allow(origin) => origin,
+        CorsDecision::Refuse => return plain(StatusCode::BAD_REQUEST, "Not an accepted origin."),
+    };
+    let query = req.uri().query().unwrap_or("");
+    let eio_query = EioQuery::parse(query);
+    let mut response = match route(req.method().as_str(), &eio_query, websocket::is_upgrade_request(&req)) {
+        Err(err) => error_response(err),
+        Ok(Route::Preflight) => preflight(req.headers()),
+        Ok(Route::Handshake(transport)) => {
+            let info = Box::new(request_info(&req, peer));
+            match transport {
+                crate::engine::Transport::Polling => polling::handshake(&shared, info),
+                crate::engine::Transport::WebSocket => websocket::handshake(&shared, req, info),
+            }
+        }
+        Ok(Route::Poll(sid)) => polling::get(&shared, sid).await,
+        Ok(Route::Post(sid)) => polling::post(&shared, sid, req).await,
+        Ok(Route::Upgrade(sid)) => websocket::upgrade(&shared, sid, req),
+    };
+    if let Some(origin) = allow_origin {
+        add_cors(response.headers_mut(), &origin, shared.config.cors_credentials);
+    }
+    response
+}
+
+fn request_info(req: &Request<Incoming>, peer: SocketAddr) -> RequestInfo {
+    RequestInfo {
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        query: req.uri().query().unwrap_or("").to_owned(),
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+            .collect(),
+        remote_addr: Some(peer),
+    }
+}
+
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    response
+}
+
+pub(crate) fn error_response(err: RequestError) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(err.body())));
+    *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn preflight(request_headers: &HeaderMap) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("OPTIONS, GET, POST"),
+    );
+    if let Some(asked) = request_headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+    }
+    response
+}
+
+fn add_cors(headers: &mut HeaderMap, origin: &str, credentials: bool) {
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        if credentials {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! HTTP long-polling: the handshake over polling, the waiting GET and the POST.
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+
+use super::{Body, Shared, error_response};
+use crate::engine::{Drained, EioSid, RequestInfo, SessionError, Transport};
+use crate::protocol::engineio::{Frame, encode_payload};
+use crate::server::request::RequestError;
+
+/// Map an engine refusal of an HTTP request to the Engine.IO error the client sees.
+pub(crate) fn request_error(err: &SessionError) -> RequestError {
+    match err {
+        SessionError::UnknownSession => RequestError::SessionIdUnknown,
+        SessionError::TransportNotAllowed => RequestError::TransportUnknown,
+        _ => RequestError::BadRequest,
+    }
+}
+
+fn payload_response(body: Bytes) -> Response<Body> {
+    let mut response = Response::new(Full::new(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    response
+}
+
+pub(super) fn handshake(shared: &Shared, info: Box<RequestInfo>) -> Response<Body> {
+    let opened = match shared
+        .handle
+        .with(|e| e.open(Instant::now(), Transport::Polling, Some(info)))
+    {
+        Ok(opened) => opened,
+        Err(err) => return error_response(request_error(&err)),
+    };
+    let mut response = payload_response(encode_payload([&opened.open_frame]));
+    if let Some(name) = &shared.config.cookie {
+        let cookie = format!("{name}={}; Path=/; HttpOnly; SameSite=Lax", opened.eio_sid);
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Marks the GET as answered even when hyper drops the request future (client went away).
+struct PollGuard<'a> {
+    shared: &'a Shared,
+    sid: EioSid,
+}
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        self.shared.handle.with(|e| e.end_poll(self.sid));
+    }
+}
+
+pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid) -> Response<Body> {
+    let outbox = match shared.handle.with(|e| e.begin_poll(sid)) {
+        Ok(outbox) => outbox,
+        Err(err) => return error_response(request_error(&err)),
+    };
+    let _guard = PollGuard { shared, sid };
+    let mut frames = Vec::new();
+    if let Drained::Closed { .. } = poll_fn(|cx| outbox.poll_drain(cx, &mut frames)).await {
+        // spec: the client learns of the close from a close packet in the poll.
+        frames.push(Frame::Text(Bytes::from_static(b"1")));
+    }
+    payload_response(encode_payload(frames.iter()))
+}
+
+pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>) -> Response<Body> {
+    let limit = shared.handle.with(|e| e.config().max_payload);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = if declared.is_some_and(|n| n > limit) {
+        None
+    } else {
+        Limited::new(req.into_body(), limit)
+            .collect()
+            .await
+            .ok()
+            .map(http_body_util::Collected::to_bytes)
+    };
+    let Some(body) = body else {
+        // Refused before buffering more than the limit; the session ends.
+        shared.handle.with(|e| e.on_oversize(sid));
+        let mut response = error_response(RequestError::BadRequest);
+        *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+        return response;
+    };
+    match shared.handle.with(|e| e.on_post(Instant::now(), sid, body)) {
+        Ok(()) => {
+            let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            response
+        }
+        Err(err) => error_response(request_error(&err)),
+    }
+}

@@ -1,0 +1,205 @@
+//! WebSocket: the handshake straight over WebSocket, the upgrade of a polling session, and the per-connection
+//! task that feeds frames to the engine and writes the session's outbox.
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use super::polling::request_error;
+use super::{Body, Shared, error_response};
+use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
+use crate::protocol::engineio::Frame;
+use crate::server::request::RequestError;
+
+/// Whether the request asks to switch to WebSocket.
+pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
+    let has = |name: header::HeaderName, token: &str| {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    has(header::UPGRADE, "websocket") && has(header::CONNECTION, "upgrade")
+}
+
+fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
+    let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?;
+    let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes())).ok()?;
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    Some(response)
+}
+
+/// How a WebSocket joins its session.
+enum Start {
+    /// Opened by this very request: send the open packet, then serve.
+    Fresh(Frame),
+    /// An upgrade of a polling session: probe first, drain the outbox only after `5`.
+    Upgrading,
+}
+
+pub(super) fn handshake(shared: &Arc<Shared>, req: Request<Incoming>, info: Box<RequestInfo>) -> Response<Body> {
+    let Some(response) = switching_protocols(&req) else {
+        return error_response(RequestError::BadRequest);
+    };
+    let opened = match shared
+        .handle
+        .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
+    {
+        Ok(opened) => opened,
+        Err(err) => return error_response(request_error(&err)),
+    };
+    spawn_connection(
+        shared,
+        req,
+        opened.eio_sid,
+        opened.outbox,
+        Start::Fresh(opened.open_frame),
+    );
+    response
+}
+
+pub(super) fn upgrade(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>) -> Response<Body> {
+    let Some(response) = switching_protocols(&req) else {
+        return error_response(RequestError::BadRequest);
+    };
+    let outbox = match shared.handle.with(|e| e.begin_upgrade(sid)) {
+        Ok(outbox) => outbox,
+        Err(err) => return error_response(request_error(&err)),
+    };
+    spawn_connection(shared, req, sid, outbox, Start::Upgrading);
+    response
+}
+
+fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, outbox: Arc<Outbox>, start: Start) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let upgrading = matches!(start, Start::Upgrading);
+        let Ok(upgraded) = hyper::upgrade::on(req).await else {
+            shared.handle.with(|e| {
+                if upgrading {
+                    e.abort_upgrade(sid);
+                } else {
+                    e.on_transport_closed(sid, DisconnectReason::TransportError);
+                }
+            });
+            return;
+        };
+        // Slack for the Engine.IO type prefix on top of max_http_buffer_size.
+        let limit = shared.handle.with(|e| e.config().max_payload) + 16;
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(limit))
+            .max_frame_size(Some(limit));
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        run(&shared, ws, sid, &outbox, start).await;
+    });
+}
+
+fn to_message(frame: Frame) -> Option<Message> {
+    match frame {
+        // Every text frame the engine queues is ASCII type digit + JSON or UTF-8 text, so this never fails.
+        Frame::Text(bytes) => Utf8Bytes::try_from(bytes).ok().map(Message::Text),
+        Frame::Binary(bytes) => Some(Message::Binary(bytes)),
+    }
+}
+
+async fn run<S>(shared: &Shared, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (mut sink, mut stream) = ws.split();
+    let mut draining = match start {
+        Start::Fresh(open) => {
+            if let Some(message) = to_message(open)
+                && sink.send(message).await.is_err()
+            {
+                shared
+                    .handle
+                    .with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                return;
+            }
+            true
+        }
+        Start::Upgrading => false,
+    };
+    let mut frames = Vec::new();
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let now = Instant::now();
+                let outcome = match incoming {
+                    Some(Ok(Message::Text(text))) => shared.handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
+                    Some(Ok(Message::Binary(data))) => shared.handle.with(|e| e.on_ws_binary(now, sid, data)),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(WsOutcome::Continue),
+                    Some(Err(WsError::Capacity(_))) => Err(shared.handle.with(|e| e.on_oversize(sid))),
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                        shared.handle.with(|e| {
+                            if draining {
+                                e.on_transport_closed(sid, DisconnectReason::TransportClose);
+                            } else {
+                                e.abort_upgrade(sid);
+                            }
+                        });
+                        return;
+                    }
+                };
+                match outcome {
+                    Ok(WsOutcome::Continue) => {}
+                    Ok(WsOutcome::Reply(frame)) => {
+                        if let Some(message) = to_message(frame) {
+                            let _ = sink.send(message).await;
+                        }
+                    }
+                    Ok(WsOutcome::Upgraded) => draining = true,
+                    Ok(WsOutcome::Closed) | Err(_) => {
+                        if draining || matches!(outcome, Ok(WsOutcome::Closed)) {
+                            let _ = sink.close().await;
+                            return;
+                        }
+                        let _ = sink.close().await;
+                        shared.handle.with(|e| e.abort_upgrade(sid));
+                        return;
+                    }
+                }
+            }
+            drained = poll_fn(|cx| if draining { outbox.poll_drain(cx, &mut frames) } else { Poll::Pending }) => {
+                for frame in frames.drain(..) {
+                    if let Some(message) = to_message(frame)
+                        && sink.feed(message).await.is_err() {
+                            shared.handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                            return;
+                        }
+                }
+                if sink.flush().await.is_err() {
+                    shared.handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                    return;
+                }
+                if let Drained::Closed { notify_client } = drained {
+                    if notify_client {
+                        let _ = sink.send(Message::text("1")).await;
+                    }
+                    let _ = sink.close().await;
+                    return;
+                }
+            }
+        }
+    }
+}
