@@ -1,0 +1,23 @@
+//! turbosio's native core: Engine.IO v4 / Socket.IO v5 in Rust, exposed to Python as `turbosio._core`.
+
+pub mod engine;
+pub mod protocol;
+pub mod py;
+pub mod server;
+
+use pyo3::prelude::*;
+
+/// The extension module `turbosio._core`.
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use crate::py::server::ServerCore;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! ASGI driver support (to come).

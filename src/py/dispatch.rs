@@ -1,0 +1,236 @@
+//! The one road from the engine up to Python: a queue of events and a wake-up pipe.
+//!
+//! Tokio threads (and Python threads inside `detach`) push engine events here without the GIL. The first push after
+//! a drain writes one byte to a socket pair; the Python side watches the other end (`loop.add_reader` for asyncio,
+//! a `select` in a thread for the sync server) and drains the whole burst with one call, under one attach. So
+//! Python is woken once per burst, not once per event, and no tokio thread ever takes the GIL.
+//!
+//! Transports driven from Python (the ASGI driver) wait on outboxes through a [`PyWaker`]: waking it queues a
+//! `Wake(token)` item here, which the drain hands to Python like any event.
+
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::Wake;
+
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+
+use super::convert;
+use crate::engine::{EioData, Event, EventSink, RequestInfo};
+
+/// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
+pub mod kind {
+    /// `(EIO_CONNECT, eio_sid, transport, request)`
+    pub const EIO_CONNECT: u8 = 0;
+    /// `(EIO_MESSAGE, eio_sid, str | bytes)`
+    pub const EIO_MESSAGE: u8 = 1;
+    /// `(EIO_DISCONNECT, eio_sid, reason)`
+    pub const EIO_DISCONNECT: u8 = 2;
+    /// `(CONNECT, eio_sid, sid, namespace, auth)`
+    pub const CONNECT: u8 = 3;
+    /// `(EVENT, sid, namespace, event, args, ack_id)`
+    pub const EVENT: u8 = 4;
+    /// `(ACK, sid, namespace, ack_id, args)`
+    pub const ACK: u8 = 5;
+    /// `(DISCONNECT, sid, namespace, reason)`
+    pub const DISCONNECT: u8 = 6;
+    /// `(WARNING, message)`
+    pub const WARNING: u8 = 7;
+    /// `(WAKE, token)`
+    pub const WAKE: u8 = 8;
+}
+
+enum Item {
+    Engine(Event),
+    Wake(u64),
+}
+
+/// The queue between the engine and Python.
+pub struct EventQueue {
+    items: Mutex<Vec<Item>>,
+    armed: AtomicBool,
+    wake_tx: UnixStream,
+    wake_rx: UnixStream,
+}
+
+impl EventQueue {
+    /// An empty queue with its wake-up pipe.
+    pub fn new() -> std::io::Result<Arc<Self>> {
+        let (wake_tx, wake_rx) = UnixStream::pair()?;
+        wake_tx.set_nonblocking(true)?;
+        wake_rx.set_nonblocking(true)?;
+        Ok(Arc::new(Self {
+            items: Mutex::new(Vec::new()),
+            armed: AtomicBool::new(false),
+            wake_tx,
+            wake_rx,
+        }))
+    }
+
+    /// The descriptor Python watches for readability.
+    pub fn wake_fd(&self) -> i32 {
+        self.wake_rx.as_raw_fd()
+    }
+
+    fn push_item(&self, item: Item) {
+        self.items.lock().push(item);
+        if !self.armed.swap(true, Ordering::AcqRel) {
+            // A full pipe already means "wake up", so a failed write loses nothing.
+            let _ = (&self.wake_tx).write(&[1]);
+        }
+    }
+
+    fn take(&self) -> Vec<Item> {
+        // Disarm before taking: a push racing with this either lands in this batch or writes a fresh byte.
+        self.armed.store(false, Ordering::Release);
+        std::mem::take(&mut *self.items.lock())
+    }
+
+    /// Items waiting now.
+    pub fn len(&self) -> usize {
+        self.items.lock().len()
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.items.lock().is_empty()
+    }
+
+    /// A waker that queues `Wake(token)`.
+    pub fn waker(self: &Arc<Self>, token: u64) -> std::task::Waker {
+        std::task::Waker::from(Arc::new(PyWaker {
+            queue: Arc::downgrade(self),
+            token,
+        }))
+    }
+
+    /// Take every queued item and turn it into Python tuples. Payloads are parsed here, on the Python thread.
+    pub fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self.take();
+        let out = PyList::empty(py);
+        for item in items {
+            match to_python(py, item) {
+                Ok(tuple) => out.append(tuple)?,
+                Err(err) => {
+                    let message = format!("dropped a packet that could not be converted: {err}");
+                    out.append((kind::WARNING, message))?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl EventSink for EventQueue {
+    fn push(&self, event: Event) {
+        self.push_item(Item::Engine(event));
+    }
+}
+
+struct PyWaker {
+    queue: Weak<EventQueue>,
+    token: u64,
+}
+
+impl Wake for PyWaker {
+    fn wake(self: Arc<Self>) {
+        if let Some(queue) = self.queue.upgrade() {
+            queue.push_item(Item::Wake(self.token));
+        }
+    }
+}
+
+fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResult<Bound<'py, PyAny>> {
+    let Some(r) = request else {
+        return Ok(py.None().into_bound(py));
+    };
+    let (host, port) = r
+        .remote_addr
+        .map_or((String::new(), 0), |a| (a.ip().to_string(), a.port()));
+    Ok((
+        r.method.as_str(),
+        r.path.as_str(),
+        r.query.as_str(),
+        r.headers.clone(),
+        host,
+        port,
+    )
+        .into_pyobject(py)?
+        .into_any())
+}
+
+/// Split a decoded `[event, *args]` list into its name and arguments.
+fn split_event<'py>(list: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let list = list.cast::<PyList>()?;
+    let event = list.get_item(0)?;
+    let args = list.get_slice(1, list.len());
+    Ok((event, args.into_any()))
+}
+
+fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
+    let event = match item {
+        Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
+        Item::Engine(event) => event,
+    };
+    let tuple = match event {
+        Event::EioConnect {
+            eio_sid,
+            transport,
+            request,
+        } => {
+            let request = request_tuple(py, request.as_deref())?;
+            (kind::EIO_CONNECT, eio_sid.as_str(), transport.as_str(), request).into_pyobject(py)?
+        }
+        Event::EioMessage { eio_sid, data } => {
+            let data = match data {
+                EioData::Text(text) => PyString::new(py, &String::from_utf8_lossy(&text)).into_any(),
+                EioData::Binary(bin) => pyo3::types::PyBytes::new(py, &bin).into_any(),
+            };
+            (kind::EIO_MESSAGE, eio_sid.as_str(), data).into_pyobject(py)?
+        }
+        Event::EioDisconnect { eio_sid, reason } => {
+            (kind::EIO_DISCONNECT, eio_sid.as_str(), reason.as_str()).into_pyobject(py)?
+        }
+        Event::Connect {
+            eio_sid,
+            sid,
+            namespace,
+            auth,
+        } => {
+            let auth = match auth {
+                Some(json) => convert::decode(py, &json, &[])?,
+                None => py.None().into_bound(py),
+            };
+            (kind::CONNECT, eio_sid.as_str(), sid.as_str(), &*namespace, auth).into_pyobject(py)?
+        }
+        Event::Message {
+            sid,
+            namespace,
+            data,
+            ack_id,
+            attachments,
+        } => {
+            let (event, args) = split_event(&convert::decode(py, &data, &attachments)?)?;
+            (kind::EVENT, sid.as_str(), &*namespace, event, args, ack_id).into_pyobject(py)?
+        }
+        Event::Ack {
+            sid,
+            namespace,
+            ack_id,
+            data,
+            attachments,
+        } => {
+            let args = convert::decode(py, &data, &attachments)?;
+            (kind::ACK, sid.as_str(), &*namespace, ack_id, args).into_pyobject(py)?
+        }
+        Event::Disconnect { sid, namespace, reason } => {
+            (kind::DISCONNECT, sid.as_str(), &*namespace, reason.as_str()).into_pyobject(py)?
+        }
+        Event::Warning { message } => (kind::WARNING, message).into_pyobject(py)?,
+    };
+    Ok(tuple)
+}

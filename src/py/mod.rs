@@ -1,0 +1,11 @@
+//! Python bindings: the only layer that touches Python.
+//!
+//! In: calls from `python/turbosio/` (emit, rooms, accept, drain, ASGI requests). Out: engine calls, and tuples of
+//! drained events. Never: Python work on a tokio thread, the GIL held across fan-out or I/O, a `Py<T>` handed to
+//! a lower layer.
+
+pub mod asgi;
+pub mod convert;
+pub mod dispatch;
+pub mod errors;
+pub mod server;

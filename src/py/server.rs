@@ -1,0 +1,408 @@
+//! `ServerCore`: the Rust half of `turbosio.AsyncServer` / `turbosio.Server` (and of the bare Engine.IO servers).
+//!
+//! Python builds one per server with validated settings. Verbs that only queue frames (`emit`, `ack`, rooms,
+//! `disconnect`) serialise under the GIL, then release it for the fan-out, and return at once.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
+
+use super::convert;
+use super::dispatch::EventQueue;
+use super::errors::{os_error, state_error, value_error};
+use crate::engine::socketio::Target;
+use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
+use crate::server::cors::CorsPolicy;
+use crate::server::handle::EngineHandle;
+use crate::server::native::{HttpConfig, NativeServer};
+use crate::server::runtime::runtime;
+
+/// The Rust core of one server.
+#[pyclass(frozen, module = "turbosio._core")]
+pub struct ServerCore {
+    pub(crate) handle: Arc<EngineHandle>,
+    pub(crate) queue: Arc<EventQueue>,
+    pub(crate) http: HttpConfig,
+    native: Mutex<Option<NativeServer>>,
+    pub(crate) next_token: AtomicU64,
+}
+
+fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
+    let Some(origins) = origins.filter(|o| !o.is_none()) else {
+        return Ok(CorsPolicy::SameOrigin);
+    };
+    if let Ok(s) = origins.cast::<PyString>() {
+        let s = s.to_cow()?;
+        return Ok(if s == "*" {
+            CorsPolicy::Any
+        } else {
+            CorsPolicy::List(vec![s.into_owned()])
+        });
+    }
+    let list: Vec<String> = origins
+        .try_iter()
+        .map_err(|_| value_error("cors_allowed_origins must be None, '*', a string or a list of strings"))?
+        .map(|o| o.and_then(|o| o.extract::<String>()))
+        .collect::<PyResult<_>>()
+        .map_err(|_| value_error("cors_allowed_origins must be None, '*', a string or a list of strings"))?;
+    Ok(if list.is_empty() {
+        CorsPolicy::Disabled
+    } else {
+        CorsPolicy::List(list)
+    })
+}
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| value_error(format!("{name} must be a positive number of seconds")))
+}
+
+/// Room names: a string, or an iterable of strings; other values are named by their `str()`.
+fn room_names(value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(vec![s.to_cow()?.into_owned()]);
+    }
+    if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() || value.cast::<PySet>().is_ok() {
+        return value
+            .try_iter()?
+            .map(|item| Ok(item?.str()?.to_cow()?.into_owned()))
+            .collect();
+    }
+    Ok(vec![value.str()?.to_cow()?.into_owned()])
+}
+
+fn sids(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Sid>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    Ok(room_names(value)?.iter().filter_map(|s| Sid::parse(s)).collect())
+}
+
+fn sid(text: &str) -> Option<Sid> {
+    Sid::parse(text)
+}
+
+fn eio_sid(text: &str) -> Option<EioSid> {
+    EioSid::parse(text)
+}
+
+impl ServerCore {
+    fn emit_inner(
+        &self,
+        py: Python<'_>,
+        namespace: &str,
+        encoded: &convert::Encoded,
+        to: Option<&Bound<'_, PyAny>>,
+        skip_sid: Option<&Bound<'_, PyAny>>,
+        with_ack: bool,
+    ) -> PyResult<Vec<(Sid, u64)>> {
+        let rooms = match to.filter(|t| !t.is_none()) {
+            Some(to) => Some(room_names(to)?),
+            None => None,
+        };
+        let skip = sids(skip_sid)?;
+        let handle = &self.handle;
+        Ok(py.detach(|| {
+            let room_refs: Vec<&str>;
+            let target = match &rooms {
+                Some(rooms) => {
+                    room_refs = rooms.iter().map(String::as_str).collect();
+                    Target::Rooms(&room_refs)
+                }
+                None => Target::All,
+            };
+            handle.with(|e| {
+                if with_ack {
+                    e.emit_with_ack(namespace, &encoded.json, &encoded.attachments, target, &skip)
+                } else {
+                    e.emit(namespace, &encoded.json, &encoded.attachments, target, &skip);
+                    Vec::new()
+                }
+            })
+        }))
+    }
+}
+
+#[pymethods]
+impl ServerCore {
+    #[new]
+    #[pyo3(signature = (
+        *, ping_interval=25.0, ping_timeout=20.0, max_http_buffer_size=1_000_000, transports=None,
+        cors_allowed_origins=None, cors_credentials=true, cookie=None, socketio_path="socket.io", socketio=true,
+        max_queue_frames=10_000, max_queue_bytes=16_777_216, allow_upgrades=true
+    ))]
+    #[expect(clippy::too_many_arguments, reason = "mirrors python-engineio's keyword arguments")]
+    fn new(
+        ping_interval: f64,
+        ping_timeout: f64,
+        max_http_buffer_size: usize,
+        transports: Option<Vec<String>>,
+        cors_allowed_origins: Option<&Bound<'_, PyAny>>,
+        cors_credentials: bool,
+        cookie: Option<String>,
+        socketio_path: &str,
+        socketio: bool,
+        max_queue_frames: usize,
+        max_queue_bytes: usize,
+        allow_upgrades: bool,
+    ) -> PyResult<Self> {
+        let transports = match transports {
+            None => Transports::default(),
+            Some(list) => {
+                if list.is_empty() || list.iter().any(|t| t != "polling" && t != "websocket") {
+                    return Err(value_error(
+                        "transports must be a non-empty list of 'polling' and 'websocket'",
+                    ));
+                }
+                Transports {
+                    polling: list.iter().any(|t| t == "polling"),
+                    websocket: list.iter().any(|t| t == "websocket"),
+                }
+            }
+        };
+        let transports = if allow_upgrades || !transports.polling {
+            transports
+        } else {
+            Transports {
+                websocket: false,
+                ..transports
+            }
+        };
+        if max_http_buffer_size == 0 {
+            return Err(value_error("max_http_buffer_size must be positive"));
+        }
+        let config = EngineConfig {
+            ping_interval: seconds("ping_interval", ping_interval)?,
+            ping_timeout: seconds("ping_timeout", ping_timeout)?,
+            max_payload: max_http_buffer_size,
+            transports,
+            outbox: OutboxLimits {
+                max_frames: max_queue_frames.max(16),
+                max_bytes: max_queue_bytes.max(1024),
+            },
+            socketio,
+            ..EngineConfig::default()
+        };
+        let path = format!("/{}/", socketio_path.trim_matches('/'));
+        let http = HttpConfig {
+            path,
+            cors: cors_policy(cors_allowed_origins)?,
+            cors_credentials,
+            cookie,
+        };
+        let queue = EventQueue::new().map_err(os_error)?;
+        let runtime = runtime().map_err(os_error)?;
+        let handle = EngineHandle::new(config, queue.clone());
+        handle.start_timer(runtime);
+        Ok(Self {
+            handle,
+            queue,
+            http,
+            native: Mutex::new(None),
+            next_token: AtomicU64::new(1),
+        })
+    }
+
+    /// The descriptor that becomes readable when `drain()` has something.
+    fn wake_fd(&self) -> i32 {
+        self.queue.wake_fd()
+    }
+
+    /// Take every pending event as a list of tuples.
+    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.queue.drain(py)
+    }
+
+    /// Events waiting (for tests and monitoring).
+    fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Accept a connecting socket.
+    fn accept(&self, py: Python<'_>, sid: &str) {
+        let Some(sid) = self::sid(sid) else { return };
+        py.detach(|| self.handle.with(|e| e.accept(sid).ok()));
+    }
+
+    /// Refuse a connecting socket with a `CONNECT_ERROR` carrying `message` and optional `data`.
+    #[pyo3(signature = (sid, message, data=None))]
+    fn refuse(&self, py: Python<'_>, sid: &str, message: &str, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let Some(sid) = self::sid(sid) else { return Ok(()) };
+        let data = match data.filter(|d| !d.is_none()) {
+            Some(d) => Some(convert::encode_value(d)?.json),
+            None => None,
+        };
+        py.detach(|| self.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
+        Ok(())
+    }
+
+    /// Emit `event` with `args` to a namespace, a room or list of rooms, or sids, minus `skip_sid`.
+    #[pyo3(signature = (namespace, event, args, to=None, skip_sid=None))]
+    fn emit(
+        &self,
+        py: Python<'_>,
+        namespace: &str,
+        event: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        to: Option<&Bound<'_, PyAny>>,
+        skip_sid: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let encoded = convert::encode_event(event, args)?;
+        self.emit_inner(py, namespace, &encoded, to, skip_sid, false)?;
+        Ok(())
+    }
+
+    /// Like `emit`, each recipient with its own ack id; returns `[(sid, ack_id), ...]`.
+    #[pyo3(signature = (namespace, event, args, to=None, skip_sid=None))]
+    fn emit_with_ack(
+        &self,
+        py: Python<'_>,
+        namespace: &str,
+        event: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        to: Option<&Bound<'_, PyAny>>,
+        skip_sid: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<(String, u64)>> {
+        let encoded = convert::encode_event(event, args)?;
+        let sent = self.emit_inner(py, namespace, &encoded, to, skip_sid, true)?;
+        Ok(sent.into_iter().map(|(sid, id)| (sid.to_string(), id)).collect())
+    }
+
+    /// Answer a client's event that carried an ack id.
+    fn ack(&self, py: Python<'_>, sid: &str, namespace: &str, ack_id: u64, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let Some(sid) = self::sid(sid) else { return Ok(()) };
+        let encoded = convert::encode_args(args)?;
+        py.detach(|| {
+            self.handle
+                .with(|e| e.ack(sid, namespace, ack_id, &encoded.json, &encoded.attachments).ok())
+        });
+        Ok(())
+    }
+
+    /// Disconnect a socket from its namespace; False if it was not connected.
+    fn disconnect(&self, py: Python<'_>, sid: &str, namespace: &str) -> bool {
+        let Some(sid) = self::sid(sid) else { return false };
+        py.detach(|| self.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
+    }
+
+    /// Put a socket in a room.
+    fn enter_room(&self, py: Python<'_>, sid: &str, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(sid) = self::sid(sid) else { return Ok(()) };
+        let rooms = room_names(room)?;
+        py.detach(|| {
+            self.handle.with(|e| {
+                for room in &rooms {
+                    let _ = e.join(sid, namespace, room);
+                }
+            });
+        });
+        Ok(())
+    }
+
+    /// Take a socket out of a room.
+    fn leave_room(&self, py: Python<'_>, sid: &str, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(sid) = self::sid(sid) else { return Ok(()) };
+        let rooms = room_names(room)?;
+        py.detach(|| {
+            self.handle.with(|e| {
+                for room in &rooms {
+                    let _ = e.leave(sid, namespace, room);
+                }
+            });
+        });
+        Ok(())
+    }
+
+    /// Empty a room.
+    fn close_room(&self, py: Python<'_>, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
+        let rooms = room_names(room)?;
+        py.detach(|| {
+            self.handle
+                .with(|e| rooms.iter().for_each(|room| e.close_room(namespace, room)));
+        });
+        Ok(())
+    }
+
+    /// The rooms of a socket, its own sid first.
+    fn rooms(&self, py: Python<'_>, sid: &str, namespace: &str) -> Vec<String> {
+        let Some(sid) = self::sid(sid) else { return Vec::new() };
+        py.detach(|| {
+            self.handle
+                .with(|e| e.rooms(sid, namespace).iter().map(ToString::to_string).collect())
+        })
+    }
+
+    /// The transport of an Engine.IO session (`'polling'` or `'websocket'`), None if unknown.
+    fn transport(&self, eio_sid: &str) -> Option<&'static str> {
+        let eio_sid = self::eio_sid(eio_sid)?;
+        self.handle
+            .with(|e| e.transport(eio_sid).map(crate::engine::Transport::as_str))
+    }
+
+    /// Send a bare Engine.IO message (str or bytes).
+    fn eio_send(&self, py: Python<'_>, eio_sid: &str, data: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Some(eio_sid) = self::eio_sid(eio_sid) else {
+            return Ok(false);
+        };
+        let data = if let Ok(s) = data.cast::<PyString>() {
+            EioData::Text(Bytes::from(s.to_cow()?.into_owned()))
+        } else if let Ok(b) = data.cast::<PyBytes>() {
+            EioData::Binary(Bytes::copy_from_slice(b.as_bytes()))
+        } else {
+            return Err(value_error("data must be str or bytes"));
+        };
+        Ok(py.detach(|| self.handle.with(|e| e.eio_send(eio_sid, data).is_ok())))
+    }
+
+    /// Close an Engine.IO session (its sockets disconnect with reason 'server disconnect').
+    fn eio_close(&self, py: Python<'_>, eio_sid: &str) {
+        let Some(eio_sid) = self::eio_sid(eio_sid) else { return };
+        py.detach(|| {
+            self.handle
+                .with(|e| e.close(eio_sid, crate::engine::DisconnectReason::ServerDisconnect, true));
+        });
+    }
+
+    /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port.
+    fn listen(&self, py: Python<'_>, host: &str, port: u16) -> PyResult<u16> {
+        let mut native = self.native.lock();
+        if native.is_some() {
+            return Err(state_error("this server is already listening"));
+        }
+        let addr: SocketAddr = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
+            .next()
+            .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?;
+        let runtime = runtime().map_err(os_error)?;
+        let handle = self.handle.clone();
+        let http = self.http.clone();
+        let server = py
+            .detach(|| runtime.block_on(NativeServer::bind(addr, handle, http)))
+            .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
+        let port = server.local_addr().port();
+        *native = Some(server);
+        Ok(port)
+    }
+
+    /// Stop listening and close every session (their disconnect events still arrive through `drain`).
+    fn shutdown(&self, py: Python<'_>) {
+        if let Some(server) = self.native.lock().take() {
+            server.shutdown();
+        }
+        py.detach(|| self.handle.with(crate::engine::Engine::close_all));
+    }
+
+    /// A fresh token for a transport driven from Python.
+    fn new_token(&self) -> u64 {
+        self.next_token.fetch_add(1, Ordering::Relaxed)
+    }
+}
