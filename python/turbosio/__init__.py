@@ -1,0 +1,22 @@
+"""turbosio: python-socketio's API on a Rust Engine.IO v4 / Socket.IO v5 server.
+
+Change ``import socketio`` to ``import turbosio as socketio`` and keep the rest.
+"""
+
+from . import exceptions
+from ._core import __version__
+from .async_server import AsyncServer
+from .hosting import run, serve
+from .namespace import AsyncNamespace, Namespace
+from .server import Server
+
+__all__ = [
+    'AsyncNamespace',
+    'AsyncServer',
+    'Namespace',
+    'Server',
+    '__version__',
+    'exceptions',
+    'run',
+    'serve',
+]

@@ -1,0 +1,383 @@
+"""What :class:`turbosio.Server` and :class:`turbosio.AsyncServer` share: settings, the handler registry, and the
+translation of engine events into handler calls. The two flavours differ only in how a handler is run
+(inline on the event loop, or on a worker thread) and in whether their verbs return awaitables.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from . import _core, exceptions
+from ._handlers import HandlerRegistry, ack_args, build_environ, data_args
+
+default_logger = logging.getLogger('socketio.server')
+engineio_logger = logging.getLogger('engineio.server')
+
+# Item kinds in the tuples ServerCore.drain() returns (see _core.pyi).
+EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT, CONNECT, EVENT, ACK, DISCONNECT, WARNING, WAKE = range(9)
+
+_REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
+
+
+class Reason:
+    """Why a client disconnected: the values passed to ``disconnect(sid, reason)`` handlers."""
+
+    CLIENT_DISCONNECT = 'client disconnect'
+    SERVER_DISCONNECT = 'server disconnect'
+    PING_TIMEOUT = 'ping timeout'
+    TRANSPORT_CLOSE = 'transport close'
+    TRANSPORT_ERROR = 'transport error'
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f'{name} must be a positive number, got {value!r}')
+    return float(value)
+
+
+def _core_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Validate python-engineio's keyword arguments and turn them into ServerCore's."""
+    ping_interval = options.get('ping_interval', 25)
+    if isinstance(ping_interval, (tuple, list)):
+        # compat: (interval, grace period); the grace period only widens the timeout.
+        interval, grace = ping_interval
+        ping_interval = _positive('ping_interval', interval)
+        extra = _positive('ping_interval grace period', grace) if grace else 0.0
+    else:
+        ping_interval, extra = _positive('ping_interval', ping_interval), 0.0
+    ping_timeout = _positive('ping_timeout', options.get('ping_timeout', 20)) + extra
+    max_size = options.get('max_http_buffer_size', 1_000_000)
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
+        raise ValueError(f'max_http_buffer_size must be a positive integer, got {max_size!r}')
+    transports = options.get('transports')
+    if transports is not None:
+        if isinstance(transports, str):
+            transports = [transports]
+        transports = list(transports)
+        if not transports or any(t not in ('polling', 'websocket') for t in transports):
+            raise ValueError(f"transports must list 'polling' and/or 'websocket', got {transports!r}")
+    cors = options.get('cors_allowed_origins')
+    if cors is not None and not isinstance(cors, (str, list, tuple, set)) and not callable(cors):
+        raise ValueError(f'cors_allowed_origins must be None, a string, a list or a callable, got {cors!r}')
+    if callable(cors):
+        cors = '*'  # checked per request in Python by the ASGI driver; see README "differences"
+    cookie = options.get('cookie')
+    if isinstance(cookie, dict):
+        cookie = cookie.get('name', 'io')
+    elif cookie is not None and not isinstance(cookie, str):
+        raise ValueError(f'cookie must be None, a string or a dict, got {cookie!r}')
+    return {
+        'ping_interval': ping_interval,
+        'ping_timeout': ping_timeout,
+        'max_http_buffer_size': max_size,
+        'transports': transports,
+        'cors_allowed_origins': list(cors) if isinstance(cors, (tuple, set)) else cors,
+        'cors_credentials': bool(options.get('cors_credentials', True)),
+        'cookie': cookie,
+        'allow_upgrades': bool(options.get('allow_upgrades', True)),
+    }
+
+
+class BaseServer:
+    """Settings, handler registry and event translation shared by both server flavours."""
+
+    reserved_events = ['connect', 'disconnect']
+    reason = Reason
+
+    def __init__(
+        self,
+        client_manager: Any = None,
+        logger: bool | logging.Logger = False,
+        serializer: Any = 'default',
+        json: Any = None,
+        async_handlers: bool = True,
+        always_connect: bool = False,
+        namespaces: list[str] | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if client_manager is not None:
+            raise NotImplementedError('turbosio: client_manager (multi-process message queues) is not supported yet')
+        if serializer != 'default':
+            raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
+        self._core = _core.ServerCore(**_core_options(kwargs))
+        self._json = json
+        self._registry = HandlerRegistry()
+        self.handlers = self._registry.handlers
+        self.namespace_handlers = self._registry.namespace_handlers
+        self.environ: dict[str, dict[str, Any]] = {}
+        self._sockets: dict[str, tuple[str, str]] = {}
+        self._sessions: dict[str, dict[str, Any]] = {}
+        self._callbacks: dict[tuple[str, int], Callable[..., Any]] = {}
+        self._quiet_disconnects: set[str] = set()
+        self.async_handlers = async_handlers
+        self.always_connect = always_connect
+        self.namespaces = namespaces or ['/']
+        self.async_mode = kwargs.get('async_mode') or self._default_async_mode
+        if not isinstance(logger, bool):
+            self.logger = logger
+        else:
+            self.logger = default_logger
+            if self.logger.level == logging.NOTSET:
+                self.logger.setLevel(logging.INFO if logger else logging.ERROR)
+                self.logger.addHandler(logging.StreamHandler())
+
+    _default_async_mode = 'threading'
+
+    # -- registration ---------------------------------------------------------------------------------------------
+
+    def is_asyncio_based(self) -> bool:
+        return False
+
+    def on(self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None) -> Any:
+        """Register an event handler, directly or as a decorator.
+
+        Args:
+            event: The event name. ``'connect'`` and ``'disconnect'`` are special; ``'*'`` catches every event
+                that has no handler of its own.
+            handler: The function to call. When omitted, ``on()`` returns a decorator.
+            namespace: The namespace; ``'/'`` when omitted, ``'*'`` for every namespace.
+
+        Handlers receive ``(sid, environ, auth)`` for ``connect`` (``(sid, environ)`` also works),
+        ``(sid, reason)`` or ``(sid)`` for ``disconnect``, and ``(sid, *data)`` for other events; a catch-all
+        event handler gets the event name first, a catch-all namespace handler gets the namespace first. The return
+        value of an event handler is the acknowledgement the client receives (a tuple means several arguments).
+        """
+        ns = namespace or '/'
+
+        def set_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._registry.add(ns, event, fn)
+            return fn
+
+        if handler is None:
+            return set_handler
+        set_handler(handler)
+        return None
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a handler named after the decorated function: ``@sio.event`` or ``@sio.event(namespace=...)``."""
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.on(args[0].__name__)(args[0])
+
+        def set_handler(handler: Callable[..., Any]) -> Callable[..., Any]:
+            return self.on(handler.__name__, *args, **kwargs)(handler)
+
+        return set_handler
+
+    def register_namespace(self, namespace_handler: Any) -> None:
+        """Register a class-based namespace (:class:`turbosio.Namespace` or :class:`turbosio.AsyncNamespace`).
+
+        Raises:
+            ValueError: if it is not a namespace instance or is of the other flavour.
+        """
+        from .namespace import BaseServerNamespace
+
+        if not isinstance(namespace_handler, BaseServerNamespace):
+            raise ValueError('Not a namespace instance')
+        if self.is_asyncio_based() != namespace_handler.is_asyncio_based():
+            raise ValueError('Not a valid namespace class for this server')
+        namespace_handler._set_server(self)
+        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    # -- queries ------------------------------------------------------------------------------------------------
+
+    def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
+        """The rooms a client is in, its own sid room first."""
+        return self._core.rooms(sid, namespace or '/')
+
+    def transport(self, sid: str, namespace: str | None = None) -> str | None:
+        """The client's transport: ``'polling'`` or ``'websocket'``."""
+        socket = self._sockets.get(sid)
+        return self._core.transport(socket[0]) if socket else None
+
+    def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """The WSGI-style environ of the request that opened the client's connection."""
+        socket = self._sockets.get(sid)
+        return self.environ.get(socket[0]) if socket else None
+
+    # -- shared verbs (flavours wrap these) -------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        event: str,
+        data: Any,
+        to: Any,
+        room: Any,
+        skip_sid: Any,
+        namespace: str | None,
+        callback: Callable[..., Any] | None,
+    ) -> None:
+        namespace = namespace or '/'
+        target = to if to is not None else room
+        args = data_args(data)
+        self.logger.info('emitting event "%s" to %s [%s]', event, target or 'all', namespace)
+        try:
+            if callback is None:
+                self._core.emit(namespace, event, args, target, skip_sid)
+                return
+            sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
+        except TypeError:
+            if self._json is None:
+                raise
+            # A custom json module (json=...) may know types the built-in encoder does not.
+            args = tuple(self._json.loads(self._json.dumps(arg)) for arg in args)
+            if callback is None:
+                self._core.emit(namespace, event, args, target, skip_sid)
+                return
+            sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
+        for sid, ack_id in sent:
+            self._callbacks[(sid, ack_id)] = callback
+
+    def _enter_room(self, sid: str, room: Any, namespace: str | None) -> None:
+        self._core.enter_room(sid, namespace or '/', room)
+
+    def _leave_room(self, sid: str, room: Any, namespace: str | None) -> None:
+        self._core.leave_room(sid, namespace or '/', room)
+
+    def _close_room(self, room: Any, namespace: str | None) -> None:
+        self._core.close_room(namespace or '/', room)
+
+    def _session(self, sid: str, namespace: str | None) -> dict[str, Any]:
+        if sid not in self._sockets:
+            raise KeyError('Session not found')
+        session = self._sessions.get(sid)
+        if session is None:
+            session = self._sessions[sid] = {}
+        return session
+
+    def _save_session(self, sid: str, session: dict[str, Any], namespace: str | None) -> None:
+        if sid in self._sockets:
+            self._sessions[sid] = session
+
+    def _disconnect(self, sid: str, namespace: str | None) -> None:
+        self._core.disconnect(sid, namespace or '/')
+
+    # -- engine events ------------------------------------------------------------------------------------------
+
+    def _invoke(
+        self,
+        handler: Callable[..., Any],
+        args: tuple[Any, ...],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        label: str,
+    ) -> None:
+        raise NotImplementedError
+
+    def _log_handler_error(self, label: str, exc: BaseException) -> None:
+        self.logger.error('%s handler error', label, exc_info=(type(exc), exc, exc.__traceback__))
+
+    def _namespace_allowed(self, namespace: str) -> bool:
+        return self._registry.knows_namespace(namespace) or self.namespaces == '*' or namespace in self.namespaces
+
+    def _handle_item(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        if kind == EVENT:
+            self._on_event(item[1], item[2], item[3], item[4], item[5])
+        elif kind == ACK:
+            self._on_ack(item[1], item[3], item[4])
+        elif kind == CONNECT:
+            self._on_connect(item[1], item[2], item[3], item[4])
+        elif kind == DISCONNECT:
+            self._on_disconnect(item[1], item[2], item[3])
+        elif kind == EIO_CONNECT:
+            self._on_eio_connect(item[1], item[2], item[3])
+        elif kind == EIO_DISCONNECT:
+            self.environ.pop(item[1], None)
+        elif kind == WARNING:
+            engineio_logger.warning('%s', item[1])
+        elif kind == WAKE:
+            self._on_wake_token(item[1])
+
+    def _on_wake_token(self, token: int) -> None:
+        """A transport driven from Python may proceed (ASGI driver)."""
+
+    def _on_eio_connect(self, eio_sid: str, transport: str, request: Any) -> None:
+        self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)
+
+    def _environ_for(self, eio_sid: str, transport: str, request: Any) -> dict[str, Any]:
+        return build_environ(request, transport)
+
+    def _call_handler(
+        self,
+        event: str,
+        namespace: str,
+        args: tuple[Any, ...],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> bool:
+        """Find and run the handler for ``event``; False when nothing handles it."""
+        handler, call_args = self._registry.find(event, namespace, args)
+        if handler is None:
+            ns_handler, call_args = self._registry.find_namespace(namespace, args)
+            if ns_handler is None:
+                return False
+            handler, call_args = ns_handler.trigger_event, (event, *call_args)
+        elif event in self.reserved_events:
+            # compat: legacy signatures connect(sid, environ) and disconnect(sid) still work.
+            call_args = call_args[: max(self._registry.arity(handler), 1)]
+        self._invoke(handler, call_args, on_result, on_error, event)
+        return True
+
+    def _on_event(self, sid: str, namespace: str, event: str, args: list[Any], ack_id: int | None) -> None:
+        if ack_id is None:
+            self._call_handler(event, namespace, (sid, *args), None)
+            return
+
+        def send_ack(result: Any) -> None:
+            self._core.ack(sid, namespace, ack_id, ack_args(result))
+
+        self._call_handler(event, namespace, (sid, *args), send_ack)
+
+    def _on_ack(self, sid: str, ack_id: int, args: list[Any]) -> None:
+        callback = self._callbacks.pop((sid, ack_id), None)
+        if callback is not None:
+            self._invoke(callback, tuple(args), None, None, 'ack callback')
+
+    def _on_connect(self, eio_sid: str, sid: str, namespace: str, auth: Any) -> None:
+        if not self._namespace_allowed(namespace):
+            # spec: the Socket.IO v5 text for an unknown namespace (python-socketio says 'Unable to connect').
+            self._core.refuse(sid, 'Invalid namespace')
+            return
+        self._sockets[sid] = (eio_sid, namespace)
+        if self.always_connect:
+            self._core.accept(sid)
+        environ = self.environ.get(eio_sid, {})
+        args = (sid, environ, auth) if auth is not None else (sid, environ, None)
+
+        def done(result: Any) -> None:
+            if result is False:
+                self._refuse(sid, namespace, exceptions.ConnectionRefusedError().error_args)
+            elif not self.always_connect:
+                self._core.accept(sid)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, exceptions.ConnectionRefusedError):
+                self._refuse(sid, namespace, exc.error_args)
+                return
+            if not isinstance(exc, ConnectionRefusedError):
+                self._log_handler_error('connect', exc)
+            self._refuse(sid, namespace, _REFUSED_BY_SERVER)
+
+        if not self._call_handler('connect', namespace, args, done, failed):
+            done(None)
+
+    def _refuse(self, sid: str, namespace: str, error_args: dict[str, Any]) -> None:
+        self._sockets.pop(sid, None)
+        if self.always_connect:
+            self._quiet_disconnects.add(sid)
+            self._core.disconnect(sid, namespace)
+            return
+        self._core.refuse(sid, str(error_args.get('message', '')), error_args.get('data'))
+
+    def _on_disconnect(self, sid: str, namespace: str, reason: str) -> None:
+        self._sockets.pop(sid, None)
+        self._sessions.pop(sid, None)
+        if self._callbacks:
+            for key in [k for k in self._callbacks if k[0] == sid]:
+                del self._callbacks[key]
+        if sid in self._quiet_disconnects:
+            self._quiet_disconnects.discard(sid)
+            return
+        self._call_handler('disconnect', namespace, (sid, reason), None)

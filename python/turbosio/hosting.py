@@ -1,0 +1,90 @@
+"""Serving natively: Rust owns the sockets (hyper + tokio), Python runs only the handlers.
+
+``turbosio.run(sio)`` blocks until Ctrl-C or SIGTERM; ``await turbosio.serve(sio)`` does the same inside a
+running event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from typing import Any
+
+from .async_server import AsyncServer
+from .server import Server
+
+logger = logging.getLogger('turbosio')
+
+
+def _server_of(app: Any) -> AsyncServer | Server:
+    if isinstance(app, (AsyncServer, Server)):
+        return app
+    inner = getattr(app, 'engineio_server', None)
+    if isinstance(inner, (AsyncServer, Server)):
+        return inner
+    raise TypeError(f'turbosio.run() needs a turbosio AsyncServer, Server or ASGIApp, got {type(app).__name__}')
+
+
+async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: asyncio.Event | None = None) -> None:
+    """Serve ``app`` on ``host:port`` until ``stop`` is set (or the task is cancelled). A coroutine.
+
+    Args:
+        app: A :class:`turbosio.AsyncServer` (or an ASGIApp wrapping one).
+        host: Address to bind.
+        port: Port to bind; 0 picks a free one.
+        stop: Set it to shut down gracefully.
+
+    Raises:
+        OSError: if the address cannot be bound.
+    """
+    server = _server_of(app)
+    if not isinstance(server, AsyncServer):
+        raise TypeError('serve() needs an AsyncServer; use turbosio.run() for a threaded Server')
+    server._attach_loop(asyncio.get_running_loop())
+    bound = server._core.listen(host, port)
+    logger.info('turbosio: serving on http://%s:%d', host, bound)
+    stop = stop or asyncio.Event()
+    try:
+        await stop.wait()
+    finally:
+        await server.shutdown()
+
+
+def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | None = 'info') -> None:
+    """Serve ``app`` on ``host:port`` and block until Ctrl-C or SIGTERM, then shut down gracefully.
+
+    Args:
+        app: A :class:`turbosio.AsyncServer`, a :class:`turbosio.Server`, or an ASGIApp wrapping an AsyncServer.
+        host: Address to bind.
+        port: Port to bind.
+        log_level: Level for the ``turbosio`` logger, or None to leave logging alone.
+    """
+    if log_level is not None and not logging.getLogger().handlers:
+        logging.basicConfig(level=log_level.upper(), format='%(levelname)s:%(name)s: %(message)s')
+    server = _server_of(app)
+    if isinstance(server, AsyncServer):
+        asyncio.run(_run_async(app, host, port))
+        return
+    server._start_pump()
+    bound = server._core.listen(host, port)
+    logger.info('turbosio: serving on http://%s:%d', host, bound)
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.shutdown()
+
+
+async def _run_async(app: Any, host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(app, host, port, stop=stop)

@@ -1,0 +1,118 @@
+"""Class-based namespaces: :class:`Namespace` (threaded server) and :class:`AsyncNamespace` (asyncio server).
+
+Methods named ``on_<event>`` handle ``<event>``; the verbs default to the class's namespace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ._handlers import max_positional
+
+_SPECIAL = ('connect', 'disconnect')
+
+
+class BaseServerNamespace:
+    """What both flavours share: the namespace name and the server it is registered with."""
+
+    def __init__(self, namespace: str | None = None) -> None:
+        self.namespace = namespace or '/'
+        self.server: Any = None
+
+    def _set_server(self, server: Any) -> None:
+        self.server = server
+
+    def is_asyncio_based(self) -> bool:
+        return False
+
+    def _handler_and_args(self, event: str, args: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+        handler = getattr(self, 'on_' + (event or ''), None)
+        if handler is not None and event in _SPECIAL:
+            # compat: on_connect(sid, environ) and on_disconnect(sid) still work.
+            args = args[: max(max_positional(handler), 1)]
+        return handler, args
+
+    def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
+        """The rooms a client is in."""
+        return self.server.rooms(sid, namespace=namespace or self.namespace)
+
+
+class Namespace(BaseServerNamespace):
+    """A class-based namespace for :class:`turbosio.Server`."""
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Call ``on_<event>`` if the class has it; override to route events differently."""
+        handler, args = self._handler_and_args(event, args)
+        if handler is None:
+            return None
+        return handler(*args)
+
+    def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None, skip_sid: Any = None,
+             namespace: str | None = None, callback: Any = None, ignore_queue: bool = False) -> Any:
+        """:meth:`turbosio.Server.emit` in this namespace."""
+        return self.server.emit(event, data=data, to=to, room=room, skip_sid=skip_sid,
+                                namespace=namespace or self.namespace, callback=callback)
+
+    def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
+             namespace: str | None = None, callback: Any = None, ignore_queue: bool = False) -> Any:
+        """:meth:`turbosio.Server.send` in this namespace."""
+        return self.server.send(data, to=to, room=room, skip_sid=skip_sid,
+                                namespace=namespace or self.namespace, callback=callback)
+
+    def call(self, event: str, data: Any = None, to: Any = None, sid: str | None = None,
+             namespace: str | None = None, timeout: float | None = None, ignore_queue: bool = False) -> Any:
+        """:meth:`turbosio.Server.call` in this namespace."""
+        return self.server.call(event, data=data, to=to, sid=sid, namespace=namespace or self.namespace,
+                                timeout=timeout)
+
+    def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> Any:
+        """Put a client in a room."""
+        return self.server.enter_room(sid, room, namespace=namespace or self.namespace)
+
+    def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> Any:
+        """Take a client out of a room."""
+        return self.server.leave_room(sid, room, namespace=namespace or self.namespace)
+
+    def close_room(self, room: Any, namespace: str | None = None) -> Any:
+        """Empty a room."""
+        return self.server.close_room(room, namespace=namespace or self.namespace)
+
+    def get_session(self, sid: str, namespace: str | None = None) -> Any:
+        """The client's session."""
+        return self.server.get_session(sid, namespace=namespace or self.namespace)
+
+    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> Any:
+        """Replace the client's session."""
+        return self.server.save_session(sid, session, namespace=namespace or self.namespace)
+
+    def session(self, sid: str, namespace: str | None = None) -> Any:
+        """The client's session as a context manager."""
+        return self.server.session(sid, namespace=namespace or self.namespace)
+
+    def disconnect(self, sid: str, namespace: str | None = None, ignore_queue: bool = False) -> Any:
+        """Disconnect a client."""
+        return self.server.disconnect(sid, namespace=namespace or self.namespace)
+
+
+class AsyncNamespace(Namespace):
+    """A class-based namespace for :class:`turbosio.AsyncServer`; handlers may be coroutines."""
+
+    def is_asyncio_based(self) -> bool:
+        return True
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:  # type: ignore[override]
+        """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
+        handler, args = self._handler_and_args(event, args)
+        if handler is None:
+            return None
+        result = handler(*args)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
+    async def call(self, event: str, data: Any = None, to: Any = None, sid: str | None = None,  # type: ignore[override]
+                   namespace: str | None = None, timeout: float | None = None, ignore_queue: bool = False) -> Any:
+        """:meth:`turbosio.AsyncServer.call` in this namespace (a coroutine)."""
+        return await self.server.call(event, data=data, to=to, sid=sid, namespace=namespace or self.namespace,
+                                      timeout=timeout)
