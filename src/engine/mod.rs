@@ -416,7 +416,7 @@ impl Engine {
             && self.sessions.contains_key(&eio_sid)
         {
             self.warn(format!("closing session {eio_sid}: {err}"));
-            self.close(eio_sid, reason, false);
+            self.close(eio_sid, reason, true);
         }
     }
 

@@ -146,9 +146,13 @@ impl Engine {
                 }
             }
             PacketType::Event | PacketType::BinaryEvent => {
-                // spec: events for a namespace the client has not joined are ignored.
-                let Some(sid) = existing.filter(|sid| self.is_connected(*sid)) else {
-                    return Ok(());
+                // spec: an event for a namespace the client has not asked to join closes the connection. One sent
+                // right after its CONNECT, before the answer, is delivered after the connect event (as the
+                // reference servers do).
+                let Some(sid) = existing else {
+                    return Err(SessionError::UnexpectedPacket(
+                        "event for a namespace that is not connected",
+                    ));
                 };
                 let Some(data) = packet.data else {
                     return Err(SessionError::UnexpectedPacket("event without data"));
@@ -163,8 +167,10 @@ impl Engine {
                 });
             }
             PacketType::Ack | PacketType::BinaryAck => {
-                let Some(sid) = existing.filter(|sid| self.is_connected(*sid)) else {
-                    return Ok(());
+                let Some(sid) = existing else {
+                    return Err(SessionError::UnexpectedPacket(
+                        "ack for a namespace that is not connected",
+                    ));
                 };
                 let (Some(ack_id), Some(data)) = (packet.id, packet.data) else {
                     return Err(SessionError::UnexpectedPacket("ack without id or data"));
@@ -181,10 +187,6 @@ impl Engine {
             PacketType::ConnectError => return Err(SessionError::UnexpectedPacket("connect error from a client")),
         }
         Ok(())
-    }
-
-    fn is_connected(&self, sid: Sid) -> bool {
-        self.sockets.get(&sid).is_some_and(|s| s.pending.is_none())
     }
 
     fn namespace_of(&self, sid: Sid) -> Arc<str> {

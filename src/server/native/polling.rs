@@ -70,9 +70,14 @@ pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid) -> Response<Body> {
     };
     let _guard = PollGuard { shared, sid };
     let mut frames = Vec::new();
-    if let Drained::Closed { .. } = poll_fn(|cx| outbox.poll_drain(cx, &mut frames)).await {
-        // spec: the client learns of the close from a close packet in the poll.
-        frames.push(Frame::Text(Bytes::from_static(b"1")));
+    if let Drained::Closed { notify_client } = poll_fn(|cx| outbox.poll_drain(cx, &mut frames)).await {
+        // spec: a server-side close reaches a polling client as a close packet; when the client closed, its
+        // pending GET is released with a noop.
+        if notify_client {
+            frames.push(Frame::Text(Bytes::from_static(b"1")));
+        } else if frames.is_empty() {
+            frames.push(Frame::Text(Bytes::from_static(b"6")));
+        }
     }
     payload_response(encode_payload(frames.iter()))
 }
