@@ -13,6 +13,9 @@ mod _core {
     #[pymodule_export]
     use crate::py::server::ServerCore;
 
+    #[pymodule_export]
+    use crate::py::asgi::AsgiDriverCore;
+
     use pyo3::prelude::*;
 
     #[pymodule_init]

@@ -5,12 +5,14 @@ Change ``import socketio`` to ``import turbosio as socketio`` and keep the rest.
 
 from . import exceptions
 from ._core import __version__
+from .asgi import ASGIApp
 from .async_server import AsyncServer
 from .hosting import run, serve
 from .namespace import AsyncNamespace, Namespace
 from .server import Server
 
 __all__ = [
+    'ASGIApp',
     'AsyncNamespace',
     'AsyncServer',
     'Namespace',

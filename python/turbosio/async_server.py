@@ -41,6 +41,7 @@ class AsyncServer(BaseServer):
         self._tasks: set[asyncio.Future[Any]] = set()
         self._wake_fd = self._core.wake_fd()
         self._wake_waiters: dict[int, asyncio.Future[None]] = {}
+        self._asgi_scopes: dict[str, dict[str, Any]] = {}
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -75,6 +76,13 @@ class AsyncServer(BaseServer):
                 handle(item)
             except Exception:
                 self.logger.exception('error while handling %r', item[0])
+
+    def _environ_for(self, eio_sid: str, transport: str, request: Any) -> dict[str, Any]:
+        environ = super()._environ_for(eio_sid, transport, request)
+        scope = self._asgi_scopes.pop(eio_sid, None)
+        if scope is not None:
+            environ['asgi.scope'] = scope
+        return environ
 
     def _on_wake_token(self, token: int) -> None:
         waiter = self._wake_waiters.pop(token, None)

@@ -120,22 +120,18 @@ impl Engine {
             return Err(SessionError::TransportNotAllowed);
         }
         let eio_sid = EioSid::random();
-        let upgrades: &[&str] = if transport == Transport::Polling && self.config.transports.websocket {
-            &["websocket"]
+        // spec: the handshake's keys in the spec's order, intervals in exact milliseconds.
+        let upgrades = if transport == Transport::Polling && self.config.transports.websocket {
+            "[\"websocket\"]"
         } else {
-            &[]
+            "[]"
         };
-        // spec: intervals in exact milliseconds.
-        let handshake = serde_json::json!({
-            "sid": eio_sid.as_str(),
-            "upgrades": upgrades,
-            "pingInterval": u64::try_from(self.config.ping_interval.as_millis()).unwrap_or(u64::MAX),
-            "pingTimeout": u64::try_from(self.config.ping_timeout.as_millis()).unwrap_or(u64::MAX),
-            "maxPayload": self.config.max_payload,
-        });
-        let mut text = Vec::with_capacity(160);
-        text.push(b'0');
-        text.extend_from_slice(handshake.to_string().as_bytes());
+        let text = format!(
+            "0{{\"sid\":\"{eio_sid}\",\"upgrades\":{upgrades},\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
+            self.config.ping_interval.as_millis(),
+            self.config.ping_timeout.as_millis(),
+            self.config.max_payload,
+        );
         let outbox = Arc::new(Outbox::new(self.config.outbox));
         let heartbeat = self
             .heartbeats

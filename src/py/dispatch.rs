@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::Wake;
 
@@ -53,6 +53,7 @@ enum Item {
 pub struct EventQueue {
     items: Mutex<Vec<Item>>,
     armed: AtomicBool,
+    next_token: AtomicU64,
     wake_tx: UnixStream,
     wake_rx: UnixStream,
 }
@@ -66,6 +67,7 @@ impl EventQueue {
         Ok(Arc::new(Self {
             items: Mutex::new(Vec::new()),
             armed: AtomicBool::new(false),
+            next_token: AtomicU64::new(1),
             wake_tx,
             wake_rx,
         }))
@@ -98,6 +100,11 @@ impl EventQueue {
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.items.lock().is_empty()
+    }
+
+    /// A token no other waiter on this queue has.
+    pub fn next_token(&self) -> u64 {
+        self.next_token.fetch_add(1, Ordering::Relaxed)
     }
 
     /// A waker that queues `Wake(token)`.

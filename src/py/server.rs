@@ -5,7 +5,6 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,7 +29,6 @@ pub struct ServerCore {
     pub(crate) queue: Arc<EventQueue>,
     pub(crate) http: HttpConfig,
     native: Mutex<Option<NativeServer>>,
-    pub(crate) next_token: AtomicU64,
 }
 
 fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
@@ -207,7 +205,6 @@ impl ServerCore {
             queue,
             http,
             native: Mutex::new(None),
-            next_token: AtomicU64::new(1),
         })
     }
 
@@ -401,8 +398,8 @@ impl ServerCore {
         py.detach(|| self.handle.with(crate::engine::Engine::close_all));
     }
 
-    /// A fresh token for a transport driven from Python.
-    fn new_token(&self) -> u64 {
-        self.next_token.fetch_add(1, Ordering::Relaxed)
+    /// The ASGI driver for this server.
+    fn asgi_driver(&self) -> super::asgi::AsgiDriverCore {
+        super::asgi::AsgiDriverCore::for_server(self)
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Both drivers (native hyper and ASGI) route with this, so they answer the same requests the same way.
 
-use crate::engine::{EioSid, Transport};
+use crate::engine::{EioSid, SessionError, Transport};
 
 /// What the request is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,17 @@ impl RequestError {
     /// The JSON body: `{"code":N,"message":"..."}`.
     pub fn body(self) -> String {
         format!("{{\"code\":{},\"message\":\"{self}\"}}", self.code())
+    }
+}
+
+impl From<&SessionError> for RequestError {
+    /// The error a client sees when the engine refuses its HTTP request.
+    fn from(err: &SessionError) -> Self {
+        match err {
+            SessionError::UnknownSession => Self::SessionIdUnknown,
+            SessionError::TransportNotAllowed => Self::TransportUnknown,
+            _ => Self::BadRequest,
+        }
     }
 }
 

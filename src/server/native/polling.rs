@@ -11,18 +11,9 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
 use super::{Body, Shared, error_response};
-use crate::engine::{Drained, EioSid, RequestInfo, SessionError, Transport};
+use crate::engine::{Drained, EioSid, RequestInfo, Transport};
 use crate::protocol::engineio::{Frame, encode_payload};
 use crate::server::request::RequestError;
-
-/// Map an engine refusal of an HTTP request to the Engine.IO error the client sees.
-pub(crate) fn request_error(err: &SessionError) -> RequestError {
-    match err {
-        SessionError::UnknownSession => RequestError::SessionIdUnknown,
-        SessionError::TransportNotAllowed => RequestError::TransportUnknown,
-        _ => RequestError::BadRequest,
-    }
-}
 
 fn payload_response(body: Bytes) -> Response<Body> {
     let mut response = Response::new(Full::new(body));
@@ -39,7 +30,7 @@ pub(super) fn handshake(shared: &Shared, info: Box<RequestInfo>) -> Response<Bod
         .with(|e| e.open(Instant::now(), Transport::Polling, Some(info)))
     {
         Ok(opened) => opened,
-        Err(err) => return error_response(request_error(&err)),
+        Err(err) => return error_response(RequestError::from(&err)),
     };
     let mut response = payload_response(encode_payload([&opened.open_frame]));
     if let Some(name) = &shared.config.cookie {
@@ -66,7 +57,7 @@ impl Drop for PollGuard<'_> {
 pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid) -> Response<Body> {
     let outbox = match shared.handle.with(|e| e.begin_poll(sid)) {
         Ok(outbox) => outbox,
-        Err(err) => return error_response(request_error(&err)),
+        Err(err) => return error_response(RequestError::from(&err)),
     };
     let _guard = PollGuard { shared, sid };
     let mut frames = Vec::new();
@@ -113,6 +104,6 @@ pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incomin
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             response
         }
-        Err(err) => error_response(request_error(&err)),
+        Err(err) => error_response(RequestError::from(&err)),
     }
 }

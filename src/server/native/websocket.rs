@@ -18,7 +18,6 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
-use super::polling::request_error;
 use super::{Body, Shared, error_response};
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
 use crate::protocol::engineio::Frame;
@@ -65,7 +64,7 @@ pub(super) fn handshake(shared: &Arc<Shared>, req: Request<Incoming>, info: Box<
         .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
     {
         Ok(opened) => opened,
-        Err(err) => return error_response(request_error(&err)),
+        Err(err) => return error_response(RequestError::from(&err)),
     };
     spawn_connection(
         shared,
@@ -83,7 +82,7 @@ pub(super) fn upgrade(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>)
     };
     let outbox = match shared.handle.with(|e| e.begin_upgrade(sid)) {
         Ok(outbox) => outbox,
-        Err(err) => return error_response(request_error(&err)),
+        Err(err) => return error_response(RequestError::from(&err)),
     };
     spawn_connection(shared, req, sid, outbox, Start::Upgrading);
     response

@@ -1,0 +1,290 @@
+"""``turbosio.ASGIApp``: serve a :class:`turbosio.AsyncServer` from any ASGI server (uvicorn, hypercorn, granian),
+beside another ASGI app such as FastAPI.
+
+Requests under the Socket.IO path go to the Rust engine through the ASGI driver; other paths go to static files,
+then to ``other_asgi_app``, else 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import mimetypes
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .async_server import AsyncServer
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_RESPOND, _WAIT, _ACCEPT_WS = 0, 1, 2
+
+
+def _static_file(path: str, static_files: dict[str, Any]) -> dict[str, str] | None:
+    """Resolve ``path`` against python-engineio-style ``static_files``; None if it maps to nothing.
+
+    Keys are URL paths. A value is a file name, a ``{'filename', 'content_type'}`` dict, or (for a key that is a
+    directory prefix) a directory. ``..`` never escapes a directory: such paths are not found.
+    """
+    candidates = [path] if path.endswith('/') is False else [path, path + 'index.html']
+    for candidate in candidates:
+        entry = static_files.get(candidate)
+        if entry is not None:
+            return _entry(entry, '')
+    best = ''
+    for prefix in static_files:
+        if path.startswith(prefix.rstrip('/') + '/') and len(prefix) > len(best):
+            best = prefix
+    if not best:
+        return None
+    rest = path[len(best.rstrip('/')) + 1 :]
+    if not rest or rest.endswith('/'):
+        rest += 'index.html'
+    parts = rest.split('/')
+    if any(part in ('', '.', '..') for part in parts):
+        return None
+    return _entry(static_files[best], '/'.join(parts))
+
+
+def _entry(entry: Any, rest: str) -> dict[str, str]:
+    if isinstance(entry, dict):
+        filename = os.path.join(entry['filename'], rest) if rest else entry['filename']
+        content_type = entry.get('content_type') if not rest else None
+    else:
+        filename = os.path.join(entry, rest) if rest else entry
+        content_type = None
+    content_type = content_type or mimetypes.guess_type(filename)[0] or 'application/octet-stream'
+    return {'filename': filename, 'content_type': content_type}
+
+
+class ASGIApp:
+    """ASGI application that serves a :class:`turbosio.AsyncServer`.
+
+    Args:
+        socketio_server: The :class:`turbosio.AsyncServer`.
+        other_asgi_app: An ASGI app (e.g. FastAPI) for every request outside the Socket.IO path.
+        static_files: python-engineio-style static file map.
+        socketio_path: The Socket.IO endpoint (default ``'socket.io'``); None sends every request to Socket.IO.
+        on_startup: Called (sync or async) on ASGI lifespan startup.
+        on_shutdown: Called (sync or async) on ASGI lifespan shutdown.
+
+    Example::
+
+        sio = turbosio.AsyncServer(async_mode='asgi')
+        app = turbosio.ASGIApp(sio, other_asgi_app=fastapi_app)
+        uvicorn.run(app, host='127.0.0.1', port=8000)
+    """
+
+    def __init__(
+        self,
+        socketio_server: AsyncServer,
+        other_asgi_app: Any = None,
+        static_files: dict[str, Any] | None = None,
+        socketio_path: str | None = 'socket.io',
+        on_startup: Callable[[], Any] | None = None,
+        on_shutdown: Callable[[], Any] | None = None,
+    ) -> None:
+        if not isinstance(socketio_server, AsyncServer):
+            raise TypeError('ASGIApp needs a turbosio.AsyncServer')
+        self.engineio_server = socketio_server
+        self.other_asgi_app = other_asgi_app
+        self.static_files = static_files or {}
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
+        self.engineio_path: str | None = None
+        if socketio_path is not None:
+            self.engineio_path = '/' + socketio_path.strip('/') + '/'
+        self._driver = socketio_server._core.asgi_driver()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope['type']
+        if kind == 'lifespan':
+            await self._lifespan(scope, receive, send)
+            return
+        if kind in ('http', 'websocket') and self._is_socketio(scope):
+            self.engineio_server._attach_loop()
+            if kind == 'http':
+                await self._http(scope, receive, send)
+            else:
+                await self._websocket(scope, receive, send)
+            return
+        static = _static_file(scope['path'], self.static_files) if kind == 'http' and self.static_files else None
+        if static is not None and os.path.isfile(static['filename']):
+            await self._serve_static(static, receive, send)
+        elif self.other_asgi_app is not None:
+            await self.other_asgi_app(scope, receive, send)
+        elif kind == 'http':
+            await _respond(send, 404, [(b'content-type', b'text/plain')], b'Not Found')
+        else:
+            await send({'type': 'websocket.close'})
+
+    def _is_socketio(self, scope: Scope) -> bool:
+        if self.engineio_path is None:
+            return True
+        path = scope['path']
+        if not path.endswith('/'):
+            path += '/'
+        return path.startswith(self.engineio_path)
+
+    # -- lifespan ---------------------------------------------------------------------------------------------------
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.other_asgi_app is not None and self.on_startup is None and self.on_shutdown is None:
+            await self.other_asgi_app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message['type'] == 'lifespan.startup':
+                if not await _call_hook(self.on_startup):
+                    await send({'type': 'lifespan.startup.failed'})
+                    return
+                await send({'type': 'lifespan.startup.complete'})
+            elif message['type'] == 'lifespan.shutdown':
+                ok = await _call_hook(self.on_shutdown)
+                await send({'type': 'lifespan.shutdown.complete' if ok else 'lifespan.shutdown.failed'})
+                return
+
+    # -- HTTP long-polling ------------------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, oversize = await _read_body(receive, self._driver.max_payload)
+        query = scope.get('query_string', b'').decode('latin-1')
+        answer = self._driver.http(
+            scope['method'], scope['path'], query, scope.get('headers', []), body, scope.get('client'), oversize
+        )
+        server = self.engineio_server
+        while answer[0] == _WAIT:
+            _, eio_sid, token = answer
+            try:
+                await server._wait_token(token)
+            except asyncio.CancelledError:
+                self._driver.poll_abort(eio_sid)
+                raise
+            answer = self._driver.poll_resume(eio_sid, token)
+        _, status, headers, payload = answer
+        if status == 200 and payload.startswith(b'0{') and b'sid=' not in scope.get('query_string', b''):
+            # A handshake: keep the ASGI scope for the session's environ['asgi.scope'].
+            self.engineio_server._asgi_scopes[json.loads(payload[1:])['sid']] = scope
+        await _respond(send, status, headers, payload)
+
+    # -- WebSocket --------------------------------------------------------------------------------------------------
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message['type'] != 'websocket.connect':
+            return
+        query = scope.get('query_string', b'').decode('latin-1')
+        answer = self._driver.ws_open(scope['path'], query, scope.get('headers', []), scope.get('client'))
+        if answer[0] != _ACCEPT_WS:
+            await send({'type': 'websocket.close', 'code': 1008})
+            return
+        _, eio_sid, open_frame = answer
+        if open_frame is not None:
+            self.engineio_server._asgi_scopes[eio_sid] = scope
+        await send({'type': 'websocket.accept'})
+        writer: asyncio.Task[None] | None = None
+        carries_session = open_frame is not None
+        if carries_session:
+            await send({'type': 'websocket.send', 'text': open_frame})
+            writer = asyncio.ensure_future(self._ws_writer(eio_sid, send))
+        driver = self._driver
+        limit = driver.max_payload + 16
+        try:
+            while True:
+                message = await receive()
+                if message['type'] != 'websocket.receive':
+                    break
+                text = message.get('text')
+                data = message.get('bytes')
+                if len(text if text is not None else data or b'') > limit:
+                    driver.ws_oversize(eio_sid)
+                    break
+                outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)
+                if outcome == 0:
+                    continue
+                if outcome == 1:
+                    carries_session = True
+                    writer = asyncio.ensure_future(self._ws_writer(eio_sid, send))
+                elif outcome == 2:
+                    break
+                else:
+                    await send({'type': 'websocket.send', 'text': outcome})
+        finally:
+            driver.ws_closed(eio_sid, carries_session)
+            if writer is not None:
+                try:
+                    await asyncio.wait_for(writer, 1)
+                except (asyncio.TimeoutError, Exception):
+                    writer.cancel()
+            else:
+                await _close_ws(send)
+
+    async def _ws_writer(self, eio_sid: str, send: Send) -> None:
+        driver = self._driver
+        server = self.engineio_server
+        token = driver.new_token()
+        while True:
+            frames, state = driver.ws_take(eio_sid, token)
+            for frame in frames:
+                if isinstance(frame, str):
+                    await send({'type': 'websocket.send', 'text': frame})
+                else:
+                    await send({'type': 'websocket.send', 'bytes': frame})
+            if state:
+                if state == 2:
+                    await send({'type': 'websocket.send', 'text': '1'})
+                await _close_ws(send)
+                return
+            if not frames:
+                await server._wait_token(token)
+
+    async def _serve_static(self, static: dict[str, str], receive: Receive, send: Send) -> None:
+        await _read_body(receive, 0)
+        with open(static['filename'], 'rb') as f:
+            payload = f.read()
+        await _respond(send, 200, [(b'content-type', static['content_type'].encode())], payload)
+
+
+async def _call_hook(hook: Callable[[], Any] | None) -> bool:
+    if hook is None:
+        return True
+    try:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        return False
+    return True
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """Read the request body, stopping past ``limit`` bytes (the rest is never buffered)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message['type'] != 'http.request':
+            return b''.join(chunks), False
+        chunk = message.get('body', b'')
+        size += len(chunk)
+        if size > limit and limit > 0:
+            return b'', True
+        chunks.append(chunk)
+        if not message.get('more_body', False):
+            return b''.join(chunks), False
+
+
+async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({'type': 'http.response.start', 'status': status, 'headers': headers})
+    await send({'type': 'http.response.body', 'body': body})
+
+
+async def _close_ws(send: Send) -> None:
+    try:
+        await send({'type': 'websocket.close'})
+    except Exception:
+        pass  # the client already went away
