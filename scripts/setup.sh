@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up a development environment from a fresh clone: a virtualenv in .venv with the test dependencies, the
+# extension built in release mode, and the node client used by the tests. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+# shellcheck disable=SC1091
+source .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet maturin ruff mypy
+python -m pip install --quiet \
+    'python-socketio[client,asyncio_client]==5.18.*' uvicorn fastapi httpx requests websocket-client aiohttp \
+    pytest pytest-timeout
+maturin develop --release --quiet
+
+if command -v npm >/dev/null 2>&1; then
+    (cd tests/js && npm install --no-audit --no-fund --silent)
+else
+    echo "setup: npm not found; the tests that drive the official JavaScript client will fail" >&2
+fi
