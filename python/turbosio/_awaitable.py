@@ -16,7 +16,7 @@ class Done:
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self.value
-        yield  # a generator that returns before its first yield  # noqa: B901
+        yield  # a generator that returns before its first yield
 
 
 DONE = Done()

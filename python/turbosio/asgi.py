@@ -15,8 +15,6 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .async_server import AsyncServer
-
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -81,15 +79,15 @@ class ASGIApp:
 
     def __init__(
         self,
-        socketio_server: AsyncServer,
+        socketio_server: Any,
         other_asgi_app: Any = None,
         static_files: dict[str, Any] | None = None,
         socketio_path: str | None = 'socket.io',
         on_startup: Callable[[], Any] | None = None,
         on_shutdown: Callable[[], Any] | None = None,
     ) -> None:
-        if not isinstance(socketio_server, AsyncServer):
-            raise TypeError('ASGIApp needs a turbosio.AsyncServer')
+        if not hasattr(socketio_server, '_wait_token'):
+            raise TypeError('ASGIApp needs a turbosio AsyncServer (Socket.IO or engineio)')
         self.engineio_server = socketio_server
         self.other_asgi_app = other_asgi_app
         self.static_files = static_files or {}
@@ -113,8 +111,10 @@ class ASGIApp:
                 await self._websocket(scope, receive, send)
             return
         static = _static_file(scope['path'], self.static_files) if kind == 'http' and self.static_files else None
-        if static is not None and os.path.isfile(static['filename']):
-            await self._serve_static(static, receive, send)
+        content = await asyncio.to_thread(_read_file, static['filename']) if static is not None else None
+        if static is not None and content is not None:
+            await _read_body(receive, 0)
+            await _respond(send, 200, [(b'content-type', static['content_type'].encode())], content)
         elif self.other_asgi_app is not None:
             await self.other_asgi_app(scope, receive, send)
         elif kind == 'http':
@@ -242,11 +242,13 @@ class ASGIApp:
             if not frames:
                 await server._wait_token(token)
 
-    async def _serve_static(self, static: dict[str, str], receive: Receive, send: Send) -> None:
-        await _read_body(receive, 0)
-        with open(static['filename'], 'rb') as f:
-            payload = f.read()
-        await _respond(send, 200, [(b'content-type', static['content_type'].encode())], payload)
+
+def _read_file(filename: str) -> bytes | None:
+    try:
+        with open(filename, 'rb') as f:
+            return f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 async def _call_hook(hook: Callable[[], Any] | None) -> bool:

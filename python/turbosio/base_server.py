@@ -127,9 +127,6 @@ class BaseServer:
 
     # -- registration ---------------------------------------------------------------------------------------------
 
-    def is_asyncio_based(self) -> bool:
-        return False
-
     def on(self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None) -> Any:
         """Register an event handler, directly or as a decorator.
 
@@ -179,6 +176,20 @@ class BaseServer:
             raise ValueError('Not a valid namespace class for this server')
         namespace_handler._set_server(self)
         self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    @property
+    def eio(self) -> Any:
+        """The Engine.IO server under this Socket.IO server (python-engineio's API, sharing this engine).
+
+        Its ``connect`` and ``disconnect`` handlers fire for every Engine.IO session; its messages are Socket.IO's.
+        """
+        eio = self.__dict__.get('_eio')
+        if eio is None:
+            from . import engineio
+
+            flavour = engineio.AsyncServer if self.is_asyncio_based() else engineio.Server
+            eio = self.__dict__['_eio'] = flavour(_shared_core=self._core)
+        return eio
 
     # -- queries ------------------------------------------------------------------------------------------------
 
@@ -255,15 +266,8 @@ class BaseServer:
 
     # -- engine events ------------------------------------------------------------------------------------------
 
-    def _invoke(
-        self,
-        handler: Callable[..., Any],
-        args: tuple[Any, ...],
-        on_result: Callable[[Any], None] | None,
-        on_error: Callable[[BaseException], None] | None,
-        label: str,
-    ) -> None:
-        raise NotImplementedError
+    # Provided by the flavour's pump mixin (_asyncio_pump.AsyncioPump or _thread_pump.ThreadPump).
+    _invoke: Callable[..., None]
 
     def _log_handler_error(self, label: str, exc: BaseException) -> None:
         self.logger.error('%s handler error', label, exc_info=(type(exc), exc, exc.__traceback__))
@@ -283,8 +287,16 @@ class BaseServer:
             self._on_disconnect(item[1], item[2], item[3])
         elif kind == EIO_CONNECT:
             self._on_eio_connect(item[1], item[2], item[3])
+            eio = self.__dict__.get('_eio')
+            if eio is not None and eio.handlers:
+                eio.environ[item[1]] = self.environ[item[1]]
+                eio._trigger('connect', (item[1], self.environ[item[1]]))
         elif kind == EIO_DISCONNECT:
             self.environ.pop(item[1], None)
+            eio = self.__dict__.get('_eio')
+            if eio is not None and eio.handlers:
+                eio.environ.pop(item[1], None)
+                eio._trigger('disconnect', (item[1], item[2]))
         elif kind == WARNING:
             engineio_logger.warning('%s', item[1])
         elif kind == WAKE:

@@ -5,11 +5,11 @@ class SocketIOError(Exception):
     """Base of every turbosio exception."""
 
 
-class ConnectionError(SocketIOError):  # noqa: A001 - the name is python-socketio's
+class ConnectionError(SocketIOError):
     """A connection could not be made or was lost."""
 
 
-class ConnectionRefusedError(ConnectionError):  # noqa: A001
+class ConnectionRefusedError(ConnectionError):
     """Raised by a ``connect`` handler to turn the client away.
 
     The first positional argument becomes the ``message`` the client sees, the second (or all the rest, as a
@@ -28,7 +28,7 @@ class ConnectionRefusedError(ConnectionError):  # noqa: A001
             self.error_args['data'] = list(args[1:])
 
 
-class TimeoutError(SocketIOError):  # noqa: A001
+class TimeoutError(SocketIOError):
     """A ``call()`` got no answer in time."""
 
 

@@ -12,18 +12,17 @@ import signal
 import threading
 from typing import Any
 
-from .async_server import AsyncServer
-from .server import Server
+from ._asyncio_pump import AsyncioPump
+from ._thread_pump import ThreadPump
 
 logger = logging.getLogger('turbosio')
 
 
-def _server_of(app: Any) -> AsyncServer | Server:
-    if isinstance(app, (AsyncServer, Server)):
-        return app
-    inner = getattr(app, 'engineio_server', None)
-    if isinstance(inner, (AsyncServer, Server)):
-        return inner
+def _server_of(app: Any) -> AsyncioPump | ThreadPump:
+    """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp wrapping one)."""
+    for candidate in (app, getattr(app, 'engineio_server', None)):
+        if isinstance(candidate, (AsyncioPump, ThreadPump)):
+            return candidate
     raise TypeError(f'turbosio.run() needs a turbosio AsyncServer, Server or ASGIApp, got {type(app).__name__}')
 
 
@@ -40,7 +39,7 @@ async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: as
         OSError: if the address cannot be bound.
     """
     server = _server_of(app)
-    if not isinstance(server, AsyncServer):
+    if not isinstance(server, AsyncioPump):
         raise TypeError('serve() needs an AsyncServer; use turbosio.run() for a threaded Server')
     server._attach_loop(asyncio.get_running_loop())
     bound = server._core.listen(host, port)
@@ -64,7 +63,7 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
     if log_level is not None and not logging.getLogger().handlers:
         logging.basicConfig(level=log_level.upper(), format='%(levelname)s:%(name)s: %(message)s')
     server = _server_of(app)
-    if isinstance(server, AsyncServer):
+    if isinstance(server, AsyncioPump):
         asyncio.run(_run_async(app, host, port))
         return
     server._start_pump()
@@ -79,7 +78,7 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.shutdown()
+        server.shutdown()  # type: ignore[attr-defined]
 
 
 async def _run_async(app: Any, host: str, port: int) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import select
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from . import exceptions
-from ._serial import SerialExecutor
+from ._thread_pump import ThreadPump
 from .base_server import ACK, CONNECT, DISCONNECT, EVENT, BaseServer
 
 
-class Server(BaseServer):
+class Server(ThreadPump, BaseServer):
     """A Socket.IO server whose handlers are plain functions run on worker threads.
 
     Events of one client are handled in order; different clients are handled in parallel. Takes the same
@@ -24,70 +21,15 @@ class Server(BaseServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._executor = SerialExecutor()
-        self._pump: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._init_pump()
 
-    # -- the event pump ---------------------------------------------------------------------------------------------
-
-    def _start_pump(self) -> None:
-        """Start the thread that drains engine events. Idempotent."""
-        if self._pump is not None and self._pump.is_alive():
-            return
-        self._stopping.clear()
-        self._pump = threading.Thread(target=self._pump_loop, name='turbosio-dispatch', daemon=True)
-        self._pump.start()
-
-    def _pump_loop(self) -> None:
-        fd = self._core.wake_fd()
-        while not self._stopping.is_set():
-            readable, _, _ = select.select([fd], [], [], 0.5)
-            if readable:
-                try:
-                    os.read(fd, 4096)
-                except BlockingIOError:
-                    pass
-            self._pump_once()
-
-    def _pump_once(self) -> None:
-        for item in self._core.drain():
-            kind = item[0]
-            if kind in (EVENT, ACK, CONNECT, DISCONNECT):
-                # Keyed by sid: one client's events never overlap and keep their order.
-                self._executor.submit(item[2] if kind == CONNECT else item[1], self._job(item))
-            else:
-                try:
-                    self._handle_item(item)
-                except Exception:
-                    self.logger.exception('error while handling %r', kind)
-
-    def _job(self, item: tuple[Any, ...]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                self._handle_item(item)
-            except Exception:
-                self.logger.exception('error while handling %r', item[0])
-
-        return run
-
-    def _invoke(
-        self,
-        handler: Callable[..., Any],
-        args: tuple[Any, ...],
-        on_result: Callable[[Any], None] | None,
-        on_error: Callable[[BaseException], None] | None,
-        label: str,
-    ) -> None:
-        try:
-            result = handler(*args)
-        except Exception as exc:
-            if on_error is None:
-                self._log_handler_error(label, exc)
-            else:
-                on_error(exc)
-            return
-        if on_result is not None:
-            on_result(result)
+    def _serial_key(self, item: tuple[Any, ...]) -> Any:
+        kind = item[0]
+        if kind == CONNECT:
+            return item[2]
+        if kind in (EVENT, ACK, DISCONNECT):
+            return item[1]
+        return None
 
     # -- verbs ------------------------------------------------------------------------------------------------------
 
@@ -200,18 +142,7 @@ class Server(BaseServer):
     def shutdown(self) -> None:
         """Stop serving and disconnect every client."""
         self._core.shutdown()
-        self._pump_once()
-        self._stopping.set()
-
-    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> threading.Thread:
-        """Run ``target(*args, **kwargs)`` in a daemon thread and return the started thread."""
-        thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
-        thread.start()
-        return thread
-
-    def sleep(self, seconds: float = 0) -> None:
-        """``time.sleep``."""
-        time.sleep(seconds)
+        self._stop_pump()
 
     def handle_request(self, environ: dict[str, Any], start_response: Any) -> Any:
         """Not used by turbosio: serve with :func:`turbosio.run`."""

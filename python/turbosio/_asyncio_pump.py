@@ -1,0 +1,143 @@
+"""How an asyncio-based server receives engine events and runs handlers (shared by Socket.IO and bare
+Engine.IO servers).
+
+The engine's wake-up descriptor is registered with ``loop.add_reader``: one callback per burst drains every
+pending event. Sync handlers run inline, as in python-socketio. Coroutine handlers become tasks; on Python 3.12+
+they start eagerly, so a handler that never suspends finishes inside the drain without a loop iteration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+# perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
+# working); most handlers finish in that step and never touch the loop's ready queue.
+_EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+class AsyncioPump:
+    """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item`` and ``self._log_handler_error``."""
+
+    _core: Any
+    logger: Any
+    _handle_item: Callable[[tuple[Any, ...]], None]
+    _log_handler_error: Callable[[str, BaseException], None]
+
+    def _init_pump(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._wake_fd = self._core.wake_fd()
+        self._wake_waiters: dict[int, asyncio.Future[None]] = {}
+        self._asgi_scopes: dict[str, dict[str, Any]] = {}
+
+    def is_asyncio_based(self) -> bool:
+        return True
+
+    def _attach_loop(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Start handling events on ``loop`` (the running loop by default). Idempotent."""
+        loop = loop or asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._wake_fd)
+        self._loop = loop
+        loop.add_reader(self._wake_fd, self._on_wake)
+        self._on_wake()  # events that arrived before the loop was attached
+
+    def _on_wake(self) -> None:
+        try:
+            os.read(self._wake_fd, 4096)
+        except BlockingIOError:
+            pass
+        handle = self._handle_item
+        for item in self._core.drain():
+            try:
+                handle(item)
+            except Exception:
+                self.logger.exception('error while handling %r', item[0])
+
+    def _on_wake_token(self, token: int) -> None:
+        waiter = self._wake_waiters.pop(token, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wait_token(self, token: int) -> asyncio.Future[None]:
+        """A future resolved when the engine wakes ``token`` (used by the ASGI driver)."""
+        loop = self._loop or asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._wake_waiters[token] = waiter
+        return waiter
+
+    def _scope_environ(self, eio_sid: str, environ: dict[str, Any]) -> dict[str, Any]:
+        scope = self._asgi_scopes.pop(eio_sid, None)
+        if scope is not None:
+            environ['asgi.scope'] = scope
+        return environ
+
+    def _invoke(
+        self,
+        handler: Callable[..., Any],
+        args: tuple[Any, ...],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        label: str,
+    ) -> None:
+        try:
+            result = handler(*args)
+        except Exception as exc:
+            self._failed(label, exc, on_error)
+            return
+        if asyncio.iscoroutine(result):
+            self._run_coroutine(result, on_result, on_error, label)
+        elif on_result is not None:
+            on_result(result)
+
+    def _failed(self, label: str, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
+        if on_error is None:
+            self._log_handler_error(label, exc)
+        else:
+            on_error(exc)
+
+    def _run_coroutine(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        label: str,
+    ) -> None:
+        loop = self._loop or asyncio.get_running_loop()
+        if _EAGER_TASKS:
+            task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg]
+        else:
+            task = loop.create_task(coro)
+
+        def finished(task: asyncio.Task[Any]) -> None:
+            self._tasks.discard(task)
+            if task.cancelled():
+                return
+            exc = task.exception()
+            if exc is not None:
+                self._failed(label, exc, on_error)
+            elif on_result is not None:
+                on_result(task.result())
+
+        if task.done():
+            finished(task)
+        else:
+            self._tasks.add(task)
+            task.add_done_callback(finished)
+
+    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        """Run ``target(*args, **kwargs)`` (a coroutine function) as an asyncio task."""
+        task = asyncio.ensure_future(target(*args, **kwargs))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def sleep(self, seconds: float = 0) -> None:
+        """``asyncio.sleep`` (a coroutine)."""
+        await asyncio.sleep(seconds)

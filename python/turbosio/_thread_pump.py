@@ -1,0 +1,104 @@
+"""How a threaded server receives engine events and runs handlers (shared by Socket.IO and bare Engine.IO).
+
+One daemon thread waits on the engine's wake-up descriptor and drains each burst; per-client items go to a pool
+where one client's handlers run in order and different clients run in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._serial import SerialExecutor
+
+
+class ThreadPump:
+    """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item``, ``self._serial_key`` and
+    ``self._log_handler_error``."""
+
+    _core: Any
+    logger: Any
+    _handle_item: Callable[[tuple[Any, ...]], None]
+    _log_handler_error: Callable[[str, BaseException], None]
+
+    def _init_pump(self) -> None:
+        self._executor = SerialExecutor()
+        self._pump: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def is_asyncio_based(self) -> bool:
+        return False
+
+    def _serial_key(self, item: tuple[Any, ...]) -> Any:
+        """The client an item belongs to (its handlers run in order), or None to handle it on the pump thread."""
+        raise NotImplementedError
+
+    def _start_pump(self) -> None:
+        """Start the thread that drains engine events. Idempotent."""
+        if self._pump is not None and self._pump.is_alive():
+            return
+        self._stopping.clear()
+        self._pump = threading.Thread(target=self._pump_loop, name='turbosio-dispatch', daemon=True)
+        self._pump.start()
+
+    def _stop_pump(self) -> None:
+        self._pump_once()
+        self._stopping.set()
+
+    def _pump_loop(self) -> None:
+        fd = self._core.wake_fd()
+        while not self._stopping.is_set():
+            readable, _, _ = select.select([fd], [], [], 0.5)
+            if readable:
+                try:
+                    os.read(fd, 4096)
+                except BlockingIOError:
+                    pass
+            self._pump_once()
+
+    def _pump_once(self) -> None:
+        for item in self._core.drain():
+            key = self._serial_key(item)
+            if key is None:
+                self._run_item(item)
+            else:
+                self._executor.submit(key, lambda item=item: self._run_item(item))
+
+    def _run_item(self, item: tuple[Any, ...]) -> None:
+        try:
+            self._handle_item(item)
+        except Exception:
+            self.logger.exception('error while handling %r', item[0])
+
+    def _invoke(
+        self,
+        handler: Callable[..., Any],
+        args: tuple[Any, ...],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        label: str,
+    ) -> None:
+        try:
+            result = handler(*args)
+        except Exception as exc:
+            if on_error is None:
+                self._log_handler_error(label, exc)
+            else:
+                on_error(exc)
+            return
+        if on_result is not None:
+            on_result(result)
+
+    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> threading.Thread:
+        """Run ``target(*args, **kwargs)`` in a daemon thread and return the started thread."""
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
+        thread.start()
+        return thread
+
+    def sleep(self, seconds: float = 0) -> None:
+        """``time.sleep``."""
+        time.sleep(seconds)

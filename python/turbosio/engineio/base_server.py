@@ -1,0 +1,111 @@
+"""What both bare Engine.IO servers share: settings, handlers, sessions and event translation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .. import _core
+from .._handlers import build_environ, max_positional
+from ..base_server import EIO_CONNECT, EIO_DISCONNECT, EIO_MESSAGE, WAKE, WARNING, Reason, _core_options
+
+default_logger = logging.getLogger('engineio.server')
+
+
+class BaseServer:
+    """Settings, handlers and sessions of a bare Engine.IO server."""
+
+    reason = Reason
+    _default_async_mode = 'threading'
+    _invoke: Callable[..., None]  # provided by the flavour's pump mixin
+
+    def __init__(self, logger: bool | logging.Logger = False, json: Any = None, **kwargs: Any) -> None:
+        shared = kwargs.pop('_shared_core', None)
+        self._core = shared if shared is not None else _core.ServerCore(
+            socketio=False, socketio_path='engine.io', **_core_options(kwargs)
+        )
+        self.handlers: dict[str, Callable[..., Any]] = {}
+        self.environ: dict[str, dict[str, Any]] = {}
+        self._sessions: dict[str, dict[str, Any]] = {}
+        self.async_mode = kwargs.get('async_mode') or self._default_async_mode
+        if not isinstance(logger, bool):
+            self.logger = logger
+        else:
+            self.logger = default_logger
+            if self.logger.level == logging.NOTSET:
+                self.logger.setLevel(logging.INFO if logger else logging.ERROR)
+                self.logger.addHandler(logging.StreamHandler())
+
+    def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Register a handler for ``'connect'`` (sid, environ), ``'message'`` (sid, data) or ``'disconnect'``
+        (sid, reason), directly or as a decorator.
+
+        Raises:
+            ValueError: for any other event name.
+        """
+        if event not in ('connect', 'message', 'disconnect'):
+            raise ValueError('Invalid event')
+
+        def set_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.handlers[event] = fn
+            return fn
+
+        if handler is None:
+            return set_handler
+        set_handler(handler)
+        return None
+
+    def transport(self, sid: str) -> str | None:
+        """``'polling'`` or ``'websocket'``."""
+        return self._core.transport(sid)
+
+    def _log_handler_error(self, label: str, exc: BaseException) -> None:
+        self.logger.error('%s handler error', label, exc_info=(type(exc), exc, exc.__traceback__))
+
+    def _session(self, sid: str) -> dict[str, Any]:
+        if sid not in self.environ:
+            raise KeyError('Session not found')
+        return self._sessions.setdefault(sid, {})
+
+    def _trigger(self, event: str, args: tuple[Any, ...], on_result: Callable[[Any], None] | None = None) -> None:
+        handler = self.handlers.get(event)
+        if handler is None:
+            if on_result is not None:
+                on_result(None)
+            return
+        if event != 'message':
+            args = args[: max(max_positional(handler), 1)]
+        self._invoke(handler, args, on_result, None, event)
+
+    def _handle_item(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        if kind == EIO_MESSAGE:
+            self._trigger('message', (item[1], item[2]))
+        elif kind == EIO_CONNECT:
+            sid = item[1]
+            environ = self.environ[sid] = self._environ_for(sid, item[2], item[3])
+
+            def connected(result: Any) -> None:
+                if result is False:
+                    self._core.eio_close(sid)
+
+            self._trigger('connect', (sid, environ), connected)
+        elif kind == EIO_DISCONNECT:
+            sid = item[1]
+            self.environ.pop(sid, None)
+            self._sessions.pop(sid, None)
+            self._trigger('disconnect', (sid, item[2]))
+        elif kind == WARNING:
+            self.logger.warning('%s', item[1])
+        elif kind == WAKE:
+            self._on_wake_token(item[1])
+
+    def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
+        return build_environ(request, transport)
+
+    def _on_wake_token(self, token: int) -> None:
+        """A transport driven from Python may proceed (ASGI driver)."""
+
+    def _serial_key(self, item: tuple[Any, ...]) -> Any:
+        return item[1] if item[0] in (EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT) else None
