@@ -162,4 +162,11 @@ pub enum Event {
 pub trait EventSink: Send + Sync {
     /// Queue one event.
     fn push(&self, event: Event);
+
+    /// Whether the consumer keeps up. `Pending` (waking `cx` later) while it is too far behind: drivers then stop
+    /// reading from clients, so a flood of events turns into TCP backpressure instead of memory.
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        let _ = cx;
+        std::task::Poll::Ready(())
+    }
 }

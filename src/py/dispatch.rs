@@ -52,6 +52,8 @@ enum Item {
 /// The queue between the engine and Python.
 pub struct EventQueue {
     items: Mutex<Vec<Item>>,
+    /// Drivers waiting for the queue to fall below [`HIGH_WATER`].
+    blocked: Mutex<Vec<std::task::Waker>>,
     armed: AtomicBool,
     next_token: AtomicU64,
     wake_tx: UnixStream,
@@ -66,6 +68,7 @@ impl EventQueue {
         wake_rx.set_nonblocking(true)?;
         Ok(Arc::new(Self {
             items: Mutex::new(Vec::new()),
+            blocked: Mutex::new(Vec::new()),
             armed: AtomicBool::new(false),
             next_token: AtomicU64::new(1),
             wake_tx,
@@ -89,7 +92,11 @@ impl EventQueue {
     fn take(&self) -> Vec<Item> {
         // Disarm before taking: a push racing with this either lands in this batch or writes a fresh byte.
         self.armed.store(false, Ordering::Release);
-        std::mem::take(&mut *self.items.lock())
+        let items = std::mem::take(&mut *self.items.lock());
+        for waker in self.blocked.lock().drain(..) {
+            waker.wake();
+        }
+        items
     }
 
     /// Items waiting now.
@@ -132,9 +139,24 @@ impl EventQueue {
     }
 }
 
+/// Events queued before drivers stop reading from clients until Python catches up.
+const HIGH_WATER: usize = 10_000;
+
 impl EventSink for EventQueue {
     fn push(&self, event: Event) {
         self.push_item(Item::Engine(event));
+    }
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.items.lock().len() < HIGH_WATER {
+            return std::task::Poll::Ready(());
+        }
+        self.blocked.lock().push(cx.waker().clone());
+        // A drain between the length check and the registration already emptied the queue: look again.
+        if self.items.lock().len() < HIGH_WATER {
+            return std::task::Poll::Ready(());
+        }
+        std::task::Poll::Pending
     }
 }
 
@@ -240,4 +262,42 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
         Event::Warning { message } => (kind::WARNING, message).into_pyobject(py)?,
     };
     Ok(tuple)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+    use crate::engine::{DisconnectReason, EioSid};
+
+    struct CountingWaker(AtomicUsize);
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_full_queue_holds_drivers_back_until_drained_and_wakes_python_once() {
+        let queue = EventQueue::new().unwrap();
+        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(queue.poll_ready(&mut cx), Poll::Ready(()));
+        for _ in 0..HIGH_WATER {
+            queue.push(Event::EioDisconnect {
+                eio_sid: EioSid::random(),
+                reason: DisconnectReason::TransportClose,
+            });
+        }
+        assert_eq!(queue.poll_ready(&mut cx), Poll::Pending);
+        // One byte for the whole burst.
+        let mut buf = [0u8; 16];
+        assert_eq!(std::io::Read::read(&mut &queue.wake_rx, &mut buf).unwrap(), 1);
+        assert_eq!(queue.take().len(), HIGH_WATER);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(queue.poll_ready(&mut cx), Poll::Ready(()));
+    }
 }

@@ -14,6 +14,7 @@ use crate::engine::{Engine, EngineConfig, EventSink};
 /// outside it, on each session's outbox.
 pub struct EngineHandle {
     engine: Mutex<Engine>,
+    sink: Arc<dyn EventSink>,
     stopped: Notify,
     ping_interval: Duration,
 }
@@ -23,7 +24,8 @@ impl EngineHandle {
     pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Arc<Self> {
         let ping_interval = config.ping_interval;
         Arc::new(Self {
-            engine: Mutex::new(Engine::new(config, sink)),
+            engine: Mutex::new(Engine::new(config, sink.clone())),
+            sink,
             stopped: Notify::new(),
             ping_interval,
         })
@@ -32,6 +34,11 @@ impl EngineHandle {
     /// Run `f` with the engine locked.
     pub fn with<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         f(&mut self.engine.lock())
+    }
+
+    /// Wait until the event consumer keeps up (see [`EventSink::poll_ready`]).
+    pub async fn ready(&self) {
+        std::future::poll_fn(|cx| self.sink.poll_ready(cx)).await;
     }
 
     /// Start the heartbeat timer on the runtime. It sleeps to the engine's next deadline, never longer than one

@@ -96,6 +96,7 @@ pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incomin
         *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
         return response;
     };
+    shared.handle.ready().await;
     match shared.handle.with(|e| e.on_post(Instant::now(), sid, body)) {
         Ok(()) => {
             let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));

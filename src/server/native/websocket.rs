@@ -142,7 +142,8 @@ where
     let mut frames = Vec::new();
     loop {
         tokio::select! {
-            incoming = stream.next() => {
+            // Read only while Python keeps up with the events already queued (backpressure).
+            incoming = async { shared.handle.ready().await; stream.next().await } => {
                 let now = Instant::now();
                 let outcome = match incoming {
                     Some(Ok(Message::Text(text))) => shared.handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
