@@ -292,6 +292,26 @@ def test_polling_binary_packets_are_base64(server):
     assert 'bAQIDBA==' in RS.join(payloads).split(RS)
 
 
+def test_polling_large_responses_are_compressed_when_accepted(server):
+    sid, _ = connect_polling_namespace(server)
+    text = 'x' * 4000
+    assert post(server, sid, f'42["message","{text}"]').status_code == 200
+    # compat (python-engineio http_compression): bodies over compression_threshold are gzip-encoded when the
+    # client accepts gzip; requests decodes them transparently.
+    r = http(server, 'GET', eio_params(sid), headers={'Accept-Encoding': 'gzip'})
+    assert r.status_code == 200
+    assert r.headers.get('Content-Encoding') == 'gzip'
+    assert f'42["message-back","{text}"]' in r.text.split(RS)
+
+
+def test_polling_small_responses_are_not_compressed(server):
+    sid, _ = connect_polling_namespace(server)
+    assert post(server, sid, '42["message","hi"]').status_code == 200
+    r = http(server, 'GET', eio_params(sid), headers={'Accept-Encoding': 'gzip'})
+    assert 'Content-Encoding' not in r.headers
+    assert '42["message-back","hi"]' in r.text.split(RS)
+
+
 def test_polling_concurrent_get_closes_session(server, bg):
     reference_deviates('a second concurrent GET is accepted and both GETs hang until the poll timeout')
     sid, _ = polling_handshake(server)

@@ -39,6 +39,8 @@ class ServerCore:
         max_queue_frames: int = 10_000,
         max_queue_bytes: int = 16_777_216,
         allow_upgrades: bool = True,
+        http_compression: bool = True,
+        compression_threshold: int = 1024,
     ) -> ServerCore: ...
     def wake_fd(self) -> int:
         """The descriptor that becomes readable when ``drain()`` has something."""
@@ -100,7 +102,7 @@ class AsgiDriverCore:
         oversize: bool = False,
     ) -> tuple[Any, ...]:
         """``(0, status, headers, body)`` or ``(1, eio_sid, token)``."""
-    def poll_resume(self, eio_sid: str, token: int) -> tuple[Any, ...]:
+    def poll_resume(self, eio_sid: str, token: int, headers: _Headers) -> tuple[Any, ...]:
         """Continue a waiting GET after ``WAKE(token)``."""
     def poll_abort(self, eio_sid: str) -> None:
         """The waiting GET's client went away."""

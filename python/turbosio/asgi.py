@@ -164,7 +164,7 @@ class ASGIApp:
             except asyncio.CancelledError:
                 self._driver.poll_abort(eio_sid)
                 raise
-            answer = self._driver.poll_resume(eio_sid, token)
+            answer = self._driver.poll_resume(eio_sid, token, scope.get('headers', []))
         _, status, headers, payload = answer
         if status == 200 and payload.startswith(b'0{') and b'sid=' not in scope.get('query_string', b''):
             # A handshake: keep the ASGI scope for the session's environ['asgi.scope'].

@@ -77,6 +77,8 @@ def _core_options(options: dict[str, Any]) -> dict[str, Any]:
         'cors_credentials': bool(options.get('cors_credentials', True)),
         'cookie': cookie,
         'allow_upgrades': bool(options.get('allow_upgrades', True)),
+        'http_compression': bool(options.get('http_compression', True)),
+        'compression_threshold': int(options.get('compression_threshold', 1024)),
     }
 
 

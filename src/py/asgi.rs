@@ -17,6 +17,7 @@ use super::dispatch::EventQueue;
 use super::server::ServerCore;
 use crate::engine::{Drained, EioSid, RequestInfo, SessionError, Transport, WsOutcome};
 use crate::protocol::engineio::{Frame, encode_payload};
+use crate::server::compression::compress;
 use crate::server::cors::CorsDecision;
 use crate::server::handle::EngineHandle;
 use crate::server::native::HttpConfig;
@@ -129,7 +130,8 @@ impl AsgiDriverCore {
         py: Python<'py>,
         eio_sid: EioSid,
         token: u64,
-        cors: Headers,
+        accept_encoding: Option<&str>,
+        mut cors: Headers,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Some(outbox) = self.handle.with(|e| e.outbox(eio_sid)) else {
             self.handle.with(|e| e.end_poll(eio_sid));
@@ -149,13 +151,12 @@ impl AsgiDriverCore {
             }
         }
         self.handle.with(|e| e.end_poll(eio_sid));
-        respond(
-            py,
-            200,
-            b"text/plain; charset=UTF-8",
-            &encode_payload(frames.iter()),
-            cors,
-        )
+        let body = encode_payload(frames.iter());
+        if let Some((coding, compressed)) = compress(self.http.compression, accept_encoding, &body) {
+            cors.push((b"content-encoding".to_vec(), coding.as_bytes().to_vec()));
+            return respond(py, 200, b"text/plain; charset=UTF-8", &compressed, cors);
+        }
+        respond(py, 200, b"text/plain; charset=UTF-8", &body, cors)
     }
 }
 
@@ -218,7 +219,7 @@ impl AsgiDriverCore {
             Ok(Route::Poll(eio_sid)) => match py.detach(|| self.handle.with(|e| e.begin_poll(eio_sid))) {
                 Ok(_) => {
                     let token = self.queue.next_token();
-                    self.poll_outbox(py, eio_sid, token, cors)
+                    self.poll_outbox(py, eio_sid, token, header(&headers, b"accept-encoding"), cors)
                 }
                 Err(err) => error(py, RequestError::from(&err), cors),
             },
@@ -244,12 +245,19 @@ impl AsgiDriverCore {
         }
     }
 
-    /// Continue a waiting GET after its `WAKE(token)`.
-    fn poll_resume<'py>(&self, py: Python<'py>, eio_sid: &str, token: u64) -> PyResult<Bound<'py, PyAny>> {
+    /// Continue a waiting GET after its `WAKE(token)`; `headers` are the GET's, for CORS and compression.
+    fn poll_resume<'py>(
+        &self,
+        py: Python<'py>,
+        eio_sid: &str,
+        token: u64,
+        headers: Headers,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
             return error(py, RequestError::SessionIdUnknown, Vec::new());
         };
-        self.poll_outbox(py, eio_sid, token, Vec::new())
+        let cors = self.cors(&headers).unwrap_or_default();
+        self.poll_outbox(py, eio_sid, token, header(&headers, b"accept-encoding"), cors)
     }
 
     /// The waiting GET's client went away.

@@ -17,6 +17,7 @@ use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
 use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
+use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
 use crate::server::handle::EngineHandle;
 use crate::server::native::{HttpConfig, NativeServer};
@@ -135,9 +136,14 @@ impl ServerCore {
     #[pyo3(signature = (
         *, ping_interval=25.0, ping_timeout=20.0, max_http_buffer_size=1_000_000, transports=None,
         cors_allowed_origins=None, cors_credentials=true, cookie=None, socketio_path="socket.io", socketio=true,
-        max_queue_frames=10_000, max_queue_bytes=16_777_216, allow_upgrades=true
+        max_queue_frames=10_000, max_queue_bytes=16_777_216, allow_upgrades=true, http_compression=true,
+        compression_threshold=1024
     ))]
-    #[expect(clippy::too_many_arguments, reason = "mirrors python-engineio's keyword arguments")]
+    #[expect(
+        clippy::too_many_arguments,
+        clippy::fn_params_excessive_bools,
+        reason = "mirrors python-engineio's keyword arguments"
+    )]
     fn new(
         ping_interval: f64,
         ping_timeout: f64,
@@ -151,6 +157,8 @@ impl ServerCore {
         max_queue_frames: usize,
         max_queue_bytes: usize,
         allow_upgrades: bool,
+        http_compression: bool,
+        compression_threshold: usize,
     ) -> PyResult<Self> {
         let transports = match transports {
             None => Transports::default(),
@@ -195,6 +203,10 @@ impl ServerCore {
             cors: cors_policy(cors_allowed_origins)?,
             cors_credentials,
             cookie,
+            compression: CompressionConfig {
+                enabled: http_compression,
+                threshold: compression_threshold,
+            },
         };
         let queue = EventQueue::new().map_err(os_error)?;
         let runtime = runtime().map_err(os_error)?;

@@ -5,6 +5,7 @@
 //! Never: Python. Every wait here is on tokio; the only way up to Python is the engine's event sink, which the
 //! bindings implement without taking the GIL on a tokio thread.
 
+pub mod compression;
 pub mod cors;
 pub mod handle;
 pub mod native;

@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::compression::CompressionConfig;
 use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
 use super::request::{EioQuery, RequestError, Route, route};
@@ -36,6 +37,8 @@ pub struct HttpConfig {
     pub cors_credentials: bool,
     /// Name of the session cookie to set on the handshake, if any.
     pub cookie: Option<String>,
+    /// Compression of polling responses.
+    pub compression: CompressionConfig,
 }
 
 pub(crate) type Body = Full<Bytes>;
@@ -123,7 +126,14 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
                 crate::engine::Transport::WebSocket => websocket::handshake(&shared, req, info),
             }
         }
-        Ok(Route::Poll(sid)) => polling::get(&shared, sid).await,
+        Ok(Route::Poll(sid)) => {
+            let accept = req
+                .headers()
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            polling::get(&shared, sid, accept.as_deref()).await
+        }
         Ok(Route::Post(sid)) => polling::post(&shared, sid, req).await,
         Ok(Route::Upgrade(sid)) => websocket::upgrade(&shared, sid, req),
     };

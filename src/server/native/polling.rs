@@ -13,6 +13,7 @@ use hyper::{Request, Response, StatusCode};
 use super::{Body, Shared, error_response};
 use crate::engine::{Drained, EioSid, RequestInfo, Transport};
 use crate::protocol::engineio::{Frame, encode_payload};
+use crate::server::compression::compress;
 use crate::server::request::RequestError;
 
 fn payload_response(body: Bytes) -> Response<Body> {
@@ -54,7 +55,7 @@ impl Drop for PollGuard<'_> {
     }
 }
 
-pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid) -> Response<Body> {
+pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid, accept_encoding: Option<&str>) -> Response<Body> {
     let outbox = match shared.handle.with(|e| e.begin_poll(sid)) {
         Ok(outbox) => outbox,
         Err(err) => return error_response(RequestError::from(&err)),
@@ -70,7 +71,17 @@ pub(super) async fn get(shared: &Arc<Shared>, sid: EioSid) -> Response<Body> {
             frames.push(Frame::Text(Bytes::from_static(b"6")));
         }
     }
-    payload_response(encode_payload(frames.iter()))
+    let body = encode_payload(frames.iter());
+    match compress(shared.config.compression, accept_encoding, &body) {
+        Some((coding, compressed)) => {
+            let mut response = payload_response(Bytes::from(compressed));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+            response
+        }
+        None => payload_response(body),
+    }
 }
 
 pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>) -> Response<Body> {
