@@ -8,7 +8,6 @@ import asyncio
 import socket
 
 import socketio  # python-socketio: used here only for its clients
-
 import turbosio
 
 sio = turbosio.AsyncServer(async_mode='asgi')
