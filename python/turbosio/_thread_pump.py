@@ -24,6 +24,8 @@ class ThreadPump:
     logger: Any
     _handle_item: Callable[[tuple[Any, ...]], None]
     _log_handler_error: Callable[[str, BaseException], None]
+    # The client an item belongs to (its handlers run in order), or None to handle it on the pump thread.
+    _serial_key: Callable[[tuple[Any, ...]], Any]
 
     def _init_pump(self) -> None:
         self._executor = SerialExecutor()
@@ -32,10 +34,6 @@ class ThreadPump:
 
     def is_asyncio_based(self) -> bool:
         return False
-
-    def _serial_key(self, item: tuple[Any, ...]) -> Any:
-        """The client an item belongs to (its handlers run in order), or None to handle it on the pump thread."""
-        raise NotImplementedError
 
     def _start_pump(self) -> None:
         """Start the thread that drains engine events. Idempotent."""

@@ -105,6 +105,13 @@ class ASGIApp:
             return
         if kind in ('http', 'websocket') and self._is_socketio(scope):
             self.engineio_server._attach_loop()
+            if not self._origin_allowed(scope):
+                if kind == 'http':
+                    await _read_body(receive, 0)
+                    await _respond(send, 400, [(b'content-type', b'text/plain')], b'Not an accepted origin.')
+                else:
+                    await send({'type': 'websocket.close', 'code': 1008})
+                return
             if kind == 'http':
                 await self._http(scope, receive, send)
             else:
@@ -121,6 +128,16 @@ class ASGIApp:
             await _respond(send, 404, [(b'content-type', b'text/plain')], b'Not Found')
         else:
             await send({'type': 'websocket.close'})
+
+    def _origin_allowed(self, scope: Scope) -> bool:
+        """Apply a callable ``cors_allowed_origins`` (lists and '*' are checked in Rust)."""
+        check = self.engineio_server._cors_callable
+        if check is None:
+            return True
+        for name, value in scope.get('headers', []):
+            if name.lower() == b'origin':
+                return bool(check(value.decode('latin-1')))
+        return True
 
     def _is_socketio(self, scope: Scope) -> bool:
         if self.engineio_path is None:

@@ -62,7 +62,7 @@ def _core_options(options: dict[str, Any]) -> dict[str, Any]:
     if cors is not None and not isinstance(cors, (str, list, tuple, set)) and not callable(cors):
         raise ValueError(f'cors_allowed_origins must be None, a string, a list or a callable, got {cors!r}')
     if callable(cors):
-        cors = '*'  # checked per request in Python by the ASGI driver; see README "differences"
+        cors = '*'  # the callable itself is checked per request by ASGIApp (see cors_callable)
     cookie = options.get('cookie')
     if isinstance(cookie, dict):
         cookie = cookie.get('name', 'io')
@@ -80,6 +80,12 @@ def _core_options(options: dict[str, Any]) -> dict[str, Any]:
         'http_compression': bool(options.get('http_compression', True)),
         'compression_threshold': int(options.get('compression_threshold', 1024)),
     }
+
+
+def cors_callable(options: dict[str, Any]) -> Callable[[str], bool] | None:
+    """``cors_allowed_origins`` when it is a callable (origin -> allowed?), else None."""
+    cors = options.get('cors_allowed_origins')
+    return cors if callable(cors) and not isinstance(cors, (str, list, tuple, set)) else None
 
 
 class BaseServer:
@@ -104,6 +110,7 @@ class BaseServer:
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
         self._core = _core.ServerCore(**_core_options(kwargs))
+        self._cors_callable = cors_callable(kwargs)
         self._json = json
         self._registry = HandlerRegistry()
         self.handlers = self._registry.handlers
@@ -358,7 +365,8 @@ class BaseServer:
         if self.always_connect:
             self._core.accept(sid)
         environ = self.environ.get(eio_sid, {})
-        args = (sid, environ, auth) if auth is not None else (sid, environ, None)
+        # compat: an empty auth payload ({} from most clients) reaches the handler as None.
+        args = (sid, environ, auth or None)
 
         def done(result: Any) -> None:
             if result is False:

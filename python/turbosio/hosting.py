@@ -22,6 +22,9 @@ def _server_of(app: Any) -> AsyncioPump | ThreadPump:
     """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp wrapping one)."""
     for candidate in (app, getattr(app, 'engineio_server', None)):
         if isinstance(candidate, (AsyncioPump, ThreadPump)):
+            if getattr(candidate, '_cors_callable', None) is not None:
+                # The native server checks origins on tokio threads, where Python may not run.
+                raise ValueError('cors_allowed_origins as a callable is supported under ASGIApp only')
             return candidate
     raise TypeError(f'turbosio.run() needs a turbosio AsyncServer, Server or ASGIApp, got {type(app).__name__}')
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import _core
 from .._handlers import build_environ, max_positional
-from ..base_server import EIO_CONNECT, EIO_DISCONNECT, EIO_MESSAGE, WAKE, WARNING, Reason, _core_options
+from ..base_server import EIO_CONNECT, EIO_DISCONNECT, EIO_MESSAGE, WAKE, WARNING, Reason, _core_options, cors_callable
 
 default_logger = logging.getLogger('engineio.server')
 
@@ -25,6 +25,7 @@ class BaseServer:
         self._core = shared if shared is not None else _core.ServerCore(
             socketio=False, socketio_path='engine.io', **_core_options(kwargs)
         )
+        self._cors_callable = cors_callable(kwargs)
         self.handlers: dict[str, Callable[..., Any]] = {}
         self.environ: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
