@@ -1,0 +1,139 @@
+"""The one Socket.IO app every benchmark server runs, whatever implementation and host serve it.
+
+Usage::
+
+    python bench/app.py --impl turbosio --mode native|asgi|granian --port N [--pid-file PATH]
+    python bench/app.py --impl socketio --mode uvicorn|granian --port N [--pid-file PATH]
+
+Handlers (python-socketio's documented API only, so both implementations run the same code):
+
+- ``echo(data)`` returns ``data``, which becomes the ack;
+- ``join()`` enters room ``bench`` and acks ``True``;
+- ``broadcast(data)`` emits ``tick`` with ``data`` to room ``bench``.
+
+Hosts: ``native`` is turbosio's own server (``turbosio.run``); ``asgi``/``uvicorn`` is uvicorn with uvloop,
+httptools and websockets; ``granian`` is granian's ASGI interface with one worker process and one runtime
+thread. ``--pid-file`` receives the pid of the process that serves (granian's worker, not its supervisor), so
+the driver reads the right process's CPU time and RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOM = 'bench'
+
+
+def load_impl(name: str) -> Any:
+    if name == 'turbosio':
+        import turbosio as socketio
+    else:
+        import socketio
+    return socketio
+
+
+def make_server(socketio: Any) -> Any:
+    sio = socketio.AsyncServer(async_mode='asgi')
+
+    @sio.event
+    async def echo(sid: str, data: Any) -> Any:
+        return data
+
+    @sio.event
+    async def join(sid: str, *args: Any) -> bool:
+        await sio.enter_room(sid, ROOM)
+        return True
+
+    @sio.event
+    async def broadcast(sid: str, data: Any) -> None:
+        await sio.emit('tick', data, room=ROOM)
+
+    return sio
+
+
+def write_pid(path: str | None) -> None:
+    if path:
+        tmp = f'{path}.tmp'
+        Path(tmp).write_text(str(os.getpid()))
+        os.replace(tmp, path)
+
+
+def granian_app() -> Any:
+    """Granian's factory target: runs in the worker process, so the pid written here is the serving one."""
+    write_pid(os.environ.get('BENCH_PID_FILE'))
+    socketio = load_impl(os.environ.get('BENCH_IMPL', 'socketio'))
+    return socketio.ASGIApp(make_server(socketio))
+
+
+def serve_uvicorn(app: Any, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host='127.0.0.1',
+        port=port,
+        loop='uvloop',
+        http='httptools',
+        ws='websockets',
+        lifespan='off',
+        log_level='warning',
+        access_log=False,
+    )
+
+
+def serve_granian(impl: str, port: int, pid_file: str | None) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+    from granian.log import LogLevels
+
+    os.environ['BENCH_IMPL'] = impl
+    if pid_file:
+        os.environ['BENCH_PID_FILE'] = pid_file
+    Granian(
+        target='app:granian_app',
+        factory=True,
+        address='127.0.0.1',
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        runtime_threads=1,
+        loop=Loops.uvloop,
+        websockets=True,
+        log_level=LogLevels.warning,
+        working_dir=HERE,
+    ).serve()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--impl', choices=['turbosio', 'socketio'], required=True)
+    parser.add_argument('--mode', choices=['native', 'asgi', 'uvicorn', 'granian'], required=True)
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--pid-file')
+    args = parser.parse_args(argv)
+    if args.mode == 'native' and args.impl != 'turbosio':
+        parser.error('python-socketio has no native server: use --mode uvicorn or granian')
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.mode == 'granian':
+        serve_granian(args.impl, args.port, args.pid_file)
+        return
+    socketio = load_impl(args.impl)
+    sio = make_server(socketio)
+    write_pid(args.pid_file)
+    if args.mode == 'native':
+        socketio.run(sio, host='127.0.0.1', port=args.port, log_level='warning')
+    else:
+        serve_uvicorn(socketio.ASGIApp(sio), args.port)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
