@@ -1,0 +1,47 @@
+"""Limits: a message over max_http_buffer_size closes that client only; the others carry on."""
+
+import asyncio
+
+from support import AsyncPeers, arun
+
+LIMIT = 10_000
+
+
+def test_oversize_message_closes_only_its_client(server):
+    srv = server(fresh=True, max_http_buffer_size=LIMIT)
+
+    async def scenario():
+        async with AsyncPeers(srv.url) as peers:
+            offender = await peers.connect()
+            bystander = await peers.connect()
+            offender_sid = offender.sid()
+            assert await offender.sio.call('echo', 'y' * (LIMIT // 2), timeout=5) == 'y' * (LIMIT // 2)
+            await offender.sio.emit('echo', 'x' * (LIMIT * 3))
+            await offender.wait_disconnect()
+            fact = await srv.await_for({'ev': 'disconnect', 'sid': offender_sid})
+            assert fact['reason'] in ('transport error', 'transport close')  # python-socketio 5.18: 'transport close'
+            results = await asyncio.gather(*(bystander.sio.call('echo', i, timeout=5) for i in range(20)))
+            assert results == list(range(20))
+            assert bystander.disconnects == []
+            assert not [line for line in srv.lines if line['ev'] == 'disconnect' and line['sid'] == bystander.sid()]
+
+    arun(scenario())
+
+
+def test_oversize_polling_post_closes_only_its_client(server):
+    srv = server(fresh=True, max_http_buffer_size=LIMIT)
+
+    async def scenario():
+        async with AsyncPeers(srv.url) as peers:
+            offender = await peers.connect(transports=['polling'])
+            bystander = await peers.connect(transports=['polling'])
+            offender_sid = offender.sid()
+            await offender.sio.emit('echo', 'x' * (LIMIT * 3))
+            await offender.wait_disconnect()
+            fact = await srv.await_for({'ev': 'disconnect', 'sid': offender_sid})
+            # python-socketio 5.18 says 'server disconnect' here (its 413 answer closes the socket)
+            assert fact['reason'] in ('transport error', 'transport close', 'server disconnect')
+            assert await bystander.sio.call('echo', 'fine', timeout=5) == 'fine'
+            assert bystander.disconnects == []
+
+    arun(scenario())
