@@ -82,8 +82,8 @@ impl Shared {
         }
     }
 
-    fn now_us(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    fn micros_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.duration_since(self.epoch).as_micros()).unwrap_or(u64::MAX)
     }
 }
 
@@ -94,10 +94,9 @@ struct Tally {
     latencies: Latencies,
 }
 
-/// The number after `"key":` in a flat JSON object, spaces allowed.
-fn field_u64(text: &str, key: &str) -> Option<u64> {
-    let quoted = format!("\"{key}\"");
-    let after = text.get(text.find(&quoted)? + quoted.len()..)?.trim_start();
+/// The number after `quoted_key:` (e.g. `"seq":`) in a flat JSON object, spaces allowed.
+fn field_u64(text: &str, quoted_key: &str) -> Option<u64> {
+    let after = text.get(text.find(quoted_key)? + quoted_key.len()..)?.trim_start();
     let value = after.strip_prefix(':')?.trim_start();
     let digits = value.bytes().take_while(u8::is_ascii_digit).count();
     value.get(..digits)?.parse().ok()
@@ -107,7 +106,7 @@ fn field_u64(text: &str, key: &str) -> Option<u64> {
 fn parse_tick(packet: &str) -> Option<(u64, u64)> {
     let rest = packet.strip_prefix("42")?.trim_start().strip_prefix('[')?.trim_start();
     let data = rest.strip_prefix("\"tick\"")?;
-    Some((field_u64(data, "seq")?, field_u64(data, "t")?))
+    Some((field_u64(data, r#""seq""#)?, field_u64(data, r#""t""#)?))
 }
 
 async fn join_room(client: &mut WebSocket, limit: Duration) -> Result<(), ClientError> {
@@ -148,7 +147,7 @@ async fn receive_loop(mut client: WebSocket, shared: Rc<Shared>, mut stop: watch
         shared.delivered_one();
         if shared.window.contains(now) {
             tally.in_window += 1;
-            tally.latencies.record_us(shared.now_us().saturating_sub(sent_us));
+            tally.latencies.record_us(shared.micros_at(now).saturating_sub(sent_us));
         }
     }
     tally
@@ -178,7 +177,10 @@ async fn trigger_loop(trigger: &mut WebSocket, options: &Options, shared: &Share
                 break;
             }
         }
-        let packet = format!(r#"42["broadcast",{{"seq":{seq},"t":{}}}]"#, shared.now_us());
+        let packet = format!(
+            r#"42["broadcast",{{"seq":{seq},"t":{}}}]"#,
+            shared.micros_at(Instant::now())
+        );
         if let Err(e) = trigger.send(&packet).await {
             shared.errors.borrow_mut().record("trigger", &e);
             break;
