@@ -83,6 +83,8 @@ def serve_uvicorn(app: Any, port: int) -> None:
         lifespan='off',
         log_level='warning',
         access_log=False,
+        # The driver stops the server after each run; don't wait on clients that are already gone.
+        timeout_graceful_shutdown=1,
     )
 
 

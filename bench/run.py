@@ -272,6 +272,69 @@ class Outcome:
     noise: dict[str, float | None] = field(default_factory=dict)
 
 
+def wait_for_quiet(limit: float) -> None:
+    """Waits (up to `limit` seconds) until neither core is busier than NOISE_PCT, e.g. between two compiles."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = cpu_ticks()
+        time.sleep(0.5)
+        after = cpu_ticks()
+        busiest = max(busy_percent(before, after, cpu) or 0.0 for cpu in (SERVER_CORE, LOADGEN_CORE))
+        if busiest <= NOISE_PCT or time.monotonic() >= deadline:
+            return
+        log(f'waiting for a quiet machine ({busiest:.0f}% busy)')
+
+
+def is_noisy(outcome: Outcome) -> bool:
+    return (outcome.noise.get('server_core_foreign_pct') or 0.0) > NOISE_PCT
+
+
+@dataclass
+class Budget:
+    """Waiting for a quiet machine and re-running noisy runs stop once they would push the whole run past
+    `seconds`; the plain runs always happen."""
+
+    seconds: float
+    runs_left: int
+    started: float = field(default_factory=time.monotonic)
+    spent_on_runs: float = 0.0
+    runs_done: int = 0
+
+    def allows_extra(self, cost: float) -> bool:
+        per_run = self.spent_on_runs / self.runs_done if self.runs_done else 15.0
+        elapsed = time.monotonic() - self.started
+        return elapsed + cost + per_run * self.runs_left < self.seconds
+
+    def ran(self, seconds: float, counts: bool) -> None:
+        self.spent_on_runs += seconds
+        self.runs_done += 1
+        self.runs_left -= 1 if counts else 0
+
+
+def run_quietly(
+    server: Server, scenario: Scenario, workdir: Path, check: bool, retries: int, budget: Budget
+) -> Outcome:
+    """Runs once, and again up to `retries` times while other processes got in the way; keeps the quietest."""
+    best: Outcome | None = None
+    for attempt in range(retries + 1):
+        if retries and budget.allows_extra(20.0):
+            wait_for_quiet(limit=20.0)
+        started = time.monotonic()
+        outcome = run_one(server, scenario, workdir, check)
+        budget.ran(time.monotonic() - started, counts=attempt == 0)
+        foreign = outcome.noise.get('server_core_foreign_pct') or 0.0
+        if best is None or foreign < (best.noise.get('server_core_foreign_pct') or 0.0):
+            best = outcome
+        if not is_noisy(outcome) or not outcome.result.get('ok') or attempt == retries:
+            break
+        if not budget.allows_extra(budget.spent_on_runs / budget.runs_done):
+            log(f'{scenario.name} / {server.name}: {foreign:.0f}% foreign CPU, no time left to run it again')
+            break
+        log(f'{scenario.name} / {server.name}: {foreign:.0f}% foreign CPU on the server core, running it again')
+    assert best is not None
+    return best
+
+
 def run_one(server: Server, scenario: Scenario, workdir: Path, check: bool) -> Outcome:
     port = free_port()
     pid_file = workdir / f'{port}.pid'
@@ -446,8 +509,7 @@ def write_markdown(path: Path, outcomes: list[Outcome], plan: list[Scenario], in
             if outcome is None:
                 continue
             r = outcome.result
-            noisy = (outcome.noise.get('server_core_foreign_pct') or 0) > NOISE_PCT
-            rate = fmt_rate(r.get('rate')) + (' ⚠' if noisy else '')
+            rate = fmt_rate(r.get('rate')) + (' ⚠' if is_noisy(outcome) else '')
             hib = scenario.higher_is_better
             row = [
                 name,
@@ -464,7 +526,7 @@ def write_markdown(path: Path, outcomes: list[Outcome], plan: list[Scenario], in
         extra = scenario_notes(scenario, by_key, server_names)
         lines += ['', *extra] if extra else []
         lines.append('')
-    noisy_runs = [o for o in outcomes if (o.noise.get('server_core_foreign_pct') or 0) > NOISE_PCT]
+    noisy_runs = [o for o in outcomes if is_noisy(o)]
     lines += ['## Noise', '']
     if noisy_runs:
         lines.append(f"⚠ marks runs where other processes used more than {NOISE_PCT:.0f}% of the server's core:")
@@ -507,7 +569,14 @@ def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bo
         log('matplotlib is not installed: no chart')
         return False
     names = list(dict.fromkeys(o.server for o in outcomes))
-    colors = dict(zip(names, ['#d62728', '#ff7f0e', '#1f77b4', '#17becf', '#2ca02c', '#9467bd'], strict=False))
+    palette = {
+        'turbosio (native)': '#d62728',
+        'turbosio (uvicorn)': '#ff7f0e',
+        BASELINE: '#1f77b4',
+        'python-socketio (granian)': '#17becf',
+        NODE: '#2ca02c',
+    }
+    colors = {name: palette.get(name, '#7f7f7f') for name in names}
     by_key = {(o.scenario, o.server): o for o in outcomes}
     columns = 3
     rows = (len(plan) + columns - 1) // columns
@@ -547,6 +616,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--no-build', action='store_true', help='use the loadgen, venv and node_modules as they are')
     parser.add_argument('--servers', help='comma-separated server names (default: all)')
     parser.add_argument('--scenarios', help='comma-separated scenario names (default: all)')
+    parser.add_argument(
+        '--budget', type=float, default=540.0, help='seconds of running after which noisy runs are not repeated'
+    )
+    parser.add_argument('--commit', help=argparse.SUPPRESS)  # passed on when run.py re-executes itself
     parser.add_argument('--out', type=Path, default=BENCH, help='where RESULTS.md, results.png, results.jsonl go')
     return parser.parse_args(argv)
 
@@ -560,10 +633,14 @@ def main(argv: list[str] | None = None) -> int:
         python, commit = sys.executable, describe_commit('WORKTREE')
     else:
         python = venv_python()
-        commit = describe_commit('WORKTREE' if args.rev == 'WORKTREE' else args.rev)
+        commit = args.commit or describe_commit(args.rev)
         if not args.no_build:
             commit = build_python_env(args.rev)
             build_node()
+        if Path(sys.prefix).resolve() != VENV.resolve() and Path(python).exists():
+            # Report with the bench venv's interpreter, which has matplotlib; everything is built by now.
+            rest = [a for a in (argv if argv is not None else sys.argv[1:]) if a != '--no-build']
+            os.execv(python, [python, __file__, *rest, '--no-build', '--commit', commit])
     available = servers(python)
     if args.smoke:
         chosen = ['turbosio (native)']
@@ -579,12 +656,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenarios:
         wanted = {name.strip() for name in args.scenarios.split(',')}
         plan = [s for s in plan if s.name in wanted]
+    retries = {'full': 2, 'quick': 0, 'smoke': 0}[profile]
+    budget = Budget(seconds=args.budget, runs_left=len(chosen) * len(plan))
     outcomes: list[Outcome] = []
     failed = False
     with tempfile.TemporaryDirectory(prefix='turbosio-bench-run-') as tmp:
         for name in chosen:
             for scenario in plan:
-                outcome = run_one(available[name], scenario, Path(tmp), check=args.smoke)
+                outcome = run_quietly(available[name], scenario, Path(tmp), args.smoke, retries, budget)
                 outcomes.append(outcome)
                 log(describe(outcome))
                 failed |= outcome.exit_code != 0 or not outcome.result.get('ok', False)
