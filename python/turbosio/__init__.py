@@ -10,6 +10,7 @@ from .async_server import AsyncServer
 from .hosting import run, serve
 from .namespace import AsyncNamespace, Namespace
 from .server import Server
+from .wsgi import WSGIApp
 
 __all__ = [
     'ASGIApp',
@@ -17,6 +18,7 @@ __all__ = [
     'AsyncServer',
     'Namespace',
     'Server',
+    'WSGIApp',
     '__version__',
     'exceptions',
     'run',

@@ -31,6 +31,9 @@ class ThreadPump:
         self._executor = SerialExecutor()
         self._pump: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._token_lock = threading.Lock()
+        self._token_events: dict[int, threading.Event] = {}
+        self._early_tokens: set[int] = set()
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -46,6 +49,30 @@ class ThreadPump:
     def _stop_pump(self) -> None:
         self._pump_once()
         self._stopping.set()
+
+    def _on_wake_token(self, token: int) -> None:
+        with self._token_lock:
+            event = self._token_events.pop(token, None)
+            if event is None:
+                # Woken before its waiter registered (or for a waiter that gave up): remember it, boundedly.
+                if len(self._early_tokens) > 10_000:
+                    self._early_tokens.clear()
+                self._early_tokens.add(token)
+                return
+        event.set()
+
+    def _wait_token_blocking(self, token: int, timeout: float) -> bool:
+        """Block until the engine wakes ``token`` (used by WSGIApp); False on timeout."""
+        with self._token_lock:
+            if token in self._early_tokens:
+                self._early_tokens.discard(token)
+                return True
+            event = self._token_events[token] = threading.Event()
+        if event.wait(timeout):
+            return True
+        with self._token_lock:
+            self._token_events.pop(token, None)
+        return False
 
     def _pump_loop(self) -> None:
         fd = self._core.wake_fd()

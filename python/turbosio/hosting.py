@@ -20,7 +20,10 @@ logger = logging.getLogger('turbosio')
 
 def _server_of(app: Any) -> AsyncioPump | ThreadPump:
     """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp wrapping one)."""
-    for candidate in (app, getattr(app, 'engineio_server', None)):
+    if getattr(app, 'wsgi_app', None) is not None or getattr(app, 'other_asgi_app', None) is not None:
+        raise NotImplementedError('turbosio.run() serves Socket.IO only so far; serve the wrapped web app with '
+                                  'uvicorn (ASGIApp) or a WSGI server (WSGIApp) meanwhile')
+    for candidate in (app, getattr(app, 'engineio_server', None), getattr(app, 'engineio_app', None)):
         if isinstance(candidate, (AsyncioPump, ThreadPump)):
             if getattr(candidate, '_cors_callable', None) is not None:
                 # The native server checks origins on tokio threads, where Python may not run.

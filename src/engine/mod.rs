@@ -173,6 +173,12 @@ impl Engine {
             return Err(err);
         }
         session.polling_get = true;
+        if session.upgrade == Upgrade::Probing && session.outbox.is_empty() {
+            // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
+            // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
+            // every 100 ms for the same reason).
+            let _ = session.outbox.push_control(static_frame(b"6"));
+        }
         Ok(session.outbox.clone())
     }
 

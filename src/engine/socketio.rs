@@ -113,8 +113,11 @@ impl Engine {
         let existing = session.socket_in(&packet.namespace);
         match packet.kind {
             PacketType::Connect => {
-                if existing.is_some() {
-                    return Err(SessionError::UnexpectedPacket("second connect to the same namespace"));
+                if let Some(sid) = existing {
+                    // compat: socket.io-client can send CONNECT twice for one namespace; like the reference
+                    // servers, answer again with the same sid (or let the pending answer cover it).
+                    self.repeat_connect_answer(sid);
+                    return Ok(());
                 }
                 let sid = Sid::random();
                 let namespace: Arc<str> = Arc::from(packet.namespace.as_str());
@@ -202,17 +205,31 @@ impl Engine {
             .ok_or(SocketError::NotConnected)
     }
 
+    fn connect_answer(sid: Sid, namespace: &str) -> Frame {
+        let mut data = Vec::with_capacity(32);
+        data.extend_from_slice(b"{\"sid\":\"");
+        data.extend_from_slice(sid.as_str().as_bytes());
+        data.extend_from_slice(b"\"}");
+        sio_frame(PacketType::Connect, namespace, None, 0, Some(&data))
+    }
+
+    fn repeat_connect_answer(&mut self, sid: Sid) {
+        let Some(socket) = self.sockets.get(&sid) else { return };
+        if socket.pending.is_some() {
+            return;
+        }
+        let frame = Self::connect_answer(sid, &socket.namespace);
+        let eio_sid = socket.eio_sid;
+        self.push_to_session(eio_sid, std::iter::once(&frame), true);
+    }
+
     /// Let a connecting socket in: the client gets `CONNECT {"sid"}` and then whatever was emitted to it meanwhile.
     pub fn accept(&mut self, sid: Sid) -> Result<(), SocketError> {
         let socket = self.sockets.get_mut(&sid).ok_or(SocketError::NotConnected)?;
         let Some(pending) = socket.pending.take() else {
             return Ok(());
         };
-        let mut data = Vec::with_capacity(32);
-        data.extend_from_slice(b"{\"sid\":\"");
-        data.extend_from_slice(sid.as_str().as_bytes());
-        data.extend_from_slice(b"\"}");
-        let connect = sio_frame(PacketType::Connect, &socket.namespace, None, 0, Some(&data));
+        let connect = Self::connect_answer(sid, &socket.namespace);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
         Ok(())

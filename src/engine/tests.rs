@@ -477,3 +477,27 @@ fn encode_payload<'a>(frames: impl IntoIterator<Item = &'a Frame>) -> Bytes {
 fn decode_payload_is_reexported() {
     assert_eq!(decode_payload(b("6"), 10).unwrap().len(), 1);
 }
+
+#[test]
+fn a_repeated_connect_is_answered_with_the_same_sid() {
+    let mut fx = fixture(EngineConfig::default());
+    let (eio_sid, sid, outbox) = fx.connect("/chat");
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("40/chat,")).unwrap();
+    assert_eq!(drain(&outbox), [format!("40/chat,{{\"sid\":\"{sid}\"}}")]);
+    assert!(fx.sink.take().is_empty(), "no second connect handler call");
+    assert_eq!(fx.engine.transport(eio_sid), Some(Transport::WebSocket));
+}
+
+#[test]
+fn a_poll_during_the_upgrade_is_answered_with_a_noop_at_once() {
+    let mut fx = fixture(EngineConfig::default());
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.begin_upgrade(eio_sid).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
+    // The first noop went to whichever poll was waiting; this GET arrives after it.
+    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
+    assert_eq!(drain(&outbox), ["6"]);
+    fx.engine.end_poll(eio_sid);
+    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
+    assert_eq!(drain(&outbox), ["6"]);
+}

@@ -1,0 +1,114 @@
+"""``turbosio.WSGIApp``: serve a threaded :class:`turbosio.Server` from a WSGI server, beside a WSGI app (Flask).
+
+Long-polling works under any WSGI server: each request is handed to the Rust engine and a waiting GET blocks
+its worker thread until the engine wakes it. WebSocket upgrades are refused cleanly (HTTP 400), so clients stay
+on long-polling; to get WebSocket, serve the same server natively with ``turbosio.run(sio)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .asgi import _read_file, _static_file
+
+_RESPOND, _WAIT = 0, 1
+_STATUS_TEXT = {200: 'OK', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
+                413: 'Payload Too Large'}
+
+
+class WSGIApp:
+    """WSGI application that serves a :class:`turbosio.Server`.
+
+    Args:
+        socketio_app: The :class:`turbosio.Server`.
+        wsgi_app: A WSGI app (e.g. Flask) for every request outside the Socket.IO path.
+        static_files: python-engineio-style static file map.
+        socketio_path: The Socket.IO endpoint (default ``'socket.io'``).
+    """
+
+    def __init__(
+        self,
+        socketio_app: Any,
+        wsgi_app: Callable[..., Iterable[bytes]] | None = None,
+        static_files: dict[str, Any] | None = None,
+        socketio_path: str = 'socket.io',
+    ) -> None:
+        if not hasattr(socketio_app, '_start_pump'):
+            raise TypeError('WSGIApp needs a threaded turbosio Server (use ASGIApp for an AsyncServer)')
+        self.engineio_app = socketio_app
+        self.wsgi_app = wsgi_app
+        self.static_files = static_files or {}
+        self.engineio_path = '/' + socketio_path.strip('/') + '/'
+        self._driver = socketio_app._core.asgi_driver()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get('PATH_INFO', '/')
+        if (path if path.endswith('/') else path + '/').startswith(self.engineio_path):
+            return self._engineio(environ, start_response)
+        static = _static_file(path, self.static_files) if self.static_files else None
+        content = _read_file(static['filename']) if static is not None else None
+        if static is not None and content is not None:
+            start_response('200 OK', [('Content-Type', static['content_type'])])
+            return [content]
+        if self.wsgi_app is not None:
+            return self.wsgi_app(environ, start_response)
+        start_response('404 Not Found', [('Content-Type', 'text/plain')])
+        return [b'Not Found']
+
+    def _engineio(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        server = self.engineio_app
+        server._start_pump()
+        if environ.get('HTTP_UPGRADE', '').lower() == 'websocket':
+            # No portable way to take the socket over from an unknown WSGI server: refuse so clients keep polling.
+            start_response('400 Bad Request', [('Content-Type', 'application/json')])
+            return [b'{"code":3,"message":"Bad request"}']
+        headers = _headers(environ)
+        limit = self._driver.max_payload
+        body, oversize = _read_body(environ, limit)
+        remote = (environ.get('REMOTE_ADDR', ''), int(environ.get('REMOTE_PORT') or 0))
+        answer = self._driver.http(
+            environ['REQUEST_METHOD'], environ.get('PATH_INFO', '/'), environ.get('QUERY_STRING', ''),
+            headers, body, remote, oversize,
+        )
+        while answer[0] == _WAIT:
+            _, eio_sid, token = answer
+            if not server._wait_token_blocking(token, timeout=60):
+                self._driver.poll_abort(eio_sid)
+                start_response('400 Bad Request', [('Content-Type', 'text/plain')])
+                return [b'poll timed out']
+            answer = self._driver.poll_resume(eio_sid, token, headers)
+        _, status, response_headers, payload = answer
+        start_response(
+            f'{status} {_STATUS_TEXT.get(status, "")}'.strip(),
+            [(name.decode('latin-1'), value.decode('latin-1')) for name, value in response_headers],
+        )
+        return [payload]
+
+
+def _headers(environ: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    out = []
+    for key, value in environ.items():
+        if key.startswith('HTTP_'):
+            out.append((key[5:].replace('_', '-').lower().encode('latin-1'), str(value).encode('latin-1')))
+        elif key in ('CONTENT_TYPE', 'CONTENT_LENGTH') and value:
+            out.append((key.replace('_', '-').lower().encode('latin-1'), str(value).encode('latin-1')))
+    return out
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
+    """Read at most ``limit`` bytes of the request body; (b'', True) when it is larger."""
+    stream = environ.get('wsgi.input')
+    if stream is None:
+        return b'', False
+    length = environ.get('CONTENT_LENGTH')
+    if length:
+        size = int(length)
+        if size > limit:
+            return b'', True
+        return stream.read(size), False
+    data = stream.read(limit + 1) if environ.get('wsgi.input_terminated') else b''
+    if len(data) > limit:
+        return b'', True
+    return data, False
+
