@@ -1,4 +1,4 @@
-//! Engine tests: scripted input, a fake clock, no sockets.
+//! Engine tests: scripted input, a fake clock, no sockets. Compiled only under #[cfg(test)] (see mod.rs).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
