@@ -65,6 +65,8 @@ class Scenario:
     loadgen: tuple[str, ...]
     metric: str  # what `rate` means
     higher_is_better: bool = True
+    # The number that ratios and the chart compare: the rate, or (at a fixed offered load) the p50 latency.
+    key: str = 'rate'
 
 
 def servers(python: str) -> dict[str, Server]:
@@ -104,9 +106,12 @@ def scenarios(profile: str) -> list[Scenario]:
         ),
         Scenario(
             'broadcast-steady',
-            'broadcast at a steady 100 emits/s to 200 receivers (20,000 deliveries/s): latency at equal load',
+            'broadcast at a steady 100 emits/s to 200 receivers (20,000 deliveries/s): latency at equal load; ratios'
+            ' and chart compare the p50 latency',
             ('broadcast', '--clients', '50' if profile == 'smoke' else '200', '--rate', '100', *timed),
             'deliveries/s',
+            higher_is_better=False,
+            key='p50_us',
         ),
         Scenario(
             'storm',
@@ -518,8 +523,8 @@ def write_markdown(path: Path, outcomes: list[Outcome], plan: list[Scenario], in
                 fmt_us(r.get('p99_us')),
                 fmt_pct(r.get('server_cpu_pct')),
                 fmt_pct(r.get('loadgen_cpu_pct')),
-                ratio(r.get('rate'), base and base.result.get('rate'), hib),
-                ratio(r.get('rate'), node and node.result.get('rate'), hib),
+                ratio(r.get(scenario.key), base and base.result.get(scenario.key), hib),
+                ratio(r.get(scenario.key), node and node.result.get(scenario.key), hib),
                 checks(r),
             ]
             lines.append('| ' + ' | '.join(row) + ' |')
@@ -559,9 +564,14 @@ def scenario_notes(scenario: Scenario, by_key: dict[tuple[str, str], Outcome], n
     return notes
 
 
+def latency_label(result: dict[str, Any]) -> str:
+    return f'p50 {fmt_us(result.get("p50_us"))}, p99 {fmt_us(result.get("p99_us"))}'
+
+
 def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bool:
     try:
         import matplotlib
+        import matplotlib.ticker
 
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
@@ -583,18 +593,27 @@ def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bo
     fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 3.2 * rows), squeeze=False)
     for ax, scenario in zip(axes.flat, plan, strict=False):
         found = [by_key.get((scenario.name, n)) for n in names]
-        values = [(o.result.get('rate') or 0) if o else 0 for o in found]
+        values = [(o.result.get(scenario.key) or 0) if o else 0 for o in found]
+        labels = [fmt_rate(v) for v in values]
+        if scenario.key.endswith('_us'):
+            labels = [
+                f'p50 {fmt_us(o.result.get("p50_us"))}, p99 {fmt_us(o.result.get("p99_us"))}' if o else '-'
+                for o in found
+            ]
+            values = [v / 1000 for v in values]
         y = range(len(names))
         ax.barh(list(y), values, color=[colors[n] for n in names])
         ax.set_yticks(list(y), names, fontsize=8)
         ax.invert_yaxis()
         better = 'higher' if scenario.higher_is_better else 'lower'
-        ax.set_title(f'{scenario.name} ({scenario.metric}, {better} is better)', fontsize=10)
+        what = 'p50 latency, ms' if scenario.key.endswith('_us') else scenario.metric
+        ax.set_title(f'{scenario.name} ({what}, {better} is better)', fontsize=10)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f'{x:,.0f}'))
         ax.tick_params(axis='x', labelsize=8)
         top = max(values) if values else 0
-        for i, value in enumerate(values):
-            ax.text(value + top * 0.01, i, fmt_rate(value), va='center', fontsize=8)
-        ax.set_xlim(0, top * 1.25 or 1)
+        for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+            ax.text(value + top * 0.01, i, label, va='center', fontsize=8)
+        ax.set_xlim(0, top * (1.6 if scenario.key.endswith('_us') else 1.25) or 1)
     for ax in list(axes.flat)[len(plan) :]:
         ax.axis('off')
     fig.suptitle('turbosio vs python-socketio vs socket.io (Node): one server core, one load-generator core')
@@ -619,35 +638,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         '--budget', type=float, default=540.0, help='seconds of running after which noisy runs are not repeated'
     )
+    parser.add_argument('--report-from', type=Path, help='only rewrite RESULTS.md and results.png from this jsonl')
     parser.add_argument('--commit', help=argparse.SUPPRESS)  # passed on when run.py re-executes itself
     parser.add_argument('--out', type=Path, default=BENCH, help='where RESULTS.md, results.png, results.jsonl go')
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    profile = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
+def prepare(args: argparse.Namespace, argv: list[str] | None) -> tuple[str, str]:
+    """Builds what the run needs; returns the servers' interpreter and the turbosio commit being measured."""
     if not args.no_build or not LOADGEN.exists():
         build_loadgen()
     if args.smoke:
-        python, commit = sys.executable, describe_commit('WORKTREE')
-    else:
-        python = venv_python()
-        commit = args.commit or describe_commit(args.rev)
-        if not args.no_build:
-            commit = build_python_env(args.rev)
-            build_node()
-        if Path(sys.prefix).resolve() != VENV.resolve() and Path(python).exists():
-            # Report with the bench venv's interpreter, which has matplotlib; everything is built by now.
-            rest = [a for a in (argv if argv is not None else sys.argv[1:]) if a != '--no-build']
-            os.execv(python, [python, __file__, *rest, '--no-build', '--commit', commit])
-    available = servers(python)
+        return sys.executable, describe_commit('WORKTREE')
+    python = venv_python()
+    commit = args.commit or describe_commit(args.rev)
+    if not args.no_build:
+        commit = build_python_env(args.rev)
+        build_node()
+    if Path(sys.prefix).resolve() != VENV.resolve() and Path(python).exists():
+        # Report with the bench venv's interpreter, which has matplotlib; everything is built by now.
+        rest = [a for a in (argv if argv is not None else sys.argv[1:]) if a != '--no-build']
+        os.execv(python, [python, __file__, *rest, '--no-build', '--commit', commit])
+    return python, commit
+
+
+def choose_servers(args: argparse.Namespace, available: dict[str, Server]) -> list[str]:
     if args.smoke:
-        chosen = ['turbosio (native)']
-    elif args.servers:
-        chosen = [name.strip() for name in args.servers.split(',')]
-    else:
-        chosen = [name for name, s in available.items() if s.impl != 'node' or shutil.which('node')]
+        return ['turbosio (native)']
+    if args.servers:
+        return [name.strip() for name in args.servers.split(',')]
+    return [name for name, s in available.items() if s.impl != 'node' or shutil.which('node')]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.report_from:
+        return report_from(args.report_from, args.out)
+    profile = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
+    python, commit = prepare(args, argv)
+    available = servers(python)
+    chosen = choose_servers(args, available)
     unknown = [name for name in chosen if name not in available]
     if unknown:
         log(f'unknown servers {unknown}; known: {list(available)}')
@@ -659,26 +689,43 @@ def main(argv: list[str] | None = None) -> int:
     retries = {'full': 2, 'quick': 0, 'smoke': 0}[profile]
     budget = Budget(seconds=args.budget, runs_left=len(chosen) * len(plan))
     outcomes: list[Outcome] = []
-    failed = False
     with tempfile.TemporaryDirectory(prefix='turbosio-bench-run-') as tmp:
         for name in chosen:
             for scenario in plan:
                 outcome = run_quietly(available[name], scenario, Path(tmp), args.smoke, retries, budget)
                 outcomes.append(outcome)
                 log(describe(outcome))
-                failed |= outcome.exit_code != 0 or not outcome.result.get('ok', False)
     if args.smoke:
+        failed = any(o.exit_code != 0 or not o.result.get('ok', False) for o in outcomes)
         log('smoke: ' + ('FAILED' if failed else 'all checks passed'))
         return 1 if failed else 0
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / 'results.jsonl', 'w') as raw:
-        for o in outcomes:
-            raw.write(json.dumps({'server': o.server, 'noise': o.noise, **o.result}) + '\n')
     info = machine_info(python, commit)
+    with open(args.out / 'results.jsonl', 'w') as raw:
+        raw.write(json.dumps({'machine': info, 'profile': profile}) + '\n')
+        for o in outcomes:
+            raw.write(json.dumps({**o.result, 'server': o.server, 'scenario': o.scenario, 'noise': o.noise}) + '\n')
+    report(args.out, outcomes, plan, info, profile)
+    return 0
+
+
+def report(out: Path, outcomes: list[Outcome], plan: list[Scenario], info: dict[str, str], profile: str) -> None:
     note = '' if profile == 'full' else f'**{profile} profile: short runs, numbers are rough.**'
-    write_markdown(args.out / 'RESULTS.md', outcomes, plan, info, note)
-    write_chart(args.out / 'results.png', outcomes, plan)
-    log(f'wrote {args.out / "RESULTS.md"}')
+    write_markdown(out / 'RESULTS.md', outcomes, plan, info, note)
+    write_chart(out / 'results.png', outcomes, plan)
+    log(f'wrote {out / "RESULTS.md"}')
+
+
+def report_from(path: Path, out: Path) -> int:
+    """Rewrites RESULTS.md and results.png from a results.jsonl, e.g. after changing how they look."""
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    head, runs = lines[0], lines[1:]
+    profile = head['profile']
+    outcomes = [Outcome(r.pop('server'), r['scenario'], r, 0, r.pop('noise')) for r in runs]
+    ran = {o.scenario for o in outcomes}
+    plan = [s for s in scenarios(profile) if s.name in ran]
+    out.mkdir(parents=True, exist_ok=True)
+    report(out, outcomes, plan, head['machine'], profile)
     return 0
 
 
