@@ -80,8 +80,8 @@ class ServerCore:
         """Close an Engine.IO session."""
     def listen(self, host: str, port: int) -> int:
         """Serve natively; returns the bound port."""
-    def shutdown(self) -> None:
-        """Stop listening and close every session."""
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""
     def asgi_driver(self) -> AsgiDriverCore:
         """The ASGI driver for this server."""
 

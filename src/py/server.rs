@@ -402,12 +402,21 @@ impl ServerCore {
         Ok(port)
     }
 
-    /// Stop listening and close every session (their disconnect events still arrive through `drain`).
-    fn shutdown(&self, py: Python<'_>) {
-        if let Some(server) = self.native.lock().take() {
+    /// Stop listening, close every session (their disconnect events still arrive through `drain`) and wait up
+    /// to `timeout` seconds for the connections to flush what was queued for them.
+    #[pyo3(signature = (timeout=2.0))]
+    fn shutdown(&self, py: Python<'_>, timeout: f64) {
+        let server = self.native.lock().take();
+        if let Some(server) = &server {
             server.shutdown();
         }
-        py.detach(|| self.handle.with(crate::engine::Engine::close_all));
+        py.detach(|| {
+            self.handle.with(crate::engine::Engine::close_all);
+            if let (Some(server), Ok(runtime)) = (&server, runtime()) {
+                let limit = Duration::try_from_secs_f64(timeout).unwrap_or_default();
+                runtime.block_on(server.drain(limit));
+            }
+        });
     }
 
     /// The ASGI driver for this server.

@@ -8,6 +8,7 @@ mod websocket;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -46,12 +47,31 @@ pub(crate) type Body = Full<Bytes>;
 struct Shared {
     handle: Arc<EngineHandle>,
     config: HttpConfig,
+    /// Connection tasks (HTTP connections and WebSocket sessions) still running, for a draining shutdown.
+    live: AtomicUsize,
+}
+
+/// Counts a connection task as live until it ends, however it ends.
+struct Live(Arc<Shared>);
+
+impl Live {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.live.fetch_add(1, Ordering::AcqRel);
+        Self(shared.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A running native server; dropping it does not stop it, [`NativeServer::shutdown`] does.
 pub struct NativeServer {
     local_addr: SocketAddr,
     stop: watch::Sender<bool>,
+    shared: Arc<Shared>,
 }
 
 impl NativeServer {
@@ -60,8 +80,14 @@ impl NativeServer {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, mut stopped) = watch::channel(false);
-        let shared = Arc::new(Shared { handle, config });
+        let shared = Arc::new(Shared {
+            handle,
+            config,
+            live: AtomicUsize::new(0),
+        });
+        let accepting = shared.clone();
         tokio::spawn(async move {
+            let shared = accepting;
             loop {
                 let accepted = tokio::select! {
                     accepted = listener.accept() => accepted,
@@ -71,7 +97,9 @@ impl NativeServer {
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 let mut stopped = stopped.clone();
+                let live = Live::new(&shared);
                 tokio::spawn(async move {
+                    let _live = live;
                     let service = service_fn(move |req| {
                         let shared = shared.clone();
                         async move { Ok::<_, Infallible>(serve(shared, req, peer).await) }
@@ -82,12 +110,20 @@ impl NativeServer {
                     tokio::pin!(conn);
                     tokio::select! {
                         _ = conn.as_mut() => {}
-                        _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+                        _ = stopped.changed() => {
+                            // Finish the request in flight (a waiting poll gets its close packet), then stop.
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.as_mut().await;
+                        }
                     }
                 });
             }
         });
-        Ok(Self { local_addr, stop })
+        Ok(Self {
+            local_addr,
+            stop,
+            shared,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -98,6 +134,14 @@ impl NativeServer {
     /// Stop accepting connections.
     pub fn shutdown(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Wait until every connection task has ended (their sessions closed and queues flushed), at most `limit`.
+    pub async fn drain(&self, limit: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.shared.live.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
-use super::{Body, Shared, error_response};
+use super::{Body, Live, Shared, error_response};
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
 use crate::protocol::engineio::Frame;
 use crate::server::request::RequestError;
@@ -90,7 +90,9 @@ pub(super) fn upgrade(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>)
 
 fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, outbox: Arc<Outbox>, start: Start) {
     let shared = shared.clone();
+    let live = Live::new(&shared);
     tokio::spawn(async move {
+        let _live = live;
         let upgrading = matches!(start, Start::Upgrading);
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
             shared.handle.with(|e| {
