@@ -12,6 +12,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from types import CoroutineType
 from typing import Any
 
 # perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
@@ -91,45 +92,42 @@ class AsyncioPump:
         except Exception as exc:
             self._failed(label, exc, on_error)
             return
-        if asyncio.iscoroutine(result):
-            self._run_coroutine(result, on_result, on_error, label)
+        if type(result) is CoroutineType or asyncio.iscoroutine(result):
+            loop = self._loop or asyncio.get_running_loop()
+            finish = self._finish(result, on_result, on_error, label)
+            if _EAGER_TASKS:
+                task = asyncio.Task(finish, loop=loop, eager_start=True)  # type: ignore[call-arg]
+            else:
+                task = loop.create_task(finish)
+            if not task.done():
+                # Keep a strong reference while it runs; _finish drops it.
+                self._tasks.add(task)
         elif on_result is not None:
             on_result(result)
 
-    def _failed(self, label: str, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
-        if on_error is None:
-            self._log_handler_error(label, exc)
-        else:
-            on_error(exc)
-
-    def _run_coroutine(
+    async def _finish(
         self,
         coro: Coroutine[Any, Any, Any],
         on_result: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
         label: str,
     ) -> None:
-        loop = self._loop or asyncio.get_running_loop()
-        if _EAGER_TASKS:
-            task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg]
+        """Run a coroutine handler to the end and deliver its result, in its own task (no done-callback hop)."""
+        try:
+            result = await coro
+        except Exception as exc:
+            self._failed(label, exc, on_error)
         else:
-            task = loop.create_task(coro)
+            if on_result is not None:
+                on_result(result)
+        finally:
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
 
-        def finished(task: asyncio.Task[Any]) -> None:
-            self._tasks.discard(task)
-            if task.cancelled():
-                return
-            exc = task.exception()
-            if exc is not None:
-                self._failed(label, exc, on_error)
-            elif on_result is not None:
-                on_result(task.result())
-
-        if task.done():
-            finished(task)
+    def _failed(self, label: str, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
+        if on_error is None:
+            self._log_handler_error(label, exc)
         else:
-            self._tasks.add(task)
-            task.add_done_callback(finished)
+            on_error(exc)
 
     def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
         """Run ``target(*args, **kwargs)`` (a coroutine function) as an asyncio task."""
