@@ -613,7 +613,7 @@ def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bo
         top = max(values) if values else 0
         for i, (value, label) in enumerate(zip(values, labels, strict=True)):
             ax.text(value + top * 0.01, i, label, va='center', fontsize=8)
-        ax.set_xlim(0, top * (1.6 if scenario.key.endswith('_us') else 1.25) or 1)
+        ax.set_xlim(0, top * (2.0 if scenario.key.endswith('_us') else 1.25) or 1)
     for ax in list(axes.flat)[len(plan) :]:
         ax.axis('off')
     fig.suptitle('turbosio vs python-socketio vs socket.io (Node): one server core, one load-generator core')
