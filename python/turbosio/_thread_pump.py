@@ -76,6 +76,7 @@ class ThreadPump:
 
     def _pump_loop(self) -> None:
         fd = self._core.wake_fd()
+        os.set_blocking(fd, False)
         while not self._stopping.is_set():
             readable, _, _ = select.select([fd], [], [], 0.5)
             if readable:

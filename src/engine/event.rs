@@ -169,4 +169,8 @@ pub trait EventSink: Send + Sync {
         let _ = cx;
         std::task::Poll::Ready(())
     }
+
+    /// Signal the consumer about events pushed so far. Called by the driver after it released the engine, so a
+    /// signal that costs a syscall does not lengthen the engine's critical section.
+    fn flush(&self) {}
 }

@@ -20,6 +20,7 @@ pub mod socketio;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -66,6 +67,8 @@ pub struct Engine {
     sockets: HashMap<Sid, Socket>,
     namespaces: HashMap<Arc<str>, Namespace>,
     heartbeats: Heartbeats,
+    /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
+    wakes: Vec<Waker>,
 }
 
 fn static_frame(text: &'static [u8]) -> Frame {
@@ -82,12 +85,19 @@ impl Engine {
             sockets: HashMap::new(),
             namespaces: HashMap::new(),
             heartbeats: Heartbeats::default(),
+            wakes: Vec::new(),
         }
     }
 
     /// The settings.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// The transports that have new frames (or a close) since the last call. The caller wakes them after
+    /// releasing the engine, so that no wake-up runs inside the engine's critical section.
+    pub fn take_wakes(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.wakes)
     }
 
     /// Sessions open now.
@@ -177,7 +187,7 @@ impl Engine {
             // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
             // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
             // every 100 ms for the same reason).
-            let _ = session.outbox.push_control(static_frame(b"6"));
+            let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
         }
         Ok(session.outbox.clone())
     }
@@ -267,7 +277,7 @@ impl Engine {
         for (_, sid) in &session.sockets {
             self.drop_socket(*sid, Some(reason));
         }
-        session.outbox.close(notify_client);
+        session.outbox.close(notify_client, &mut self.wakes);
         self.sink.push(Event::EioDisconnect { eio_sid, reason });
     }
 
@@ -296,7 +306,7 @@ impl Engine {
             match session.heartbeat.beat {
                 Beat::SendPing => {
                     // A ping goes out even past the queue bound: the pong deadline decides about slow readers.
-                    let _ = session.outbox.push_control(static_frame(b"2"));
+                    let _ = session.outbox.push_control(static_frame(b"2"), &mut self.wakes);
                     session.heartbeat =
                         self.heartbeats
                             .schedule(eio_sid, Beat::AwaitPong, now + self.config.ping_timeout);
@@ -318,7 +328,7 @@ impl Engine {
             }
             EioData::Binary(bin) => Frame::Binary(bin),
         };
-        if let Err(PushError::Overflow) = session.outbox.push(frame) {
+        if let Err(PushError::Overflow) = session.outbox.push(frame, &mut self.wakes) {
             self.slow_consumer(eio_sid);
         }
         Ok(())
@@ -345,10 +355,10 @@ impl Engine {
                 let pong = Frame::Text(pong.into());
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
-                    let _ = session.outbox.push_control(static_frame(b"6"));
+                    let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
                     Ok(WsOutcome::Reply(pong))
                 } else {
-                    let _ = session.outbox.push_control(pong);
+                    let _ = session.outbox.push_control(pong, &mut self.wakes);
                     Ok(WsOutcome::Continue)
                 }
             }

@@ -4,6 +4,10 @@
 //! long-polling GET, or an ASGI `send` loop in Python) drains them. Waking uses a plain [`Waker`], so the queue
 //! works with any executor and knows nothing of tokio or Python. A client that stops reading fills its queue to
 //! the bound; the push then fails and the engine disconnects that one client.
+//!
+//! perf (bench echo, broadcast): a push never wakes anyone itself; it hands the waker to the caller, and the engine
+//! wakes everyone after releasing its lock, so a wake-up (which may be a syscall) never lengthens the engine's
+//! critical section.
 
 use std::collections::VecDeque;
 use std::task::{Context, Poll, Waker};
@@ -77,8 +81,12 @@ impl Outbox {
         }
     }
 
-    /// Queue frames for the client, all or none. Wakes the transport that drains this queue.
-    pub fn push_all<'a>(&self, frames: impl IntoIterator<Item = &'a Frame> + Clone) -> Result<(), PushError> {
+    /// Queue frames for the client, all or none. The transport that drains this queue is added to `wakes`.
+    pub fn push_all<'a>(
+        &self,
+        frames: impl IntoIterator<Item = &'a Frame> + Clone,
+        wakes: &mut Vec<Waker>,
+    ) -> Result<(), PushError> {
         let (count, bytes) = frames
             .clone()
             .into_iter()
@@ -95,20 +103,18 @@ impl Outbox {
             state.bytes += bytes;
             state.waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wakes.extend(waker);
         Ok(())
     }
 
     /// Queue one frame.
-    pub fn push(&self, frame: Frame) -> Result<(), PushError> {
-        self.push_all(std::iter::once(&frame))
+    pub fn push(&self, frame: Frame, wakes: &mut Vec<Waker>) -> Result<(), PushError> {
+        self.push_all(std::iter::once(&frame), wakes)
     }
 
     /// Queue a frame even past the bound (for the few control frames the protocol itself needs: open, pong,
     /// noop, disconnect). Fails only when closed.
-    pub fn push_control(&self, frame: Frame) -> Result<(), PushError> {
+    pub fn push_control(&self, frame: Frame, wakes: &mut Vec<Waker>) -> Result<(), PushError> {
         let waker = {
             let mut state = self.state.lock();
             if state.closed.is_some() {
@@ -118,9 +124,7 @@ impl Outbox {
             state.frames.push_back(frame);
             state.waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wakes.extend(waker);
         Ok(())
     }
 
@@ -158,7 +162,7 @@ impl Outbox {
     }
 
     /// Stop accepting frames. What is already queued is still delivered, then the drainer sees `Closed`.
-    pub fn close(&self, notify_client: bool) {
+    pub fn close(&self, notify_client: bool, wakes: &mut Vec<Waker>) {
         let waker = {
             let mut state = self.state.lock();
             if state.closed.is_none() {
@@ -166,9 +170,7 @@ impl Outbox {
             }
             state.waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wakes.extend(waker);
     }
 
     /// Whether `close` was called.
@@ -216,7 +218,14 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         let mut out = Vec::new();
         assert!(outbox.poll_drain(&mut cx, &mut out).is_pending());
-        outbox.push(text("4a")).unwrap();
+        let mut wakes = Vec::new();
+        outbox.push(text("4a"), &mut wakes).unwrap();
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            0,
+            "the push only hands the waker over"
+        );
+        wakes.into_iter().for_each(Waker::wake);
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
         assert_eq!(outbox.poll_drain(&mut cx, &mut out), Poll::Ready(Drained::Frames));
         assert_eq!(out, vec![text("4a")]);
@@ -228,21 +237,23 @@ mod tests {
             max_frames: 2,
             max_bytes: 5,
         });
-        outbox.push(text("4ab")).unwrap();
-        assert_eq!(outbox.push(text("4abc")), Err(PushError::Overflow));
-        outbox.push(text("4")).unwrap();
-        assert_eq!(outbox.push(text("4")), Err(PushError::Overflow));
+        let w = &mut Vec::new();
+        outbox.push(text("4ab"), w).unwrap();
+        assert_eq!(outbox.push(text("4abc"), w), Err(PushError::Overflow));
+        outbox.push(text("4"), w).unwrap();
+        assert_eq!(outbox.push(text("4"), w), Err(PushError::Overflow));
         assert_eq!(outbox.len(), 2);
-        outbox.push_control(text("6")).unwrap();
+        outbox.push_control(text("6"), w).unwrap();
         assert_eq!(outbox.len(), 3);
     }
 
     #[test]
     fn close_delivers_queued_frames_first() {
         let outbox = Outbox::new(OutboxLimits::default());
-        outbox.push(text("41")).unwrap();
-        outbox.close(true);
-        assert_eq!(outbox.push(text("42")), Err(PushError::Closed));
+        let w = &mut Vec::new();
+        outbox.push(text("41"), w).unwrap();
+        outbox.close(true, w);
+        assert_eq!(outbox.push(text("42"), w), Err(PushError::Closed));
         let mut out = Vec::new();
         assert_eq!(outbox.drain_now(&mut out), Some(Drained::Frames));
         assert_eq!(

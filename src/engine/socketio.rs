@@ -441,9 +441,11 @@ impl Engine {
             return;
         };
         let result = if control {
-            frames.clone().try_for_each(|f| session.outbox.push_control(f.clone()))
+            frames
+                .clone()
+                .try_for_each(|f| session.outbox.push_control(f.clone(), &mut self.wakes))
         } else {
-            session.outbox.push_all(frames)
+            session.outbox.push_all(frames, &mut self.wakes)
         };
         if result == Err(PushError::Overflow) {
             self.slow_consumer(eio_sid);
