@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from support import AsyncPeers, arun
+from support import IMPL, AsyncPeers, arun
 
 LIMIT = 10_000
 
@@ -50,3 +50,60 @@ def test_oversize_polling_post_closes_only_its_client(server):
             assert bystander.disconnects == []
 
     arun(scenario())
+
+
+def test_running_out_of_file_descriptors_is_logged_and_recovers(tmp_path):
+    """With the descriptor limit reached, accept() fails: the server logs it, backs off, and serves again later."""
+    if IMPL != 'turbosio':
+        pytest.skip('turbosio-only: the native server')
+    import resource
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from support import APPS_DIR, free_port
+
+    port = free_port()
+    stderr = tmp_path / 'stderr.txt'
+
+    def low_fd_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    with open(stderr, 'w') as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(APPS_DIR / 'main_app.py'), '--impl', 'turbosio', '--mode', 'native', '--port',
+             str(port)],
+            stdout=subprocess.DEVNULL, stderr=err, preexec_fn=low_fd_limit,
+        )
+    hogs: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, 'server did not start'
+                time.sleep(0.1)
+        for _ in range(100):  # more than the server's 64 descriptors
+            hogs.append(socket.create_connection(('127.0.0.1', port), timeout=5))
+        deadline = time.monotonic() + 10
+        while 'accept failed' not in stderr.read_text():
+            assert time.monotonic() < deadline, stderr.read_text()
+            time.sleep(0.1)
+        for hog in hogs:
+            hog.close()
+        hogs.clear()
+
+        async def echo():
+            async with AsyncPeers(f'http://127.0.0.1:{port}') as peers:
+                peer = await peers.connect()
+                return await peer.sio.call('echo', 'back', timeout=5)
+
+        assert arun(echo(), timeout=30) == 'back'
+    finally:
+        for hog in hogs:
+            hog.close()
+        proc.terminate()
+        proc.wait(timeout=10)

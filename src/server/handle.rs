@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::engine::{Engine, EngineConfig, EventSink};
+use crate::engine::{Engine, EngineConfig, Event, EventSink};
 
 /// An [`Engine`] behind one lock, plus the timer that drives its heartbeats.
 ///
@@ -45,6 +45,12 @@ impl EngineHandle {
         }
         self.sink.flush();
         result
+    }
+
+    /// Report a driver problem (e.g. the process ran out of file descriptors) to the `engineio.server` log.
+    pub fn warn(&self, message: String) {
+        self.sink.push(Event::Warning { message });
+        self.sink.flush();
     }
 
     /// Wait until the event consumer keeps up (see [`EventSink::poll_ready`]).

@@ -93,7 +93,16 @@ impl NativeServer {
                     accepted = listener.accept() => accepted,
                     _ = stopped.changed() => return,
                 };
-                let Ok((stream, peer)) = accepted else { continue };
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Typically EMFILE/ENFILE: retrying at once would spin a core. Say so, back off, and
+                        // accept again once descriptors are free; clients wait in the listen backlog meanwhile.
+                        shared.handle.warn(format!("accept failed: {err}; retrying in 100 ms"));
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 let mut stopped = stopped.clone();
