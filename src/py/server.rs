@@ -208,8 +208,8 @@ impl ServerCore {
                 threshold: compression_threshold,
             },
         };
-        let queue = EventQueue::new().map_err(os_error)?;
         let runtime = runtime().map_err(os_error)?;
+        let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;
         let handle = EngineHandle::new(config, queue.clone());
         handle.start_timer(runtime);
         Ok(Self {
