@@ -82,6 +82,16 @@ def _core_options(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def make_logger(logger: bool | logging.Logger, default: logging.Logger) -> logging.Logger:
+    """compat: ``logger=True`` logs at INFO, ``False`` only errors (both on ``default``), a Logger is used as is."""
+    if not isinstance(logger, bool):
+        return logger
+    if default.level == logging.NOTSET:
+        default.setLevel(logging.INFO if logger else logging.ERROR)
+        default.addHandler(logging.StreamHandler())
+    return default
+
+
 def cors_callable(options: dict[str, Any]) -> Callable[[str], bool] | None:
     """``cors_allowed_origins`` when it is a callable (origin -> allowed?), else None."""
     cors = options.get('cors_allowed_origins')
@@ -124,13 +134,7 @@ class BaseServer:
         self.always_connect = always_connect
         self.namespaces = namespaces or ['/']
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
-        if not isinstance(logger, bool):
-            self.logger = logger
-        else:
-            self.logger = default_logger
-            if self.logger.level == logging.NOTSET:
-                self.logger.setLevel(logging.INFO if logger else logging.ERROR)
-                self.logger.addHandler(logging.StreamHandler())
+        self.logger = make_logger(logger, default_logger)
 
     _default_async_mode = 'threading'
 

@@ -94,6 +94,27 @@ fn eio_sid(text: &str) -> Option<EioSid> {
 }
 
 impl ServerCore {
+    /// Apply `op` to a socket and each named room, with the GIL released. An unknown sid does nothing, as in
+    /// python-socketio.
+    fn for_each_room(
+        &self,
+        py: Python<'_>,
+        sid: &str,
+        room: &Bound<'_, PyAny>,
+        op: impl Fn(&mut crate::engine::Engine, Sid, &str) -> Result<(), crate::engine::socketio::SocketError> + Send + Sync,
+    ) -> PyResult<()> {
+        let Some(sid) = self::sid(sid) else { return Ok(()) };
+        let rooms = room_names(room)?;
+        py.detach(|| {
+            self.handle.with(|e| {
+                for room in &rooms {
+                    let _ = op(e, sid, room);
+                }
+            });
+        });
+        Ok(())
+    }
+
     fn emit_inner(
         &self,
         py: Python<'_>,
@@ -302,32 +323,14 @@ impl ServerCore {
         py.detach(|| self.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
     }
 
-    /// Put a socket in a room.
+    /// Put a socket in a room (or each room of a list).
     fn enter_room(&self, py: Python<'_>, sid: &str, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Some(sid) = self::sid(sid) else { return Ok(()) };
-        let rooms = room_names(room)?;
-        py.detach(|| {
-            self.handle.with(|e| {
-                for room in &rooms {
-                    let _ = e.join(sid, namespace, room);
-                }
-            });
-        });
-        Ok(())
+        self.for_each_room(py, sid, room, |e, sid, room| e.join(sid, namespace, room))
     }
 
-    /// Take a socket out of a room.
+    /// Take a socket out of a room (or each room of a list).
     fn leave_room(&self, py: Python<'_>, sid: &str, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Some(sid) = self::sid(sid) else { return Ok(()) };
-        let rooms = room_names(room)?;
-        py.detach(|| {
-            self.handle.with(|e| {
-                for room in &rooms {
-                    let _ = e.leave(sid, namespace, room);
-                }
-            });
-        });
-        Ok(())
+        self.for_each_room(py, sid, room, |e, sid, room| e.leave(sid, namespace, room))
     }
 
     /// Empty a room.

@@ -8,7 +8,17 @@ from typing import Any
 
 from .. import _core
 from .._handlers import build_environ, max_positional
-from ..base_server import EIO_CONNECT, EIO_DISCONNECT, EIO_MESSAGE, WAKE, WARNING, Reason, _core_options, cors_callable
+from ..base_server import (
+    EIO_CONNECT,
+    EIO_DISCONNECT,
+    EIO_MESSAGE,
+    WAKE,
+    WARNING,
+    Reason,
+    _core_options,
+    cors_callable,
+    make_logger,
+)
 
 default_logger = logging.getLogger('engineio.server')
 
@@ -30,13 +40,7 @@ class BaseServer:
         self.environ: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
-        if not isinstance(logger, bool):
-            self.logger = logger
-        else:
-            self.logger = default_logger
-            if self.logger.level == logging.NOTSET:
-                self.logger.setLevel(logging.INFO if logger else logging.ERROR)
-                self.logger.addHandler(logging.StreamHandler())
+        self.logger = make_logger(logger, default_logger)
 
     def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
         """Register a handler for ``'connect'`` (sid, environ), ``'message'`` (sid, data) or ``'disconnect'``
