@@ -497,6 +497,9 @@ def write_markdown(path: Path, outcomes: list[Outcome], plan: list[Scenario], in
         'queueing; `broadcast-steady` compares latency at the same offered load. *server CPU* and *loadgen CPU* are',
         'shares of one core over the measured window: near 100% means that side was the bottleneck.',
         '',
+        'The performance targets, which of them this run meets, and what bounds the misses (with profile figures):',
+        '[`TARGETS.md`](TARGETS.md).',
+        '',
     ]
     if note:
         lines += [note, '']
