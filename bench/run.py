@@ -94,13 +94,13 @@ def scenarios(profile: str) -> list[Scenario]:
     return [
         Scenario(
             'echo',
-            'echo: 50 clients (the issue\'s C=50), closed loop, 64-byte padding, WebSocket',
+            "echo: 50 clients (the issue's C=50), closed loop, 64-byte padding, WebSocket",
             ('echo', '--clients', '50', *timed),
             'acks/s',
         ),
         Scenario(
             'broadcast',
-            'broadcast: 500 receivers in one room (the issue\'s target size), closed loop (16 broadcasts in flight)',
+            "broadcast: 500 receivers in one room (the issue's target size), closed loop (16 broadcasts in flight)",
             ('broadcast', '--clients', '50' if profile == 'smoke' else '500', '--window', '16', *timed),
             'deliveries/s',
         ),
