@@ -61,18 +61,29 @@ class ThreadPump:
                 return
         event.set()
 
-    def _wait_token_blocking(self, token: int, timeout: float) -> bool:
-        """Block until the engine wakes ``token`` (used by WSGIApp); False on timeout."""
+    def _wait_token_blocking(
+        self, token: int, timeout: float, yield_to: Callable[[], None] | None = None
+    ) -> bool:
+        """Block until the engine wakes ``token`` (used by WSGIApp); False on timeout.
+
+        ``yield_to`` is called between short checks instead of blocking the OS thread, for WSGI servers that run
+        requests as green threads on one OS thread (eventlet without monkey-patching).
+        """
         with self._token_lock:
             if token in self._early_tokens:
                 self._early_tokens.discard(token)
                 return True
             event = self._token_events[token] = threading.Event()
-        if event.wait(timeout):
-            return True
-        with self._token_lock:
-            self._token_events.pop(token, None)
-        return False
+        if yield_to is None:
+            woken = event.wait(timeout)
+        else:
+            deadline = time.monotonic() + timeout
+            while not (woken := event.is_set()) and time.monotonic() < deadline:
+                yield_to()
+        if not woken:
+            with self._token_lock:
+                self._token_events.pop(token, None)
+        return woken
 
     def _pump_loop(self) -> None:
         fd = self._core.wake_fd()

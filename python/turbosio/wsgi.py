@@ -71,9 +71,10 @@ class WSGIApp:
             environ['REQUEST_METHOD'], environ.get('PATH_INFO', '/'), environ.get('QUERY_STRING', ''),
             headers, body, remote, oversize,
         )
+        yield_to = _green_yield(environ)
         while answer[0] == _WAIT:
             _, eio_sid, token = answer
-            if not server._wait_token_blocking(token, timeout=60):
+            if not server._wait_token_blocking(token, timeout=60, yield_to=yield_to):
                 self._driver.poll_abort(eio_sid)
                 start_response('400 Bad Request', [('Content-Type', 'text/plain')])
                 return [b'poll timed out']
@@ -84,6 +85,16 @@ class WSGIApp:
             [(name.decode('latin-1'), value.decode('latin-1')) for name, value in response_headers],
         )
         return [payload]
+
+
+def _green_yield(environ: dict[str, Any]) -> Callable[[], None] | None:
+    """Under eventlet's WSGI server every request is a green thread on one OS thread: a waiting long-poll must
+    yield to the others (so the POST that wakes it can be read) instead of blocking the thread."""
+    if 'eventlet.input' not in environ:
+        return None
+    import eventlet
+
+    return lambda: eventlet.sleep(0.002)
 
 
 def _headers(environ: dict[str, Any]) -> list[tuple[bytes, bytes]]:
