@@ -37,6 +37,8 @@ class AsyncioPump:
         os.set_blocking(self._wake_fd, False)
         self._wake_waiters: dict[int, asyncio.Future[None]] = {}
         self._asgi_scopes: dict[str, dict[str, Any]] = {}
+        self._web_app: Any = None
+        self._web_state: dict[str, Any] = {}
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -63,6 +65,19 @@ class AsyncioPump:
                 handle(item)
             except Exception:
                 self.logger.exception('error while handling %r', item[0])
+
+    def _on_http(self, item: tuple[Any, ...]) -> None:
+        """A request for the hosted web app (native server): run the app for it as a task."""
+        app = getattr(self, '_web_app', None)
+        if app is None:
+            self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
+            self._core.http_body(item[1], b'Not Found', False)
+            return
+        from ._asgi_host import serve_http
+
+        task = asyncio.ensure_future(serve_http(self._core, app, item, self._web_state))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_wake_token(self, token: int) -> None:
         waiter = self._wake_waiters.pop(token, None)

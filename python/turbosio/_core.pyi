@@ -17,6 +17,8 @@ __version__: Final[str]
 #   (6, sid, namespace, reason)               socket disconnected
 #   (7, message)                              warning for the engineio.server log
 #   (8, token)                                a transport driven from Python may proceed
+#   (9, token, method, path, raw_path, query, [(name, value)], body, remote_host, remote_port)
+#                                             a request for the hosted web app (native server)
 _Item = tuple[Any, ...]
 _Headers = list[tuple[bytes, bytes]]
 
@@ -78,8 +80,14 @@ class ServerCore:
         """Send a bare Engine.IO message."""
     def eio_close(self, eio_sid: str) -> None:
         """Close an Engine.IO session."""
-    def listen(self, host: str, port: int) -> int:
-        """Serve natively; returns the bound port."""
+    def listen(self, host: str, port: int, web_app: bool = False) -> int:
+        """Serve natively; returns the bound port. With ``web_app``, other paths arrive as HTTP items (kind 9)."""
+    def http_start(self, token: int, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        """``http.response.start`` for a hosted web-app request."""
+    def http_body(self, token: int, body: bytes, more_body: bool = False) -> None:
+        """``http.response.body`` for a hosted web-app request."""
+    def http_abort(self, token: int) -> None:
+        """Give up on a hosted web-app request."""
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""
     def asgi_driver(self) -> AsgiDriverCore:

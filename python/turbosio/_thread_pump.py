@@ -50,6 +50,11 @@ class ThreadPump:
         self._pump_once()
         self._stopping.set()
 
+    def _on_http(self, item: tuple[Any, ...]) -> None:
+        """Hosting a WSGI app natively is not built yet: answer 501."""
+        self._core.http_start(item[1], 501, [(b'content-type', b'text/plain')])
+        self._core.http_body(item[1], b'Not Implemented', False)
+
     def _on_wake_token(self, token: int) -> None:
         with self._token_lock:
             event = self._token_events.pop(token, None)

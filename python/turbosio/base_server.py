@@ -16,7 +16,7 @@ default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
 
 # Item kinds in the tuples ServerCore.drain() returns (see _core.pyi).
-EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT, CONNECT, EVENT, ACK, DISCONNECT, WARNING, WAKE = range(9)
+EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT, CONNECT, EVENT, ACK, DISCONNECT, WARNING, WAKE, HTTP = range(10)
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
 
@@ -314,9 +314,14 @@ class BaseServer:
             engineio_logger.warning('%s', item[1])
         elif kind == WAKE:
             self._on_wake_token(item[1])
+        elif kind == HTTP:
+            self._on_http(item)
 
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""
+
+    # Provided by the pump mixin: answer a request for the hosted web app.
+    _on_http: Callable[[tuple[Any, ...]], None]
 
     def _on_eio_connect(self, eio_sid: str, transport: str, request: Any) -> None:
         self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)

@@ -12,6 +12,7 @@ import signal
 import threading
 from typing import Any
 
+from ._asgi_host import Lifespan
 from ._asyncio_pump import AsyncioPump
 from ._thread_pump import ThreadPump
 
@@ -20,9 +21,9 @@ logger = logging.getLogger('turbosio')
 
 def _server_of(app: Any) -> AsyncioPump | ThreadPump:
     """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp wrapping one)."""
-    if getattr(app, 'wsgi_app', None) is not None or getattr(app, 'other_asgi_app', None) is not None:
-        raise NotImplementedError('turbosio.run() serves Socket.IO only so far; serve the wrapped web app with '
-                                  'uvicorn (ASGIApp) or a WSGI server (WSGIApp) meanwhile')
+    if getattr(app, 'wsgi_app', None) is not None:
+        raise NotImplementedError('turbosio.run() does not host a WSGI app yet; serve the WSGIApp with a WSGI '
+                                  'server meanwhile')
     for candidate in (app, getattr(app, 'engineio_server', None), getattr(app, 'engineio_app', None)):
         if isinstance(candidate, (AsyncioPump, ThreadPump)):
             if getattr(candidate, '_cors_callable', None) is not None:
@@ -48,13 +49,22 @@ async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: as
     if not isinstance(server, AsyncioPump):
         raise TypeError('serve() needs an AsyncServer; use turbosio.run() for a threaded Server')
     server._attach_loop(asyncio.get_running_loop())
-    bound = server._core.listen(host, port)
+    # An ASGIApp is hosted whole: Rust answers Socket.IO, the ASGIApp (static files, then the wrapped app)
+    # answers every other path, and its lifespan runs around the server's life.
+    web_app = app if app is not server else None
+    lifespan = Lifespan(web_app) if web_app is not None else None
+    if lifespan is not None:
+        await lifespan.startup()
+        server._web_app, server._web_state = web_app, lifespan.state
+    bound = server._core.listen(host, port, web_app is not None)
     logger.info('turbosio: serving on http://%s:%d', host, bound)
     stop = stop or asyncio.Event()
     try:
         await stop.wait()
     finally:
-        await server.shutdown()
+        await server.shutdown()  # type: ignore[attr-defined]
+        if lifespan is not None:
+            await lifespan.shutdown()
 
 
 def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | None = 'info') -> None:

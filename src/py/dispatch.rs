@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
+use crate::server::web::WebRequest;
 
 /// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
 pub mod kind {
@@ -43,11 +44,14 @@ pub mod kind {
     pub const WARNING: u8 = 7;
     /// `(WAKE, token)`
     pub const WAKE: u8 = 8;
+    /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port)`
+    pub const HTTP: u8 = 9;
 }
 
 enum Item {
     Engine(Event),
     Wake(u64),
+    Http(u64, Box<WebRequest>),
 }
 
 /// The queue between the engine and Python.
@@ -148,6 +152,12 @@ impl EventQueue {
         self.next_token.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Queue a request for the hosted web app and signal Python (this runs on a tokio thread, outside the engine).
+    pub fn push_http(&self, token: u64, request: WebRequest) {
+        self.push_item(Item::Http(token, Box::new(request)));
+        self.flush();
+    }
+
     /// A waker that queues `Wake(token)`.
     pub fn waker(self: &Arc<Self>, token: u64) -> std::task::Waker {
         std::task::Waker::from(Arc::new(PyWaker {
@@ -246,6 +256,25 @@ fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResul
         .into_any())
 }
 
+fn http_tuple(py: Python<'_>, token: u64, r: WebRequest) -> PyResult<Bound<'_, PyTuple>> {
+    let headers = PyList::empty(py);
+    for (name, value) in &r.headers {
+        headers.append((
+            pyo3::types::PyBytes::new(py, name),
+            pyo3::types::PyBytes::new(py, value),
+        ))?;
+    }
+    let (host, port) = r.remote.map_or((String::new(), 0), |a| (a.ip().to_string(), a.port()));
+    let head = (kind::HTTP, token, r.method, r.path, r.raw_path, r.query);
+    let tail = (headers, pyo3::types::PyBytes::new(py, &r.body), host, port);
+    let items: Vec<Bound<'_, PyAny>> = head
+        .into_pyobject(py)?
+        .iter()
+        .chain(tail.into_pyobject(py)?.iter())
+        .collect();
+    PyTuple::new(py, items)
+}
+
 /// Split a decoded `[event, *args]` list into its name and arguments.
 fn split_event<'py>(list: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let list = list.cast::<PyList>()?;
@@ -257,6 +286,7 @@ fn split_event<'py>(list: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
 fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
     let event = match item {
         Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
+        Item::Http(token, request) => return http_tuple(py, token, *request),
         Item::Engine(event) => event,
     };
     let tuple = match event {

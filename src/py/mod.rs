@@ -9,3 +9,4 @@ pub mod convert;
 pub mod dispatch;
 pub mod errors;
 pub mod server;
+pub mod web;

@@ -15,6 +15,7 @@ use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
 use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
+use super::web::WebBridge;
 use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
@@ -22,6 +23,7 @@ use crate::server::cors::CorsPolicy;
 use crate::server::handle::EngineHandle;
 use crate::server::native::{HttpConfig, NativeServer};
 use crate::server::runtime::runtime;
+use crate::server::web::WebApp;
 
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]
@@ -30,6 +32,7 @@ pub struct ServerCore {
     pub(crate) queue: Arc<EventQueue>,
     pub(crate) http: HttpConfig,
     native: Mutex<Option<NativeServer>>,
+    web: Arc<WebBridge>,
 }
 
 fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
@@ -233,11 +236,13 @@ impl ServerCore {
         let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;
         let handle = EngineHandle::new(config, queue.clone());
         handle.start_timer(runtime);
+        let web = WebBridge::new(queue.clone());
         Ok(Self {
             handle,
             queue,
             http,
             native: Mutex::new(None),
+            web,
         })
     }
 
@@ -383,8 +388,10 @@ impl ServerCore {
         });
     }
 
-    /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port.
-    fn listen(&self, py: Python<'_>, host: &str, port: u16) -> PyResult<u16> {
+    /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port. With `web_app`, requests
+    /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`).
+    #[pyo3(signature = (host, port, web_app=false))]
+    fn listen(&self, py: Python<'_>, host: &str, port: u16, web_app: bool) -> PyResult<u16> {
         let mut native = self.native.lock();
         if native.is_some() {
             return Err(state_error("this server is already listening"));
@@ -398,7 +405,10 @@ impl ServerCore {
         let handle = self.handle.clone();
         let http = self.http.clone();
         let server = py
-            .detach(|| runtime.block_on(NativeServer::bind(addr, handle, http)))
+            .detach(|| {
+                let web: Option<Arc<dyn WebApp>> = web_app.then(|| self.web.clone() as Arc<dyn WebApp>);
+                runtime.block_on(NativeServer::bind(addr, handle, http, web))
+            })
             .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
         let port = server.local_addr().port();
         *native = Some(server);
@@ -420,6 +430,24 @@ impl ServerCore {
                 runtime.block_on(server.drain(limit));
             }
         });
+    }
+
+    /// `http.response.start` for a hosted web-app request.
+    fn http_start(&self, token: u64, status: u16, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
+        self.web.start(token, status, headers).map_err(state_error)
+    }
+
+    /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it.
+    #[pyo3(signature = (token, body, more_body=false))]
+    fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<()> {
+        self.web
+            .body(token, Bytes::copy_from_slice(body), more_body)
+            .map_err(state_error)
+    }
+
+    /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
+    fn http_abort(&self, token: u64) {
+        self.web.abort(token);
     }
 
     /// The ASGI driver for this server.

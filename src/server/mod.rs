@@ -11,5 +11,6 @@ pub mod handle;
 pub mod native;
 pub mod request;
 pub mod runtime;
+pub mod web;
 
 pub use handle::EngineHandle;

@@ -12,6 +12,7 @@ from ..base_server import (
     EIO_CONNECT,
     EIO_DISCONNECT,
     EIO_MESSAGE,
+    HTTP,
     WAKE,
     WARNING,
     Reason,
@@ -105,12 +106,17 @@ class BaseServer:
             self.logger.warning('%s', item[1])
         elif kind == WAKE:
             self._on_wake_token(item[1])
+        elif kind == HTTP:
+            self._on_http(item)
 
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
         return build_environ(request, transport)
 
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""
+
+    # Provided by the pump mixin: answer a request for the hosted web app.
+    _on_http: Callable[[tuple[Any, ...]], None]
 
     def _serial_key(self, item: tuple[Any, ...]) -> Any:
         return item[1] if item[0] in (EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT) else None

@@ -3,6 +3,7 @@
 //! writes its session's outbox, so no frame waits on another client.
 
 mod polling;
+mod web;
 mod websocket;
 
 use std::convert::Infallible;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::server::conn::http1;
@@ -25,6 +27,7 @@ use super::compression::CompressionConfig;
 use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
 use super::request::{EioQuery, RequestError, Route, route};
+use super::web::WebApp;
 use crate::engine::RequestInfo;
 
 /// HTTP-level settings of the native server.
@@ -42,11 +45,18 @@ pub struct HttpConfig {
     pub compression: CompressionConfig,
 }
 
-pub(crate) type Body = Full<Bytes>;
+/// Every response body: a whole buffer for Engine.IO answers, a stream for the hosted web app.
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
+
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
 
 struct Shared {
     handle: Arc<EngineHandle>,
     config: HttpConfig,
+    /// The app that answers every other path (`turbosio.run(ASGIApp(sio, other_asgi_app=...))`).
+    web_app: Option<Arc<dyn WebApp>>,
     /// Connection tasks (HTTP connections and WebSocket sessions) still running, for a draining shutdown.
     live: AtomicUsize,
 }
@@ -76,13 +86,19 @@ pub struct NativeServer {
 
 impl NativeServer {
     /// Bind `addr` and serve on the current runtime.
-    pub async fn bind(addr: SocketAddr, handle: Arc<EngineHandle>, config: HttpConfig) -> std::io::Result<Self> {
+    pub async fn bind(
+        addr: SocketAddr,
+        handle: Arc<EngineHandle>,
+        config: HttpConfig,
+        web_app: Option<Arc<dyn WebApp>>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             handle,
             config,
+            web_app,
             live: AtomicUsize::new(0),
         });
         let accepting = shared.clone();
@@ -158,7 +174,10 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
     let path = req.uri().path();
     let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
     if !under_path {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
+        return match &shared.web_app {
+            Some(app) => web::serve(app.as_ref(), req, peer).await,
+            None => plain(StatusCode::NOT_FOUND, "Not Found"),
+        };
     }
     let headers = req.headers();
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -211,7 +230,7 @@ fn request_info(req: &Request<Incoming>, peer: SocketAddr) -> RequestInfo {
 }
 
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    let mut response = Response::new(full(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -221,7 +240,7 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 }
 
 pub(crate) fn error_response(err: RequestError) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(err.body())));
+    let mut response = Response::new(full(Bytes::from(err.body())));
     *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
     response
         .headers_mut()
@@ -230,7 +249,7 @@ pub(crate) fn error_response(err: RequestError) -> Response<Body> {
 }
 
 fn preflight(request_headers: &HeaderMap) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(full(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     let headers = response.headers_mut();
     headers.insert(

@@ -5,19 +5,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-use super::{Body, Shared, error_response};
+use super::{Body, Shared, error_response, full};
 use crate::engine::{Drained, EioSid, RequestInfo, Transport};
 use crate::protocol::engineio::{Frame, encode_payload};
 use crate::server::compression::compress;
 use crate::server::request::RequestError;
 
 fn payload_response(body: Bytes) -> Response<Body> {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(full(body));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=UTF-8"),
@@ -110,7 +110,7 @@ pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incomin
     shared.handle.ready().await;
     match shared.handle.with(|e| e.on_post(Instant::now(), sid, body)) {
         Ok(()) => {
-            let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+            let mut response = Response::new(full(Bytes::from_static(b"ok")));
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));

@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -18,7 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
-use super::{Body, Live, Shared, error_response};
+use super::{Body, Live, Shared, error_response, full};
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
 use crate::protocol::engineio::Frame;
 use crate::server::request::RequestError;
@@ -38,7 +37,7 @@ pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
 fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
     let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?;
     let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes())).ok()?;
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(full(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));

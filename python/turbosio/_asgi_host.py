@@ -1,0 +1,139 @@
+"""Running an ASGI app (FastAPI, Starlette...) for requests the native server receives outside the Socket.IO path.
+
+Rust reads each request and queues it as an ``HTTP`` item; here the app runs as a task on the event loop and its
+``send`` messages go straight back to Rust, which streams them to the client. Lifespan is run here too, before
+the server listens and after it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+logger = logging.getLogger('turbosio.asgi')
+
+_ASGI = {'version': '3.0', 'spec_version': '2.3'}
+
+
+class LifespanFailed(RuntimeError):
+    """The app reported ``lifespan.startup.failed``."""
+
+
+class _Exchange:
+    """One request/response between the native server and the app: ASGI ``receive`` and ``send``."""
+
+    def __init__(self, core: Any, token: int, body: bytes) -> None:
+        self.core, self.token, self.body = core, token, body
+        self.body_read = self.started = self.finished = False
+        self.done = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.body_read:
+            self.body_read = True
+            return {'type': 'http.request', 'body': self.body, 'more_body': False}
+        await self.done.wait()
+        return {'type': 'http.disconnect'}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message['type']
+        if kind == 'http.response.start':
+            if self.started:
+                raise RuntimeError('ASGI: http.response.start sent twice')
+            self.started = True
+            headers = [(bytes(k), bytes(v)) for k, v in message.get('headers', [])]
+            self.core.http_start(self.token, int(message['status']), headers)
+        elif kind == 'http.response.body':
+            if not self.started or self.finished:
+                raise RuntimeError('ASGI: http.response.body sent before the start or after the response completed')
+            more = bool(message.get('more_body', False))
+            self.core.http_body(self.token, bytes(message.get('body', b'')), more)
+            if not more:
+                self.finished = True
+                self.done.set()
+
+    def failed(self) -> None:
+        logger.exception('exception in ASGI application')
+        if not self.started:
+            self.core.http_start(self.token, 500, [(b'content-type', b'text/plain; charset=utf-8')])
+            self.core.http_body(self.token, b'Internal Server Error', False)
+        elif not self.finished:
+            self.core.http_abort(self.token)
+
+
+async def serve_http(core: Any, app: Any, item: tuple[Any, ...], state: dict[str, Any]) -> None:
+    """Run ``app`` for one queued HTTP request and send its answer to ``core``."""
+    _, token, method, path, raw_path, query, headers, body, host, port = item
+    scope = {
+        'type': 'http',
+        'asgi': _ASGI,
+        'http_version': '1.1',
+        'method': method,
+        'scheme': 'http',
+        'path': path,
+        'raw_path': raw_path.encode('latin-1', 'replace'),
+        'query_string': query.encode('latin-1', 'replace'),
+        'root_path': '',
+        'headers': headers,
+        'client': (host, port) if host else None,
+        'server': None,
+        'state': dict(state),
+    }
+    exchange = _Exchange(core, token, body)
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    except Exception:
+        exchange.failed()
+    else:
+        if not exchange.finished:
+            core.http_abort(token)
+    finally:
+        exchange.done.set()
+
+
+class Lifespan:
+    """The ASGI lifespan protocol, driven from the native server's start and stop."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+        self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._started: asyncio.Future[None] | None = None
+        self._stopped: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        """Run ``lifespan.startup``.
+
+        Raises:
+            LifespanFailed: when the app reports that its startup failed.
+        """
+        loop = asyncio.get_running_loop()
+        self._started, self._stopped = loop.create_future(), loop.create_future()
+        scope = {'type': 'lifespan', 'asgi': _ASGI, 'state': self.state}
+        await self._events.put({'type': 'lifespan.startup'})
+        self._task = asyncio.ensure_future(self.app(scope, self._events.get, self._send))
+        await asyncio.wait([self._started, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if self._started.done():
+            self._started.result()
+            return
+        # The app returned or raised before answering: it does not speak lifespan (uvicorn's "auto" mode).
+        error = self._task.exception()
+        logger.debug('ASGI app has no lifespan support (%r); continuing without it', error)
+        self._task = None
+
+    async def shutdown(self) -> None:
+        """Run ``lifespan.shutdown`` if startup ran."""
+        if self._task is None or self._stopped is None:
+            return
+        await self._events.put({'type': 'lifespan.shutdown'})
+        await asyncio.wait([self._stopped, self._task], timeout=10, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        kind = message['type']
+        if kind == 'lifespan.startup.complete' and self._started and not self._started.done():
+            self._started.set_result(None)
+        elif kind == 'lifespan.startup.failed' and self._started and not self._started.done():
+            self._started.set_exception(LifespanFailed(message.get('message', '') or 'lifespan startup failed'))
+        elif kind.startswith('lifespan.shutdown') and self._stopped and not self._stopped.done():
+            self._stopped.set_result(None)
