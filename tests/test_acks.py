@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from support import AsyncPeers, arun
+from support import AsyncPeers, arun, require_wsgi_server
 
 
 def test_concurrent_acks_come_back_to_their_own_callers(server):
@@ -98,3 +98,21 @@ def test_server_call_times_out(server):
             assert fact['error'] == 'TimeoutError'
 
     arun(scenario())
+
+
+def test_threaded_server_call_from_a_handler_to_the_same_client(server, mode):
+    """The sync Server's handler blocks in call(); the client's ack must still reach it (not queue behind it)."""
+    require_wsgi_server(mode)
+    srv = server(sync=True)
+
+    async def ask(data):
+        return {'answer_to': data}
+
+    async def scenario():
+        async with AsyncPeers(srv.url) as peers:
+            # Default transports: through a WSGI server turbosio serves long-polling only (see test_events).
+            peer = await peers.connect(handlers={'ask': ask}, transports=None)
+            await peer.sio.emit('call_client', 'sync')
+            return await peer.wait_event('call_result', timeout=4)
+
+    assert arun(scenario()) == ({'answer': {'answer_to': 'sync'}},)

@@ -8,10 +8,6 @@ from support import IMPL, AsyncPeers, arun
 LIMIT = 10_000
 
 
-# The server drops the offender's WebSocket mid-message; python-socketio's client (aiohttp) may then leave its
-# connection object for the garbage collector, which reports it as an unraisable ResourceWarning at a random
-# later point. That is the client library's bookkeeping, not something the server can change.
-@pytest.mark.filterwarnings('ignore::pytest.PytestUnraisableExceptionWarning')
 def test_oversize_message_closes_only_its_client(server):
     srv = server(fresh=True, max_http_buffer_size=LIMIT)
 

@@ -104,3 +104,19 @@ def test_always_connect_refusal_arrives_as_a_disconnect(server):
             await client.disconnect()
 
     assert arun(scenario()) is True
+
+
+def test_async_verbs_are_coroutines_for_create_task_and_run_coroutine_threadsafe():
+    """python-socketio's verbs are coroutines; code passes them to create_task / run_coroutine_threadsafe."""
+    sio = _impl().AsyncServer(async_mode='asgi')
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        await asyncio.create_task(sio.emit('nobody', {'x': 1}))
+        await asyncio.ensure_future(sio.send('to nobody'))
+        done = await loop.run_in_executor(
+            None, lambda: asyncio.run_coroutine_threadsafe(sio.emit('nobody'), loop).result(5)
+        )
+        return done
+
+    assert arun(scenario()) is None

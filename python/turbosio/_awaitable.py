@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Coroutine, Generator
+from typing import Any, NoReturn
 
 
-class Done:
-    """Awaiting it returns ``value`` at once, without a trip through the event loop."""
+class Done(Coroutine[Any, Any, Any]):
+    """Awaiting it returns ``value`` at once, without a trip through the event loop.
+
+    It is a ``collections.abc.Coroutine``, so what python-socketio users do with the coroutines its ``async def``
+    verbs return also works: ``asyncio.create_task(sio.emit(...))``,
+    ``asyncio.run_coroutine_threadsafe(sio.emit(...), loop)``.
+    """
 
     __slots__ = ('value',)
 
@@ -17,6 +22,15 @@ class Done:
     def __await__(self) -> Generator[Any, None, Any]:
         return self.value
         yield  # a generator that returns before its first yield
+
+    def send(self, value: Any) -> NoReturn:
+        raise StopIteration(self.value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> NoReturn:
+        raise typ if val is None else val
+
+    def close(self) -> None:
+        """Nothing to clean up: the work was done when the verb was called."""
 
 
 DONE = Done()

@@ -50,8 +50,8 @@ class ServerCore:
         """Take every pending item."""
     def pending(self) -> int:
         """Items waiting now."""
-    def accept(self, sid: str) -> None:
-        """Accept a connecting socket."""
+    def accept(self, sid: str) -> bool:
+        """Accept a connecting socket; False when it is gone."""
     def refuse(self, sid: str, message: str, data: Any = None) -> None:
         """Refuse a connecting socket with a CONNECT_ERROR."""
     def emit(

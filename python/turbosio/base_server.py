@@ -128,7 +128,7 @@ class BaseServer:
         self.environ: dict[str, dict[str, Any]] = {}
         self._sockets: dict[str, tuple[str, str]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
-        self._callbacks: dict[tuple[str, int], Callable[..., Any]] = {}
+        self._callbacks: dict[str, dict[int, Callable[..., Any]]] = {}
         self._quiet_disconnects: set[str] = set()
         self.async_handlers = async_handlers
         self.always_connect = always_connect
@@ -251,7 +251,7 @@ class BaseServer:
                 return
             sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
         for sid, ack_id in sent:
-            self._callbacks[(sid, ack_id)] = callback
+            self._callbacks.setdefault(sid, {})[ack_id] = callback
 
     def _enter_room(self, sid: str, room: Any, namespace: str | None) -> None:
         self._core.enter_room(sid, namespace or '/', room)
@@ -361,7 +361,7 @@ class BaseServer:
         self._call_handler(event, namespace, (sid, *args), send_ack)
 
     def _on_ack(self, sid: str, ack_id: int, args: list[Any]) -> None:
-        callback = self._callbacks.pop((sid, ack_id), None)
+        callback = self._callbacks.get(sid, {}).pop(ack_id, None)
         if callback is not None:
             self._invoke(callback, tuple(args), None, None, 'ack callback')
 
@@ -380,8 +380,9 @@ class BaseServer:
         def done(result: Any) -> None:
             if result is False:
                 self._refuse(sid, namespace, exceptions.ConnectionRefusedError().error_args)
-            elif not self.always_connect:
-                self._core.accept(sid)
+            elif not self.always_connect and not self._core.accept(sid):
+                # The client left (or was disconnected) while its connect handler ran.
+                self._forget(sid)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, exceptions.ConnectionRefusedError):
@@ -394,20 +395,22 @@ class BaseServer:
         if not self._call_handler('connect', namespace, args, done, failed):
             done(None)
 
-    def _refuse(self, sid: str, namespace: str, error_args: dict[str, Any]) -> None:
+    def _forget(self, sid: str) -> None:
+        """Drop what Python keeps for a socket that is gone."""
         self._sockets.pop(sid, None)
+        self._sessions.pop(sid, None)
+        self._callbacks.pop(sid, None)
+
+    def _refuse(self, sid: str, namespace: str, error_args: dict[str, Any]) -> None:
+        self._forget(sid)
         if self.always_connect:
-            self._quiet_disconnects.add(sid)
-            self._core.disconnect(sid, namespace)
+            if self._core.disconnect(sid, namespace):
+                self._quiet_disconnects.add(sid)
             return
         self._core.refuse(sid, str(error_args.get('message', '')), error_args.get('data'))
 
     def _on_disconnect(self, sid: str, namespace: str, reason: str) -> None:
-        self._sockets.pop(sid, None)
-        self._sessions.pop(sid, None)
-        if self._callbacks:
-            for key in [k for k in self._callbacks if k[0] == sid]:
-                del self._callbacks[key]
+        self._forget(sid)
         if sid in self._quiet_disconnects:
             self._quiet_disconnects.discard(sid)
             return

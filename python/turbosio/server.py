@@ -9,7 +9,7 @@ from typing import Any
 
 from . import exceptions
 from ._thread_pump import ThreadPump
-from .base_server import ACK, CONNECT, DISCONNECT, EVENT, BaseServer
+from .base_server import CONNECT, DISCONNECT, EVENT, BaseServer
 
 
 class Server(ThreadPump, BaseServer):
@@ -27,8 +27,10 @@ class Server(ThreadPump, BaseServer):
         kind = item[0]
         if kind == CONNECT:
             return item[2]
-        if kind in (EVENT, ACK, DISCONNECT):
+        if kind in (EVENT, DISCONNECT):
             return item[1]
+        # ACKs are not queued behind the client's running handler: that handler may be waiting in call() for
+        # exactly this ACK. Their callbacks run on the pump thread.
         return None
 
     # -- verbs ------------------------------------------------------------------------------------------------------

@@ -429,7 +429,13 @@ impl Engine {
             return;
         };
         if let Some(pending) = &mut socket.pending {
-            pending.extend(frames.iter().cloned());
+            // Held back until the connect is answered, within the same bound as a session's outbox.
+            if pending.len() + frames.len() <= self.config.outbox.max_frames {
+                pending.extend(frames.iter().cloned());
+                return;
+            }
+            let eio_sid = socket.eio_sid;
+            self.slow_consumer(eio_sid);
             return;
         }
         let eio_sid = socket.eio_sid;

@@ -501,3 +501,33 @@ fn a_poll_during_the_upgrade_is_answered_with_a_noop_at_once() {
     let outbox = fx.engine.begin_poll(eio_sid).unwrap();
     assert_eq!(drain(&outbox), ["6"]);
 }
+
+#[test]
+fn frames_held_for_a_connecting_socket_are_bounded_too() {
+    let config = EngineConfig {
+        outbox: OutboxLimits {
+            max_frames: 3,
+            max_bytes: 1 << 20,
+        },
+        ..EngineConfig::default()
+    };
+    let mut fx = fixture(config);
+    let (eio_sid, outbox) = fx.open_ws();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("40")).unwrap();
+    let Some(Event::Connect { sid, .. }) = fx.sink.take().into_iter().last() else {
+        panic!()
+    };
+    for _ in 0..3 {
+        fx.engine.emit("/", b"[\"tick\"]", &[], Target::All, &[]);
+    }
+    assert!(!outbox.is_closed(), "within the bound");
+    fx.engine.emit("/", b"[\"tick\"]", &[], Target::All, &[]);
+    assert!(
+        outbox.is_closed(),
+        "a connect handler that never answers cannot make the server hold frames forever"
+    );
+    assert!(
+        fx.engine.accept(sid).is_err(),
+        "the socket is gone, so Python learns it cannot accept it"
+    );
+}

@@ -60,7 +60,14 @@ fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
     })
 }
 
+/// Longest interval accepted; larger values (a common way to "turn pings off") are clamped, so deadlines
+/// computed from them never overflow `Instant`.
+const LONGEST_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
+
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    if value.is_finite() && value > LONGEST_INTERVAL.as_secs_f64() {
+        return Ok(LONGEST_INTERVAL);
+    }
     Duration::try_from_secs_f64(value)
         .ok()
         .filter(|d| !d.is_zero())
@@ -261,10 +268,10 @@ impl ServerCore {
         self.queue.len()
     }
 
-    /// Accept a connecting socket.
-    fn accept(&self, py: Python<'_>, sid: &str) {
-        let Some(sid) = self::sid(sid) else { return };
-        py.detach(|| self.handle.with(|e| e.accept(sid).ok()));
+    /// Accept a connecting socket; False when it is gone (the client left while its connect handler ran).
+    fn accept(&self, py: Python<'_>, sid: &str) -> bool {
+        let Some(sid) = self::sid(sid) else { return false };
+        py.detach(|| self.handle.with(|e| e.accept(sid).is_ok()))
     }
 
     /// Refuse a connecting socket with a `CONNECT_ERROR` carrying `message` and optional `data`.
@@ -392,8 +399,7 @@ impl ServerCore {
     /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`).
     #[pyo3(signature = (host, port, web_app=false))]
     fn listen(&self, py: Python<'_>, host: &str, port: u16, web_app: bool) -> PyResult<u16> {
-        let mut native = self.native.lock();
-        if native.is_some() {
+        if self.native.lock().is_some() {
             return Err(state_error("this server is already listening"));
         }
         let addr: SocketAddr = (host, port)
@@ -404,6 +410,8 @@ impl ServerCore {
         let runtime = runtime().map_err(os_error)?;
         let handle = self.handle.clone();
         let http = self.http.clone();
+        // The `native` lock is not held here: another thread may call shutdown() while this one waits without
+        // the GIL.
         let server = py
             .detach(|| {
                 let web: Option<Arc<dyn WebApp>> = web_app.then(|| self.web.clone() as Arc<dyn WebApp>);
@@ -411,6 +419,11 @@ impl ServerCore {
             })
             .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
         let port = server.local_addr().port();
+        let mut native = self.native.lock();
+        if native.is_some() {
+            server.shutdown();
+            return Err(state_error("this server is already listening"));
+        }
         *native = Some(server);
         Ok(port)
     }

@@ -106,7 +106,7 @@ fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, o
         // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
         // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
         // are small and a large one only costs a few more reads.
-        let limit = shared.handle.with(|e| e.config().max_payload) + 16;
+        let limit = shared.handle.with(|e| e.config().max_payload).saturating_add(16);
         let config = WebSocketConfig::default()
             .read_buffer_size(4096)
             .max_message_size(Some(limit))
