@@ -22,6 +22,10 @@ cargo test
 echo "== pytest"
 python -m pytest tests -q -p no:cacheprovider
 
+echo "== pytest: the protocol conformance suite again, through the ASGI driver under uvicorn"
+TURBOSIO_PROTOCOL_DRIVER=asgi python -m pytest tests/test_engineio_protocol.py tests/test_socketio_protocol.py \
+    -q -p no:cacheprovider
+
 if [ -f bench/smoke.sh ]; then
     echo "== benchmark smoke (correctness only)"
     bash bench/smoke.sh

@@ -5,17 +5,19 @@
 //! on the server's event queue, so waits are resolved by the same one-per-burst drain as events, with no GIL on
 //! any tokio thread. Routing, CORS and every engine call are the native driver's, so both answer alike.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
+use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
 use super::dispatch::EventQueue;
 use super::server::ServerCore;
-use crate::engine::{Drained, EioSid, RequestInfo, SessionError, Transport, WsOutcome};
+use crate::engine::{Drained, EioSid, Outbox, RequestInfo, SessionError, Transport, WsOutcome};
 use crate::protocol::engineio::{Frame, encode_payload};
 use crate::server::compression::compress;
 use crate::server::cors::CorsDecision;
@@ -37,6 +39,11 @@ const ACCEPT_WS: u8 = 2;
 pub struct AsgiDriverCore {
     handle: Arc<EngineHandle>,
     queue: Arc<EventQueue>,
+    /// The outbox each Python-driven transport drains: waiting GETs and WebSocket writers, by session. Kept here,
+    /// not looked up per call, because a closing session leaves the engine at once while its outbox still holds
+    /// the last frames and the close.
+    polls: Mutex<HashMap<EioSid, Arc<Outbox>>>,
+    websockets: Mutex<HashMap<EioSid, Arc<Outbox>>>,
     http: HttpConfig,
 }
 
@@ -103,6 +110,8 @@ impl AsgiDriverCore {
             handle: server.handle.clone(),
             queue: server.queue.clone(),
             http: server.http.clone(),
+            polls: Mutex::new(HashMap::new()),
+            websockets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -133,7 +142,7 @@ impl AsgiDriverCore {
         accept_encoding: Option<&str>,
         mut cors: Headers,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(outbox) = self.handle.with(|e| e.outbox(eio_sid)) else {
+        let Some(outbox) = self.polls.lock().get(&eio_sid).cloned() else {
             self.handle.with(|e| e.end_poll(eio_sid));
             return respond(py, 200, b"text/plain; charset=UTF-8", b"1", cors);
         };
@@ -150,6 +159,7 @@ impl AsgiDriverCore {
                 frames.push(Frame::Text(Bytes::from_static(b"6")));
             }
         }
+        self.polls.lock().remove(&eio_sid);
         self.handle.with(|e| e.end_poll(eio_sid));
         let body = encode_payload(frames.iter());
         if let Some((coding, compressed)) = compress(self.http.compression, accept_encoding, &body) {
@@ -217,7 +227,8 @@ impl AsgiDriverCore {
                 }
             }
             Ok(Route::Poll(eio_sid)) => match py.detach(|| self.handle.with(|e| e.begin_poll(eio_sid))) {
-                Ok(_) => {
+                Ok(outbox) => {
+                    self.polls.lock().insert(eio_sid, outbox);
                     let token = self.queue.next_token();
                     self.poll_outbox(py, eio_sid, token, header(&headers, b"accept-encoding"), cors)
                 }
@@ -263,6 +274,7 @@ impl AsgiDriverCore {
     /// The waiting GET's client went away.
     fn poll_abort(&self, eio_sid: &str) {
         if let Some(eio_sid) = EioSid::parse(eio_sid) {
+            self.polls.lock().remove(&eio_sid);
             self.handle.with(|e| e.end_poll(eio_sid));
         }
     }
@@ -290,7 +302,10 @@ impl AsgiDriverCore {
                         .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
                 }) {
                     Ok(opened) => Ok((
-                        ACCEPT_WS,
+                        {
+                            self.websockets.lock().insert(opened.eio_sid, opened.outbox.clone());
+                            ACCEPT_WS
+                        },
                         opened.eio_sid.as_str(),
                         frame_to_python(py, &opened.open_frame),
                     )
@@ -300,7 +315,10 @@ impl AsgiDriverCore {
                 }
             }
             Ok(Route::Upgrade(eio_sid)) => match self.handle.with(|e| e.begin_upgrade(eio_sid)) {
-                Ok(_) => Ok((ACCEPT_WS, eio_sid.as_str(), py.None()).into_pyobject(py)?.into_any()),
+                Ok(outbox) => {
+                    self.websockets.lock().insert(eio_sid, outbox);
+                    Ok((ACCEPT_WS, eio_sid.as_str(), py.None()).into_pyobject(py)?.into_any())
+                }
                 Err(err) => error(py, RequestError::from(&err), Vec::new()),
             },
             Ok(_) => error(py, RequestError::BadRequest, Vec::new()),
@@ -339,6 +357,7 @@ impl AsgiDriverCore {
     /// The WebSocket closed. `carries_session` is False for an upgrade that never finished.
     fn ws_closed(&self, eio_sid: &str, carries_session: bool) {
         let Some(eio_sid) = EioSid::parse(eio_sid) else { return };
+        self.websockets.lock().remove(&eio_sid);
         self.handle.with(|e| {
             if carries_session {
                 e.on_transport_closed(eio_sid, crate::engine::DisconnectReason::TransportClose);
@@ -351,15 +370,20 @@ impl AsgiDriverCore {
     /// Frames to write on a WebSocket: `(frames, state)` where state 0 = open (empty frames: wait for
     /// `WAKE(token)`), 1 = closed after these frames, 2 = closed, send a close packet first.
     fn ws_take<'py>(&self, py: Python<'py>, eio_sid: &str, token: u64) -> PyResult<(Bound<'py, PyList>, u8)> {
-        let outbox = EioSid::parse(eio_sid).and_then(|sid| self.handle.with(|e| e.outbox(sid)));
-        let Some(outbox) = outbox else {
+        let Some(eio_sid) = EioSid::parse(eio_sid) else {
+            return Ok((PyList::empty(py), 1));
+        };
+        let Some(outbox) = self.websockets.lock().get(&eio_sid).cloned() else {
             return Ok((PyList::empty(py), 1));
         };
         let waker = self.queue.waker(token);
         let mut frames = Vec::new();
         let state = match outbox.poll_drain(&mut Context::from_waker(&waker), &mut frames) {
             Poll::Pending | Poll::Ready(Drained::Frames) => 0,
-            Poll::Ready(Drained::Closed { notify_client }) => 1 + u8::from(notify_client),
+            Poll::Ready(Drained::Closed { notify_client }) => {
+                self.websockets.lock().remove(&eio_sid);
+                1 + u8::from(notify_client)
+            }
         };
         let list = PyList::empty(py);
         for frame in &frames {

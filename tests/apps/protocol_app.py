@@ -27,6 +27,7 @@ suite (socketio/socket.io-protocol, "Test suite" section of the README):
 """
 
 import argparse
+import os
 
 
 def parse_args(argv=None):
@@ -103,11 +104,18 @@ def register_main_handlers(sio):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.impl == 'turbosio':
+    if args.impl == 'turbosio' and os.environ.get('TURBOSIO_PROTOCOL_DRIVER') != 'asgi':
         import turbosio as socketio
 
         sio = build_server(socketio, args)
         socketio.run(sio, host=args.host, port=args.port)
+    elif args.impl == 'turbosio':
+        # The same conformance suite through turbosio's ASGI driver under uvicorn.
+        import turbosio as socketio
+        import uvicorn
+
+        sio = build_server(socketio, args)
+        uvicorn.run(socketio.ASGIApp(sio), host=args.host, port=args.port, log_level='warning')
     else:
         import socketio
         import uvicorn
