@@ -143,9 +143,13 @@ class ASGIApp:
         if self.engineio_path is None:
             return True
         path = scope['path']
-        if not path.endswith('/'):
-            path += '/'
-        return path.startswith(self.engineio_path)
+        candidates = [path]
+        # Mounted under a prefix (Starlette >= 0.33 passes the full path and the prefix as root_path): both
+        # ASGIApp(sio, socketio_path='/ws/socket.io') and ASGIApp(sio) mounted at '/ws' match.
+        root = scope.get('root_path') or ''
+        if root and path.startswith(root):
+            candidates.append(path[len(root) :] or '/')
+        return any((p if p.endswith('/') else p + '/').startswith(self.engineio_path) for p in candidates)
 
     # -- lifespan ---------------------------------------------------------------------------------------------------
 
