@@ -10,6 +10,7 @@ where python-socketio breaks the spec call ``reference_deviates`` and only run
 against turbosio.
 """
 
+import socket
 import time
 
 import pytest
@@ -17,6 +18,7 @@ import requests
 
 try:
     from protocol_support import (
+        ENGINE_PATH,
         FAST_PING_INTERVAL,
         FAST_PING_TIMEOUT,
         HEARTBEAT_MARGIN,
@@ -42,6 +44,7 @@ try:
     )
 except ImportError:  # tests/ imported as a package
     from tests.protocol_support import (
+        ENGINE_PATH,
         FAST_PING_INTERVAL,
         FAST_PING_TIMEOUT,
         HEARTBEAT_MARGIN,
@@ -310,6 +313,25 @@ def test_polling_small_responses_are_not_compressed(server):
     r = http(server, 'GET', eio_params(sid), headers={'Accept-Encoding': 'gzip'})
     assert 'Content-Encoding' not in r.headers
     assert '42["message-back","hi"]' in r.text.split(RS)
+
+
+def test_a_poll_whose_client_went_away_does_not_block_the_next_one(server):
+    reference_deviates('a GET whose client left still counts, so the next GET waits behind it')
+    sid, _ = connect_polling_namespace(server)
+    # A GET that waits, then its client drops the connection (a browser tab reloading, a proxy timing out).
+    raw = socket.create_connection((server.host, server.port), timeout=5)
+    raw.sendall(f'GET {ENGINE_PATH}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n'.encode())
+    time.sleep(0.3)  # let the server start waiting on it; nothing is asserted on this timing
+    raw.close()
+    # The next GET is the client's only one: it must be served, not refused as overlapping.
+    deadline = time.monotonic() + 5
+    while True:
+        assert post(server, sid, '42["message","after"]').status_code == 200
+        r = poll(server, sid)
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+    assert r.status_code == 200, r.text
+    assert '42["message-back","after"]' in r.text.split(RS)
 
 
 def test_polling_concurrent_get_closes_session(server, bg):

@@ -177,20 +177,38 @@ class ASGIApp:
         answer = self._driver.http(
             scope['method'], scope['path'], query, scope.get('headers', []), body, scope.get('client'), oversize
         )
-        server = self.engineio_server
-        while answer[0] == _WAIT:
-            _, eio_sid, token = answer
-            try:
-                await server._wait_token(token)
-            except asyncio.CancelledError:
-                self._driver.poll_abort(eio_sid)
-                raise
-            answer = self._driver.poll_resume(eio_sid, token, scope.get('headers', []))
+        if answer[0] == _WAIT:
+            answer = await self._wait_poll(answer, scope, receive)
+            if answer is None:
+                return  # the client went away while its GET waited
         _, status, headers, payload = answer
         if status == 200 and payload.startswith(b'0{') and b'sid=' not in scope.get('query_string', b''):
             # A handshake: keep the ASGI scope for the session's environ['asgi.scope'].
             self.engineio_server._asgi_scopes[json.loads(payload[1:])['sid']] = scope
         await _respond(send, status, headers, payload)
+
+    async def _wait_poll(self, answer: tuple[Any, ...], scope: Scope, receive: Receive) -> tuple[Any, ...] | None:
+        """Wait for a long-poll's frames, watching for the client leaving (``http.disconnect``) meanwhile, so its
+        session is not left with a GET that nobody will read (the next GET would count as overlapping)."""
+        server = self.engineio_server
+        gone = asyncio.ensure_future(receive())
+        try:
+            while answer[0] == _WAIT:
+                _, eio_sid, token = answer
+                woken = server._wait_token(token)
+                try:
+                    await asyncio.wait((woken, gone), return_when=asyncio.FIRST_COMPLETED)
+                except asyncio.CancelledError:
+                    self._driver.poll_abort(eio_sid)
+                    raise
+                if not woken.done():
+                    server._wake_waiters.pop(token, None)
+                    self._driver.poll_abort(eio_sid)
+                    return None
+                answer = self._driver.poll_resume(eio_sid, token, scope.get('headers', []))
+            return answer
+        finally:
+            gone.cancel()
 
     # -- WebSocket --------------------------------------------------------------------------------------------------
 
