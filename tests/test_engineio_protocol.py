@@ -548,6 +548,18 @@ def test_upgrade_from_polling_to_websocket(server, wsf, bg):
     assert client.recv(skip=('6',)) == '42["message-back","over websocket"]'
 
 
+def test_a_stalled_upgrade_ends_when_its_polling_session_does(fast_server, fast_wsf):
+    reference_deviates('a probing WebSocket outlives its timed-out polling session')
+    sid, _ = polling_handshake(fast_server)
+    client = fast_wsf.connect(sid)
+    client.send('2probe')
+    assert client.recv() == '3probe'
+    # No "5" and no polling: the session times out on heartbeats (pingInterval + pingTimeout); the probing
+    # WebSocket must not stay open for a session that is gone (node closes a stalled upgrade too).
+    client.expect_closed(timeout=(FAST_PING_INTERVAL + FAST_PING_TIMEOUT) / 1000 + 3)
+    assert poll(fast_server, sid).status_code == 400
+
+
 def test_get_during_upgrade_is_answered_with_noop(server, wsf):
     sid, _ = polling_handshake(server)
     client = wsf.connect(sid)

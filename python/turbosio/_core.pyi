@@ -128,5 +128,7 @@ class AsgiDriverCore:
         """The WebSocket closed."""
     def ws_take(self, eio_sid: str, token: int) -> tuple[list[str | bytes], int]:
         """Frames to write and 0 (open), 1 (closed) or 2 (closed, send a close packet)."""
+    def session_open(self, eio_sid: str) -> bool:
+        """Whether the Engine.IO session still exists."""
     def new_token(self) -> int:
         """A fresh wake token."""

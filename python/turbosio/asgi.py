@@ -20,6 +20,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _RESPOND, _WAIT, _ACCEPT_WS = 0, 1, 2
+_UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
 
 
 def _static_file(path: str, static_files: dict[str, Any]) -> dict[str, str] | None:
@@ -225,42 +226,22 @@ class ASGIApp:
         if open_frame is not None:
             self.engineio_server._asgi_scopes[eio_sid] = scope
         await send({'type': 'websocket.accept'})
-        writer: asyncio.Task[None] | None = None
-        carries_session = open_frame is not None
-        if carries_session:
-            await send({'type': 'websocket.send', 'text': open_frame})
-            writer = asyncio.ensure_future(self._ws_writer(eio_sid, send))
-        driver = self._driver
-        limit = driver.max_payload + 16
+        connection = _WsConnection(self, eio_sid, send)
         try:
-            while True:
-                message = await receive()
-                if message['type'] != 'websocket.receive':
-                    break
-                text = message.get('text')
-                data = message.get('bytes')
-                if len(text if text is not None else data or b'') > limit:
-                    driver.ws_oversize(eio_sid)
-                    break
-                outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)
-                if outcome == 0:
-                    continue
-                if outcome == 1:
-                    carries_session = True
-                    writer = asyncio.ensure_future(self._ws_writer(eio_sid, send))
-                elif outcome == 2:
-                    break
-                else:
-                    await send({'type': 'websocket.send', 'text': outcome})
+            await connection.start(open_frame)
+            while await connection.feed(await receive()):
+                pass
         finally:
-            driver.ws_closed(eio_sid, carries_session)
-            if writer is not None:
-                try:
-                    await asyncio.wait_for(writer, 1)
-                except (asyncio.TimeoutError, Exception):
-                    writer.cancel()
-            else:
-                await _close_ws(send)
+            await connection.finish()
+
+    async def _watch_probe(self, eio_sid: str, send: Send) -> None:
+        """While a WebSocket probes an upgrade, close it when its polling session ends or after 10 s without the
+        upgrade packet (Node's upgradeTimeout)."""
+        for _ in range(_UPGRADE_TIMEOUT):
+            await asyncio.sleep(1)
+            if not self._driver.session_open(eio_sid):
+                break
+        await _close_ws(send)
 
     async def _ws_writer(self, eio_sid: str, send: Send) -> None:
         driver = self._driver
@@ -288,6 +269,62 @@ def _read_file(filename: str) -> bytes | None:
             return f.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+
+
+class _WsConnection:
+    """One WebSocket under ASGI: frames in go to the engine; a writer task sends the outbox out once the socket
+    carries the session (at once for a fresh session, after the upgrade packet for a probe)."""
+
+    def __init__(self, app: ASGIApp, eio_sid: str, send: Send) -> None:
+        self.app, self.eio_sid, self.send = app, eio_sid, send
+        self.driver = app._driver
+        self.limit = self.driver.max_payload + 16
+        self.carries_session = False
+        self.writer: asyncio.Task[None] | None = None
+        self.probe_watch: asyncio.Task[None] | None = None
+
+    async def start(self, open_frame: str | None) -> None:
+        if open_frame is None:
+            self.probe_watch = asyncio.ensure_future(self.app._watch_probe(self.eio_sid, self.send))
+            return
+        await self.send({'type': 'websocket.send', 'text': open_frame})
+        self._carry_session()
+
+    def _carry_session(self) -> None:
+        self.carries_session = True
+        if self.probe_watch is not None:
+            self.probe_watch.cancel()
+        self.writer = asyncio.ensure_future(self.app._ws_writer(self.eio_sid, self.send))
+
+    async def feed(self, message: dict[str, Any]) -> bool:
+        """Hand one received message to the engine; False when the connection is over."""
+        if message['type'] != 'websocket.receive':
+            return False
+        text, data = message.get('text'), message.get('bytes')
+        if len(text if text is not None else data or b'') > self.limit:
+            self.driver.ws_oversize(self.eio_sid)
+            return False
+        driver, eio_sid = self.driver, self.eio_sid
+        outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)
+        if outcome == 1:
+            self._carry_session()
+        elif outcome == 2:
+            return False
+        elif outcome != 0:
+            await self.send({'type': 'websocket.send', 'text': outcome})
+        return True
+
+    async def finish(self) -> None:
+        if self.probe_watch is not None:
+            self.probe_watch.cancel()
+        self.driver.ws_closed(self.eio_sid, self.carries_session)
+        if self.writer is None:
+            await _close_ws(self.send)
+            return
+        try:
+            await asyncio.wait_for(self.writer, 1)
+        except (asyncio.TimeoutError, Exception):
+            self.writer.cancel()
 
 
 async def _call_hook(hook: Callable[[], Any] | None) -> bool:

@@ -392,6 +392,11 @@ impl AsgiDriverCore {
         Ok((list, state))
     }
 
+    /// Whether the Engine.IO session still exists (a probing WebSocket checks this to end with its session).
+    fn session_open(&self, eio_sid: &str) -> bool {
+        EioSid::parse(eio_sid).is_some_and(|sid| self.handle.with(|e| e.transport(sid).is_some()))
+    }
+
     /// A fresh wake token.
     fn new_token(&self) -> u64 {
         self.queue.next_token()

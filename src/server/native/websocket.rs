@@ -22,6 +22,11 @@ use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Tran
 use crate::protocol::engineio::Frame;
 use crate::server::request::RequestError;
 
+/// How often a probing WebSocket checks that its polling session still exists.
+const PROBE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long an upgrade may stay unfinished (Node's `upgradeTimeout`).
+const UPGRADE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Whether the request asks to switch to WebSocket.
 pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
     let has = |name: header::HeaderName, token: &str| {
@@ -143,6 +148,7 @@ where
         }
         Start::Upgrading => false,
     };
+    let probe_started = Instant::now();
     let mut frames = Vec::new();
     loop {
         tokio::select! {
@@ -182,6 +188,17 @@ where
                         shared.handle.with(|e| e.abort_upgrade(sid));
                         return;
                     }
+                }
+            }
+            // While probing, the polling transport owns the outbox; look every second whether the session is
+            // still there (it may time out or close on the polling side) and give the upgrade up after
+            // UPGRADE_TIMEOUT, as Node does, so a stalled probe does not linger.
+            () = tokio::time::sleep(PROBE_CHECK), if !draining => {
+                let gone = shared.handle.with(|e| e.transport(sid).is_none());
+                if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
+                    shared.handle.with(|e| e.abort_upgrade(sid));
+                    let _ = sink.close().await;
+                    return;
                 }
             }
             drained = poll_fn(|cx| if draining { outbox.poll_drain(cx, &mut frames) } else { Poll::Pending }) => {
