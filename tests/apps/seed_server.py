@@ -110,6 +110,14 @@ def serve():
         print('READY')
         socketio.run(sio, host='127.0.0.1', port=ARGS.port)
         return
+    if sio.async_mode == 'eventlet':
+        # python-socketio picks eventlet when it is installed: serve it the seed's own way.
+        import eventlet
+        import eventlet.wsgi
+
+        print('READY')
+        eventlet.wsgi.server(eventlet.listen(('127.0.0.1', ARGS.port)), app, log_output=False)
+        return
     from werkzeug.serving import make_server
 
     logging.getLogger('werkzeug').setLevel(logging.WARNING)
