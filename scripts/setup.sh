@@ -16,6 +16,17 @@ maturin develop --release --quiet
 
 if command -v npm >/dev/null 2>&1; then
     (cd tests/js && npm install --no-audit --no-fund --silent)
+    (cd examples/chat && npm install --no-audit --no-fund --silent)
 else
     echo "setup: npm not found; the tests that drive the official JavaScript client will fail" >&2
+fi
+
+# Headless Chromium for the chat demo's browser test (Debian's package; the test drives it with playwright-core).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "setup: chromium is missing and cannot be installed here; the browser test will be skipped" >&2
+    fi
 fi
