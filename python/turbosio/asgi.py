@@ -176,7 +176,7 @@ class ASGIApp:
         body, oversize = await _read_body(receive, self._driver.max_payload)
         query = scope.get('query_string', b'').decode('latin-1')
         answer = self._driver.http(
-            scope['method'], scope['path'], query, scope.get('headers', []), body, scope.get('client'), oversize
+            scope['method'], scope['path'], query, scope.get('headers', []), body, _client_of(scope), oversize
         )
         if answer[0] == _WAIT:
             answer = await self._wait_poll(answer, scope, receive)
@@ -218,7 +218,7 @@ class ASGIApp:
         if message['type'] != 'websocket.connect':
             return
         query = scope.get('query_string', b'').decode('latin-1')
-        answer = self._driver.ws_open(scope['path'], query, scope.get('headers', []), scope.get('client'))
+        answer = self._driver.ws_open(scope['path'], query, scope.get('headers', []), _client_of(scope))
         if answer[0] != _ACCEPT_WS:
             await send({'type': 'websocket.close', 'code': 1008})
             return
@@ -261,6 +261,17 @@ class ASGIApp:
                 return
             if not frames:
                 await server._wait_token(token)
+
+
+def _client_of(scope: Scope) -> tuple[str, int] | None:
+    """The peer as (host, port); ASGI servers differ in how they give it (granian: the port as a string)."""
+    client = scope.get('client')
+    if not client:
+        return None
+    try:
+        return str(client[0]), int(client[1])
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _read_file(filename: str) -> bytes | None:
