@@ -1,4 +1,4 @@
-"""``turbosio.ASGIApp``: serve a :class:`turbosio.AsyncServer` from any ASGI server (uvicorn, hypercorn, granian),
+"""``turbosio.ASGIApp``: serve a :class:`turbosio.AsyncServer` from an ASGI server (uvicorn, hypercorn),
 beside another ASGI app such as FastAPI.
 
 Requests under the Socket.IO path go to the Rust engine through the ASGI driver; other paths go to static files,
