@@ -110,11 +110,6 @@ impl Engine {
         self.sessions.get(&eio_sid).map(|s| s.transport)
     }
 
-    /// The outbox of a session.
-    pub fn outbox(&self, eio_sid: EioSid) -> Option<Arc<Outbox>> {
-        self.sessions.get(&eio_sid).map(|s| s.outbox.clone())
-    }
-
     /// spec: the handshake. Creates a session on `transport` and gives back the open packet.
     pub fn open(
         &mut self,

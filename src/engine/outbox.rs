@@ -156,11 +156,6 @@ impl Outbox {
         state.closed.map(|notify_client| Drained::Closed { notify_client })
     }
 
-    /// Register who to wake on the next push, without draining (used by transports driven from Python).
-    pub fn set_waker(&self, waker: &Waker) {
-        self.state.lock().waker = Some(waker.clone());
-    }
-
     /// Stop accepting frames. What is already queued is still delivered, then the drainer sees `Closed`.
     pub fn close(&self, notify_client: bool, wakes: &mut Vec<Waker>) {
         let waker = {

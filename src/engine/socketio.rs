@@ -263,11 +263,6 @@ impl Engine {
         Ok(())
     }
 
-    /// The Engine.IO session of a socket.
-    pub fn eio_sid_of(&self, sid: Sid) -> Option<EioSid> {
-        self.sockets.get(&sid).map(|s| s.eio_sid)
-    }
-
     /// Forget a socket everywhere; `reason` set means a `Disconnect` event is due.
     pub(super) fn drop_socket(&mut self, sid: Sid, reason: Option<DisconnectReason>) {
         let Some(socket) = self.sockets.remove(&sid) else {

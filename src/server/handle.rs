@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
 use crate::engine::{Engine, EngineConfig, Event, EventSink};
 
@@ -15,7 +14,6 @@ use crate::engine::{Engine, EngineConfig, Event, EventSink};
 pub struct EngineHandle {
     engine: Mutex<Engine>,
     sink: Arc<dyn EventSink>,
-    stopped: Notify,
     ping_interval: Duration,
 }
 
@@ -26,7 +24,6 @@ impl EngineHandle {
         Arc::new(Self {
             engine: Mutex::new(Engine::new(config, sink.clone())),
             sink,
-            stopped: Notify::new(),
             ping_interval,
         })
     }
@@ -59,27 +56,22 @@ impl EngineHandle {
     }
 
     /// Start the heartbeat timer on the runtime. It sleeps to the engine's next deadline, never longer than one
-    /// ping interval: any deadline created meanwhile is at least a ping interval away, so none is overslept.
+    /// ping interval: any deadline created meanwhile is at least a ping interval away, so none is overslept. It
+    /// holds the engine only weakly while it sleeps, and ends once the engine is gone.
     pub fn start_timer(self: &Arc<Self>, runtime: &tokio::runtime::Runtime) {
         let handle = Arc::downgrade(self);
         runtime.spawn(async move {
             loop {
+                let wake_at = {
+                    let Some(this) = handle.upgrade() else { return };
+                    let now = Instant::now();
+                    let limit = now + this.ping_interval;
+                    this.with(|e| e.next_deadline()).map_or(limit, |d| d.min(limit))
+                };
+                tokio::time::sleep_until(wake_at.into()).await;
                 let Some(this) = handle.upgrade() else { return };
-                let now = Instant::now();
-                let wake_at = this
-                    .with(|e| e.next_deadline())
-                    .map_or(now + this.ping_interval, |d| d.min(now + this.ping_interval));
-                tokio::select! {
-                    () = tokio::time::sleep_until(wake_at.into()) => {}
-                    () = this.stopped.notified() => return,
-                }
                 this.with(|e| e.on_tick(Instant::now()));
             }
         });
-    }
-
-    /// Stop the timer (server shutdown).
-    pub fn stop_timer(&self) {
-        self.stopped.notify_waiters();
     }
 }
