@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import socketio
-from support import IMPL, AsyncPeers, arun, reference_deviates, require_wsgi_server
+from support import AsyncPeers, arun, reference_deviates, require_wsgi_server
 
 UNICODE_TEXT = 'héllo wörld · 世界 · שלום · 🎉👩‍💻 · \u2028\u2029 · "quotes" \\ back'
 
@@ -161,12 +161,9 @@ def test_sync_server_events(server, mode):
             await srv.await_for({'ev': 'boom', 'data': marker})
             assert await peer.sio.call('join', 'sync-room', timeout=5) == sorted([peer.sid(), 'sync-room'])
             assert await peer.sio.call('get_session', timeout=5) == {'auth': None, 'ns': '/'}
-            if IMPL == 'turbosio' and mode == 'asgi':
-                # Not built yet (issue 4): taking the WebSocket over from a WSGI server. Until then turbosio's
-                # WSGIApp refuses the upgrade cleanly and the client stays on long-polling.
-                assert peer.sio.transport() == 'polling'
-            else:
-                assert peer.sio.transport() == 'websocket'
+            # Under werkzeug (mode 'asgi' for the sync server) the upgrade is served on a socket taken over from
+            # the WSGI server.
+            assert peer.sio.transport() == 'websocket'
 
     arun(scenario())
     assert 'Traceback (most recent call last)' in srv.wait_for_stderr(f'RuntimeError: boom {marker}')

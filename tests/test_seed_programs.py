@@ -84,6 +84,8 @@ def test_seed_eventlet_server_runs_with_only_the_import_changed():
         assert ('response', {'data': 'Server received: This is client 2.'}) in received1
         assert ('response', {'data': 'Server received: This is client 2.'}) in received2
         assert any(kind == 'room_message' and 'has joined the room room1' in data['data'] for kind, data in received1)
+        # The clients upgraded: eventlet's server handed each WebSocket's socket over to turbosio's runtime.
+        assert [client.transport() for client in clients] == ['websocket', 'websocket']
     finally:
         for client in clients:
             client.disconnect()

@@ -118,6 +118,16 @@ class AsgiDriverCore:
         self, path: str, query: str, headers: _Headers, remote: tuple[str, int] | None = None
     ) -> tuple[Any, ...]:
         """``(2, eio_sid, open_frame | None)`` to accept, ``(0, status, headers, body)`` to refuse."""
+    def adopt_websocket(
+        self,
+        socket_fd: int,
+        done_fd: int,
+        path: str,
+        query: str,
+        headers: _Headers,
+        remote: tuple[str, int] | None = None,
+    ) -> tuple[Any, ...] | None:
+        """Serve a WSGI server's upgrade on the runtime (None), or ``(0, status, headers, body)`` to refuse."""
     def ws_text(self, eio_sid: str, text: str) -> int | str:
         """0 go on, 1 upgraded, 2 closed, or a frame to send now."""
     def ws_binary(self, eio_sid: str, data: bytes) -> int | str:

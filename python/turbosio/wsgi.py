@@ -1,12 +1,20 @@
 """``turbosio.WSGIApp``: serve a threaded :class:`turbosio.Server` from a WSGI server, beside a WSGI app (Flask).
 
 Long-polling works under any WSGI server: each request is handed to the Rust engine and a waiting GET blocks
-its worker thread until the engine wakes it. WebSocket upgrades are refused cleanly (HTTP 400), so clients stay
-on long-polling; to get WebSocket, serve the same server natively with ``turbosio.run(sio)``.
+its worker thread until the engine wakes it.
+
+WebSocket works where the WSGI server lets the app have the connection's socket: eventlet (``eventlet.input``),
+gunicorn (``gunicorn.socket``) and werkzeug's development server (``werkzeug.socket``). The socket is handed to
+the Rust runtime, which answers the handshake and serves the session there; the request's worker (a green thread
+under eventlet) only waits for it to end. Elsewhere, and over TLS, the upgrade is refused cleanly (HTTP 400) and
+clients stay on long-polling.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -59,11 +67,9 @@ class WSGIApp:
     def _engineio(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         server = self.engineio_app
         server._start_pump()
-        if environ.get('HTTP_UPGRADE', '').lower() == 'websocket':
-            # No portable way to take the socket over from an unknown WSGI server: refuse so clients keep polling.
-            start_response('400 Bad Request', [('Content-Type', 'application/json')])
-            return [b'{"code":3,"message":"Bad request"}']
         headers = _headers(environ)
+        if environ.get('HTTP_UPGRADE', '').lower() == 'websocket':
+            return self._websocket(environ, start_response, headers)
         limit = self._driver.max_payload
         body, oversize = _read_body(environ, limit)
         remote = (environ.get('REMOTE_ADDR', ''), int(environ.get('REMOTE_PORT') or 0))
@@ -79,12 +85,103 @@ class WSGIApp:
                 start_response('400 Bad Request', [('Content-Type', 'text/plain')])
                 return [b'poll timed out']
             answer = self._driver.poll_resume(eio_sid, token, headers)
-        _, status, response_headers, payload = answer
-        start_response(
-            f'{status} {_STATUS_TEXT.get(status, "")}'.strip(),
-            [(name.decode('latin-1'), value.decode('latin-1')) for name, value in response_headers],
-        )
-        return [payload]
+        return _answer(answer, start_response)
+
+    def _websocket(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], headers: list[tuple[bytes, bytes]]
+    ) -> Iterable[bytes]:
+        sock = _raw_socket(environ)
+        if sock is None:
+            # No way to take the socket over from this server: refuse, so clients keep polling.
+            start_response('400 Bad Request', [('Content-Type', 'application/json')])
+            return [b'{"code":3,"message":"Bad request"}']
+        fd = sock.fileno()
+        was_blocking = os.get_blocking(fd)
+        done_read, done_write = os.pipe()
+        try:
+            refused = self._driver.adopt_websocket(
+                fd, done_write, environ.get('PATH_INFO', '/'), environ.get('QUERY_STRING', ''), headers,
+                (environ.get('REMOTE_ADDR', ''), int(environ.get('REMOTE_PORT') or 0)),
+            )
+        except BaseException:
+            os.close(done_read)
+            raise
+        finally:
+            os.close(done_write)
+        if refused is not None:
+            os.close(done_read)
+            return _answer(refused, start_response)
+        try:
+            _wait_for_eof(done_read, green='eventlet.input' in environ)
+        finally:
+            os.close(done_read)
+            # The runtime made the (shared) file non-blocking; give the server its socket back as it was.
+            try:
+                os.set_blocking(fd, was_blocking)
+            except OSError:
+                pass
+        return _hand_back(environ, start_response)
+
+
+def _answer(answer: tuple[Any, ...], start_response: Callable[..., Any]) -> list[bytes]:
+    _, status, response_headers, payload = answer
+    start_response(
+        f'{status} {_STATUS_TEXT.get(status, "")}'.strip(),
+        [(name.decode('latin-1'), value.decode('latin-1')) for name, value in response_headers],
+    )
+    return [payload]
+
+
+def _raw_socket(environ: dict[str, Any]) -> Any | None:
+    """The connection's socket, where the WSGI server exposes it; None over TLS (the runtime speaks plain TCP)."""
+    if environ.get('wsgi.url_scheme') == 'https':
+        return None
+    sock = None
+    if 'eventlet.input' in environ:
+        get_socket = getattr(environ['eventlet.input'], 'get_socket', None)
+        sock = get_socket() if get_socket is not None else None
+    else:
+        sock = environ.get('gunicorn.socket') or environ.get('werkzeug.socket')
+    if sock is None or isinstance(sock, ssl.SSLSocket) or not hasattr(sock, 'fileno'):
+        return None
+    return sock
+
+
+def _wait_for_eof(fd: int, green: bool) -> None:
+    """Wait until the pipe's write ends are all closed: the runtime closes its copy when the WebSocket ends."""
+    if green:
+        # One green thread per connection on one OS thread: wait in eventlet's hub, not in a blocking read.
+        from eventlet.hubs import trampoline
+
+        os.set_blocking(fd, False)
+        while True:
+            trampoline(fd, read=True)
+            try:
+                if not os.read(fd, 64):
+                    return
+            except BlockingIOError:
+                continue
+    while True:
+        select.select([fd], [], [])
+        if not os.read(fd, 64):
+            return
+
+
+def _hand_back(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """End the request without a response: the socket is already shut down, and each server must be told not to
+    write one (or nothing it writes reaches anyone)."""
+    if 'eventlet.input' in environ:
+        import eventlet.wsgi
+
+        eventlet.wsgi.WSGI_LOCAL.already_handled = True
+        return []
+    if 'gunicorn.socket' in environ:
+        # gunicorn's workers close the connection quietly on StopIteration.
+        raise StopIteration
+    # werkzeug (and the rest) write the status line; it fails on the shut socket, which they treat as a client
+    # that went away.
+    start_response('101 Switching Protocols', [])
+    return []
 
 
 def _green_yield(environ: dict[str, Any]) -> Callable[[], None] | None:

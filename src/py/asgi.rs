@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
+use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
@@ -23,7 +24,9 @@ use crate::server::compression::compress;
 use crate::server::cors::CorsDecision;
 use crate::server::handle::EngineHandle;
 use crate::server::native::HttpConfig;
+use crate::server::native::adopted::{AdoptedRequest, adopt};
 use crate::server::request::{EioQuery, RequestError, Route, route};
+use crate::server::runtime::runtime;
 
 type Headers = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -400,6 +403,47 @@ impl AsgiDriverCore {
     /// A fresh wake token.
     fn new_token(&self) -> u64 {
         self.queue.next_token()
+    }
+
+    /// Take over a WebSocket upgrade a WSGI server has read: `socket_fd` is its connected socket, `done_fd` the
+    /// write end of a pipe. Both are duplicated, never closed, so the caller keeps its own descriptors; the pipe
+    /// reaches EOF (once the caller closes its write end too) when the WebSocket has ended and the socket is
+    /// shut down. Returns None when taken over, or `(0, status, headers, body)` for the caller to answer.
+    #[pyo3(signature = (socket_fd, done_fd, path, query, headers, remote=None))]
+    #[expect(clippy::too_many_arguments, reason = "one WSGI request, flattened")]
+    fn adopt_websocket<'py>(
+        &self,
+        py: Python<'py>,
+        socket_fd: i32,
+        done_fd: i32,
+        path: &str,
+        query: &str,
+        headers: Headers,
+        remote: Option<(String, u16)>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if self.cors(&headers).is_err() {
+            return respond(py, 400, b"text/plain", b"Not an accepted origin.", Vec::new()).map(Some);
+        }
+        let socket = std::net::TcpStream::from(super::fd::duplicate(socket_fd)?);
+        // A descriptor that is not a connected socket is refused before anything is written to it.
+        if socket.peer_addr().is_err() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "socket_fd is not a connected socket",
+            ));
+        }
+        let done = super::fd::duplicate(done_fd)?;
+        let request = AdoptedRequest {
+            socket,
+            done,
+            query: query.to_owned(),
+            key: header(&headers, b"sec-websocket-key").map(str::to_owned),
+            info: Box::new(request_info("GET", path, query, &headers, remote)),
+        };
+        let runtime = runtime().map_err(PyOSError::new_err)?;
+        match py.detach(|| adopt(&self.handle, runtime, request)) {
+            Ok(()) => Ok(None),
+            Err(err) => error(py, err, Vec::new()).map(Some),
+        }
     }
 }
 

@@ -8,5 +8,6 @@ pub mod asgi;
 pub mod convert;
 pub mod dispatch;
 pub mod errors;
+pub mod fd;
 pub mod server;
 pub mod web;

@@ -41,6 +41,8 @@ async function main() {
     await say(bob, 'hi alice');
     await sees(bob, 'alice: hello bob');
     await sees(alice, 'bob: hi alice');
+    // Bob's own line comes back to him through the room too; read his log only once it has.
+    await sees(bob, 'bob: hi alice');
     const transport = await alice.evaluate(() => socket.io.engine.transport.name);
     const log = await bob.evaluate(() => [...document.querySelectorAll('#log p')].map((p) => p.textContent));
     console.log(JSON.stringify({ ok: true, transport, bob_log: log }));

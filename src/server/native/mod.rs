@@ -2,6 +2,7 @@
 //! shared tokio runtime. One task per TCP connection; a WebSocket task both reads frames into the engine and
 //! writes its session's outbox, so no frame waits on another client.
 
+pub mod adopted;
 mod polling;
 mod web;
 mod websocket;

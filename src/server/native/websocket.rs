@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use super::{Body, Live, Shared, error_response, full};
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
 use crate::protocol::engineio::Frame;
+use crate::server::handle::EngineHandle;
 use crate::server::request::RequestError;
 
 /// How often a probing WebSocket checks that its polling session still exists.
@@ -52,7 +53,7 @@ fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
 }
 
 /// How a WebSocket joins its session.
-enum Start {
+pub(super) enum Start {
     /// Opened by this very request: send the open packet, then serve.
     Fresh(Frame),
     /// An upgrade of a polling session: probe first, drain the outbox only after `5`.
@@ -108,17 +109,22 @@ fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, o
             });
             return;
         };
-        // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
-        // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
-        // are small and a large one only costs a few more reads.
-        let limit = shared.handle.with(|e| e.config().max_payload).saturating_add(16);
-        let config = WebSocketConfig::default()
-            .read_buffer_size(4096)
-            .max_message_size(Some(limit))
-            .max_frame_size(Some(limit));
+        let config = ws_config(&shared.handle);
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        run(&shared, ws, sid, &outbox, start).await;
+        run(&shared.handle, ws, sid, &outbox, start).await;
     });
+}
+
+/// Frame limits of a server-side WebSocket.
+pub(super) fn ws_config(handle: &EngineHandle) -> WebSocketConfig {
+    // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
+    // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
+    // are small and a large one only costs a few more reads.
+    let limit = handle.with(|e| e.config().max_payload).saturating_add(16);
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit))
 }
 
 fn to_message(frame: Frame) -> Option<Message> {
@@ -129,7 +135,8 @@ fn to_message(frame: Frame) -> Option<Message> {
     }
 }
 
-async fn run<S>(shared: &Shared, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
+/// Serve one session's WebSocket until either side closes it.
+pub(super) async fn run<S>(handle: &EngineHandle, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -139,9 +146,7 @@ where
             if let Some(message) = to_message(open)
                 && sink.send(message).await.is_err()
             {
-                shared
-                    .handle
-                    .with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
                 return;
             }
             true
@@ -153,15 +158,15 @@ where
     loop {
         tokio::select! {
             // Read only while Python keeps up with the events already queued (backpressure).
-            incoming = async { shared.handle.ready().await; stream.next().await } => {
+            incoming = async { handle.ready().await; stream.next().await } => {
                 let now = Instant::now();
                 let outcome = match incoming {
-                    Some(Ok(Message::Text(text))) => shared.handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
-                    Some(Ok(Message::Binary(data))) => shared.handle.with(|e| e.on_ws_binary(now, sid, data)),
+                    Some(Ok(Message::Text(text))) => handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
+                    Some(Ok(Message::Binary(data))) => handle.with(|e| e.on_ws_binary(now, sid, data)),
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(WsOutcome::Continue),
-                    Some(Err(WsError::Capacity(_))) => Err(shared.handle.with(|e| e.on_oversize(sid))),
+                    Some(Err(WsError::Capacity(_))) => Err(handle.with(|e| e.on_oversize(sid))),
                     Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                        shared.handle.with(|e| {
+                        handle.with(|e| {
                             if draining {
                                 e.on_transport_closed(sid, DisconnectReason::TransportClose);
                             } else {
@@ -185,7 +190,7 @@ where
                             return;
                         }
                         let _ = sink.close().await;
-                        shared.handle.with(|e| e.abort_upgrade(sid));
+                        handle.with(|e| e.abort_upgrade(sid));
                         return;
                     }
                 }
@@ -194,9 +199,9 @@ where
             // still there (it may time out or close on the polling side) and give the upgrade up after
             // UPGRADE_TIMEOUT, as Node does, so a stalled probe does not linger.
             () = tokio::time::sleep(PROBE_CHECK), if !draining => {
-                let gone = shared.handle.with(|e| e.transport(sid).is_none());
+                let gone = handle.with(|e| e.transport(sid).is_none());
                 if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
-                    shared.handle.with(|e| e.abort_upgrade(sid));
+                    handle.with(|e| e.abort_upgrade(sid));
                     let _ = sink.close().await;
                     return;
                 }
@@ -205,12 +210,12 @@ where
                 for frame in frames.drain(..) {
                     if let Some(message) = to_message(frame)
                         && sink.feed(message).await.is_err() {
-                            shared.handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                            handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
                             return;
                         }
                 }
                 if sink.flush().await.is_err() {
-                    shared.handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                    handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
                     return;
                 }
                 if let Drained::Closed { notify_client } = drained {
