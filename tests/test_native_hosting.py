@@ -45,7 +45,10 @@ def test_a_route_that_raises_gets_500_and_the_server_keeps_serving(server):
 def test_lifespan_runs_around_the_server(server):
     srv = server(app='hosted_app.py', fresh=True)
     assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200
+    ws = _ws(srv.url, '/ws/echo')
+    assert ws.recv() == 'hello 127.0.0.1'
     srv.process.proc.terminate()
+    assert _close_code(ws) == 1001  # an open WebSocket route is told the server is going away
     assert srv.process.proc.wait(timeout=10) == 0
     facts = [line['ev'] for line in srv.process._lines if line.get('ev') in ('startup', 'shutdown')]
     assert facts == ['startup', 'shutdown']
@@ -58,3 +61,78 @@ def test_failed_startup_exits_non_zero_with_the_apps_error():
     )
     assert proc.returncode != 0
     assert 'the database is down' in proc.stderr
+
+
+def _ws(url: str, path: str, **options):
+    import websocket  # websocket-client
+
+    return websocket.create_connection(url.replace('http://', 'ws://') + path, timeout=5, **options)
+
+
+def _close_code(ws) -> int:
+    """Read until the server's close frame and return its code (websocket-client answers it; the socket is then
+    released here, as the client's close() no longer does it)."""
+    import websocket
+
+    try:
+        while True:
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], 'big')
+    finally:
+        ws.shutdown()
+
+
+@native_only
+def test_the_web_apps_own_websocket_routes_work_beside_socketio(server):
+    srv = server(app='hosted_app.py')
+    ws = _ws(srv.url, '/ws/echo', subprotocols=['chat', 'other'])
+    assert ws.getsubprotocol() == 'chat'
+    assert ws.recv() == 'hello 127.0.0.1'
+    ws.send('ping')
+    assert ws.recv() == 'echo:ping'
+    ws.send_binary(b'\x00\x01\x02')
+    assert ws.recv() == b'\x02\x01\x00'
+    ws.send('bye')
+    assert _close_code(ws) == 4000
+
+    # The client closing: the app sees websocket.disconnect with the client's code.
+    ws = _ws(srv.url, '/ws/echo')
+    assert ws.recv() == 'hello 127.0.0.1'
+    ws.close(status=4321)
+    srv.wait_for({'ev': 'ws_disconnect', 'code': 4321})
+
+    # Socket.IO keeps working on the same port meanwhile.
+    async def scenario():
+        async with AsyncPeers(srv.url) as peers:
+            peer = await peers.connect(transports=['websocket'])
+            return await peer.sio.call('echo', 'still here', timeout=5)
+
+    assert arun(scenario()) == 'still here'
+
+
+def _handshake_status(url: str, path: str) -> int:
+    """The HTTP status a WebSocket handshake to ``path`` gets."""
+    headers = {
+        'Upgrade': 'websocket',
+        'Connection': 'Upgrade',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version': '13',
+    }
+    return requests.get(url + path, headers=headers, timeout=5).status_code
+
+
+@native_only
+def test_websocket_routes_refuse_push_and_fail_cleanly(server):
+    srv = server(app='hosted_app.py')
+    assert _handshake_status(srv.url, '/ws/deny') == 403
+    assert _handshake_status(srv.url, '/ws/nowhere') == 403  # Starlette refuses an unknown WebSocket route
+
+    ws = _ws(srv.url, '/ws/push')
+    assert [ws.recv() for _ in range(3)] == ['{"n":0}', '{"n":1}', '{"n":2}']
+    assert _close_code(ws) == 1000  # the app returned: a normal close
+
+    ws = _ws(srv.url, '/ws/boom')
+    assert _close_code(ws) == 1011  # the app raised after accepting
+    srv.wait_for_stderr('websocket kaboom')
+    assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200

@@ -1,8 +1,9 @@
 """Running an ASGI app (FastAPI, Starlette...) for requests the native server receives outside the Socket.IO path.
 
 Rust reads each request and queues it as an ``HTTP`` item; here the app runs as a task on the event loop and its
-``send`` messages go straight back to Rust, which streams them to the client. Lifespan is run here too, before
-the server listens and after it stops.
+``send`` messages go straight back to Rust, which streams them to the client. The app's WebSocket routes work
+alike: Rust does the handshake once the app accepts and relays messages both ways as queue items. Lifespan is run
+here too, before the server listens and after it stops.
 """
 
 from __future__ import annotations
@@ -89,6 +90,96 @@ async def serve_http(core: Any, app: Any, item: tuple[Any, ...], state: dict[str
             core.http_abort(token)
     finally:
         exchange.done.set()
+
+
+_CONNECTING, _ACCEPTED, _CLOSED = range(3)
+
+
+class WebSocketExchange:
+    """One WebSocket between the native server and the app: ASGI ``receive`` and ``send``."""
+
+    def __init__(self, core: Any, token: int) -> None:
+        self.core, self.token = core, token
+        self.state = _CONNECTING
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.inbox.put_nowait({'type': 'websocket.connect'})
+
+    def deliver(self, item: tuple[Any, ...]) -> None:
+        """A message from the client, or the end of the connection (WEBSOCKET_GONE carries the close code)."""
+        data = item[2]
+        if item[0] == _WEBSOCKET_MESSAGE:
+            key = 'text' if isinstance(data, str) else 'bytes'
+            self.inbox.put_nowait({'type': 'websocket.receive', key: data})
+        else:
+            self.state = _CLOSED
+            self.inbox.put_nowait({'type': 'websocket.disconnect', 'code': data})
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.inbox.get()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message['type']
+        if kind == 'websocket.accept':
+            if self.state != _CONNECTING:
+                raise RuntimeError('ASGI: websocket.accept sent twice, or after the close')
+            headers = [(bytes(k), bytes(v)) for k, v in message.get('headers') or []]
+            self.core.ws_accept(self.token, message.get('subprotocol'), headers)
+            self.state = _ACCEPTED
+        elif kind == 'websocket.send':
+            if self.state == _CONNECTING:
+                raise RuntimeError('ASGI: websocket.send before websocket.accept')
+            text = message.get('text')
+            data = text if text is not None else message.get('bytes')
+            if data is None:
+                raise RuntimeError('ASGI: websocket.send needs "text" or "bytes"')
+            self.core.ws_send(self.token, data)  # OSError once the connection is closed, as the spec asks
+        elif kind == 'websocket.close':
+            self.close(int(message.get('code') or 1000), message.get('reason') or '')
+        else:
+            raise RuntimeError(f'ASGI: unexpected message {kind!r} on a WebSocket')
+
+    def close(self, code: int, reason: str = '', deny_status: int = 403) -> None:
+        """Close (or, before the accept, refuse with ``deny_status``); nothing to do once closed."""
+        state, self.state = self.state, _CLOSED
+        try:
+            if state == _CONNECTING:
+                self.core.ws_deny(self.token, deny_status)
+            elif state == _ACCEPTED:
+                self.core.ws_close(self.token, code, reason)
+        except OSError:
+            pass  # the client left first
+
+
+_WEBSOCKET_MESSAGE = 11  # base_server.WEBSOCKET_MESSAGE
+
+
+async def serve_websocket(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: WebSocketExchange) -> None:
+    """Run ``app`` for one WebSocket request of the native server."""
+    _, _token, _method, path, raw_path, query, headers, _body, host, port = item
+    offered = b','.join(value for name, value in headers if name == b'sec-websocket-protocol')
+    scope = {
+        'type': 'websocket',
+        'asgi': _ASGI,
+        'http_version': '1.1',
+        'scheme': 'ws',
+        'path': path,
+        'raw_path': raw_path.encode('latin-1', 'replace'),
+        'query_string': query.encode('latin-1', 'replace'),
+        'root_path': '',
+        'headers': headers,
+        'client': (host, port) if host else None,
+        'server': None,
+        'subprotocols': [p.strip() for p in offered.decode('latin-1').split(',') if p.strip()],
+        'state': dict(state),
+    }
+    try:
+        await app(scope, exchange.receive, exchange.send)
+    except Exception:
+        logger.exception('exception in ASGI application (WebSocket %s)', path)
+        exchange.close(1011, deny_status=500)
+    else:
+        # An app that returns without closing: close normally, or refuse a handshake it never accepted.
+        exchange.close(1000)
 
 
 class Lifespan:

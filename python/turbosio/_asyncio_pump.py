@@ -18,6 +18,7 @@ from typing import Any
 # perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
 # working); most handlers finish in that step and never touch the loop's ready queue.
 _EAGER_TASKS = sys.version_info >= (3, 12)
+_WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
 
 class AsyncioPump:
@@ -39,6 +40,7 @@ class AsyncioPump:
         self._asgi_scopes: dict[str, dict[str, Any]] = {}
         self._web_app: Any = None
         self._web_state: dict[str, Any] = {}
+        self._web_sockets: dict[int, Any] = {}
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -78,6 +80,34 @@ class AsyncioPump:
         task = asyncio.ensure_future(serve_http(self._core, app, item, self._web_state))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _on_web_socket(self, item: tuple[Any, ...]) -> None:
+        """A WebSocket route of the hosted web app: a new connection runs the app as a task; messages and the end
+        of the connection go to that task's ``receive``."""
+        token = item[1]
+        if item[0] != _WEBSOCKET_REQUEST:
+            exchange = self._web_sockets.get(token)
+            if exchange is not None:
+                exchange.deliver(item)
+            return
+        app = getattr(self, '_web_app', None)
+        if app is None:
+            try:
+                self._core.ws_deny(token, 404)
+            except OSError:
+                pass  # the client already left
+            return
+        from ._asgi_host import WebSocketExchange, serve_websocket
+
+        exchange = self._web_sockets[token] = WebSocketExchange(self._core, token)
+        task = asyncio.ensure_future(serve_websocket(app, item, self._web_state, exchange))
+        self._tasks.add(task)
+
+        def finished(task: asyncio.Future[Any]) -> None:
+            self._tasks.discard(task)
+            self._web_sockets.pop(token, None)
+
+        task.add_done_callback(finished)
 
     def _on_wake_token(self, token: int) -> None:
         waiter = self._wake_waiters.pop(token, None)

@@ -88,6 +88,14 @@ class ServerCore:
         """``http.response.body`` for a hosted web-app request."""
     def http_abort(self, token: int) -> None:
         """Give up on a hosted web-app request."""
+    def ws_accept(self, token: int, subprotocol: str | None = None, headers: _Headers = ...) -> None:
+        """Accept a hosted web app's WebSocket (kind 10 item)."""
+    def ws_deny(self, token: int, status: int = 403) -> None:
+        """Refuse a hosted web app's WebSocket handshake."""
+    def ws_send(self, token: int, data: str | bytes) -> None:
+        """Send a text or binary message; OSError once closed."""
+    def ws_close(self, token: int, code: int = 1000, reason: str = '') -> None:
+        """Close an accepted WebSocket; OSError once closed."""
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""
     def asgi_driver(self) -> AsgiDriverCore:

@@ -15,6 +15,8 @@ from typing import Any
 
 from ._serial import SerialExecutor
 
+_WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
+
 
 class ThreadPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item``, ``self._serial_key`` and
@@ -54,6 +56,14 @@ class ThreadPump:
         """Hosting a WSGI app natively is not built yet: answer 501."""
         self._core.http_start(item[1], 501, [(b'content-type', b'text/plain')])
         self._core.http_body(item[1], b'Not Implemented', False)
+
+    def _on_web_socket(self, item: tuple[Any, ...]) -> None:
+        """WSGI has no WebSocket routes: refuse a hosted app's WebSocket request (404), ignore the rest."""
+        if item[0] == _WEBSOCKET_REQUEST:
+            try:
+                self._core.ws_deny(item[1], 404)
+            except OSError:
+                pass  # the client already left
 
     def _on_wake_token(self, token: int) -> None:
         with self._token_lock:

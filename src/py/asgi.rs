@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
@@ -439,7 +438,7 @@ impl AsgiDriverCore {
             key: header(&headers, b"sec-websocket-key").map(str::to_owned),
             info: Box::new(request_info("GET", path, query, &headers, remote)),
         };
-        let runtime = runtime().map_err(PyOSError::new_err)?;
+        let runtime = runtime().map_err(super::errors::os_error)?;
         match py.detach(|| adopt(&self.handle, runtime, request)) {
             Ok(()) => Ok(None),
             Err(err) => error(py, err, Vec::new()).map(Some),

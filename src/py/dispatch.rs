@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
-use crate::server::web::WebRequest;
+use crate::server::web::{WebRequest, WebSocketData};
 
 /// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
 pub mod kind {
@@ -46,12 +46,22 @@ pub mod kind {
     pub const WAKE: u8 = 8;
     /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port)`
     pub const HTTP: u8 = 9;
+    /// `(WEBSOCKET, token, method, path, raw_path, query, headers, body, remote_host, remote_port)`: a WebSocket
+    /// request for the hosted web app (body empty).
+    pub const WEBSOCKET: u8 = 10;
+    /// `(WEBSOCKET_MESSAGE, token, str | bytes)`
+    pub const WEBSOCKET_MESSAGE: u8 = 11;
+    /// `(WEBSOCKET_GONE, token, close_code)`
+    pub const WEBSOCKET_GONE: u8 = 12;
 }
 
 enum Item {
     Engine(Event),
     Wake(u64),
     Http(u64, Box<WebRequest>),
+    WebSocket(u64, Box<WebRequest>),
+    WebSocketMessage(u64, WebSocketData),
+    WebSocketGone(u64, u16),
 }
 
 /// The queue between the engine and Python.
@@ -158,6 +168,24 @@ impl EventQueue {
         self.flush();
     }
 
+    /// Queue a WebSocket request for the hosted web app.
+    pub fn push_websocket(&self, token: u64, request: WebRequest) {
+        self.push_item(Item::WebSocket(token, Box::new(request)));
+        self.flush();
+    }
+
+    /// Queue a message that arrived on one of the web app's WebSocket connections.
+    pub fn push_websocket_message(&self, token: u64, data: WebSocketData) {
+        self.push_item(Item::WebSocketMessage(token, data));
+        self.flush();
+    }
+
+    /// Queue the end of one of the web app's WebSocket connections.
+    pub fn push_websocket_gone(&self, token: u64, code: u16) {
+        self.push_item(Item::WebSocketGone(token, code));
+        self.flush();
+    }
+
     /// A waker that queues `Wake(token)`.
     pub fn waker(self: &Arc<Self>, token: u64) -> std::task::Waker {
         std::task::Waker::from(Arc::new(PyWaker {
@@ -256,7 +284,7 @@ fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResul
         .into_any())
 }
 
-fn http_tuple(py: Python<'_>, token: u64, r: WebRequest) -> PyResult<Bound<'_, PyTuple>> {
+fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: WebRequest) -> PyResult<Bound<'_, PyTuple>> {
     let headers = PyList::empty(py);
     for (name, value) in &r.headers {
         headers.append((
@@ -265,7 +293,7 @@ fn http_tuple(py: Python<'_>, token: u64, r: WebRequest) -> PyResult<Bound<'_, P
         ))?;
     }
     let (host, port) = r.remote.map_or((String::new(), 0), |a| (a.ip().to_string(), a.port()));
-    let head = (kind::HTTP, token, r.method, r.path, r.raw_path, r.query);
+    let head = (kind, token, r.method, r.path, r.raw_path, r.query);
     let tail = (headers, pyo3::types::PyBytes::new(py, &r.body), host, port);
     let items: Vec<Bound<'_, PyAny>> = head
         .into_pyobject(py)?
@@ -286,7 +314,15 @@ fn split_event<'py>(list: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
 fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
     let event = match item {
         Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
-        Item::Http(token, request) => return http_tuple(py, token, *request),
+        Item::Http(token, request) => return http_tuple(py, kind::HTTP, token, *request),
+        Item::WebSocket(token, request) => return http_tuple(py, kind::WEBSOCKET, token, *request),
+        Item::WebSocketMessage(token, WebSocketData::Text(text)) => {
+            return (kind::WEBSOCKET_MESSAGE, token, text).into_pyobject(py);
+        }
+        Item::WebSocketMessage(token, WebSocketData::Binary(data)) => {
+            return (kind::WEBSOCKET_MESSAGE, token, pyo3::types::PyBytes::new(py, &data)).into_pyobject(py);
+        }
+        Item::WebSocketGone(token, code) => return (kind::WEBSOCKET_GONE, token, code).into_pyobject(py),
         Item::Engine(event) => event,
     };
     let tuple = match event {

@@ -25,3 +25,13 @@ impl From<SessionError> for PyErr {
         PyValueError::new_err(err.to_string())
     }
 }
+
+impl From<super::web::WebAnswerError> for PyErr {
+    fn from(err: super::web::WebAnswerError) -> Self {
+        match err {
+            // What ASGI servers raise when an app sends on a connection the client has left.
+            super::web::WebAnswerError::WebSocketClosed => PyOSError::new_err(err.to_string()),
+            super::web::WebAnswerError::NotOpen => PyRuntimeError::new_err(err.to_string()),
+        }
+    }
+}

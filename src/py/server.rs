@@ -23,7 +23,7 @@ use crate::server::cors::CorsPolicy;
 use crate::server::handle::EngineHandle;
 use crate::server::native::{HttpConfig, NativeServer};
 use crate::server::runtime::runtime;
-use crate::server::web::WebApp;
+use crate::server::web::{WebApp, WebSocketCommand, WebSocketData};
 
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]
@@ -461,6 +461,38 @@ impl ServerCore {
     /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
     fn http_abort(&self, token: u64) {
         self.web.abort(token);
+    }
+
+    /// `websocket.accept` for one of the hosted web app's WebSocket connections.
+    #[pyo3(signature = (token, subprotocol=None, headers=Vec::new()))]
+    fn ws_accept(&self, token: u64, subprotocol: Option<String>, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
+        Ok(self
+            .web
+            .websocket(token, WebSocketCommand::Accept { subprotocol, headers })?)
+    }
+
+    /// Refuse a WebSocket handshake the hosted web app has not accepted (HTTP `status`, 403 by default).
+    #[pyo3(signature = (token, status=403))]
+    fn ws_deny(&self, token: u64, status: u16) -> PyResult<()> {
+        Ok(self.web.websocket(token, WebSocketCommand::Deny { status })?)
+    }
+
+    /// `websocket.send`: a `str` goes as a text message, `bytes` as a binary one. Raises `OSError` once closed.
+    fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let data = if let Ok(text) = data.cast::<PyString>() {
+            WebSocketData::Text(text.to_str()?.to_owned())
+        } else if let Ok(bytes) = data.cast::<PyBytes>() {
+            WebSocketData::Binary(Bytes::copy_from_slice(bytes.as_bytes()))
+        } else {
+            return Err(value_error("a WebSocket message is str or bytes"));
+        };
+        Ok(self.web.websocket(token, WebSocketCommand::Send(data))?)
+    }
+
+    /// `websocket.close` of an accepted connection. Raises `OSError` once closed.
+    #[pyo3(signature = (token, code=1000, reason=String::new()))]
+    fn ws_close(&self, token: u64, code: u16, reason: String) -> PyResult<()> {
+        Ok(self.web.websocket(token, WebSocketCommand::Close { code, reason })?)
     }
 
     /// The ASGI driver for this server.

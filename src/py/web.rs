@@ -12,12 +12,14 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::dispatch::EventQueue;
-use crate::server::web::{RawHeaders, WebApp, WebRequest, WebResponsePart};
+use crate::engine::EventSink;
+use crate::server::web::{RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData};
 
-/// Requests waiting for Python's answer, by token.
+/// Requests waiting for Python's answer, and the web app's open WebSocket connections, by token.
 pub struct WebBridge {
     queue: Arc<EventQueue>,
     responders: Mutex<HashMap<u64, UnboundedSender<WebResponsePart>>>,
+    websockets: Mutex<HashMap<u64, UnboundedSender<WebSocketCommand>>>,
 }
 
 /// Why an answer from Python was refused.
@@ -26,6 +28,9 @@ pub enum WebAnswerError {
     /// The token names no open response (finished, aborted, or never issued).
     #[error("no open HTTP response with this token (it was completed or closed)")]
     NotOpen,
+    /// The token names no open WebSocket (closed by either side, or never issued).
+    #[error("the WebSocket is closed")]
+    WebSocketClosed,
 }
 
 impl WebBridge {
@@ -34,6 +39,7 @@ impl WebBridge {
         Arc::new(Self {
             queue,
             responders: Mutex::new(HashMap::new()),
+            websockets: Mutex::new(HashMap::new()),
         })
     }
 
@@ -64,6 +70,19 @@ impl WebBridge {
     pub fn abort(&self, token: u64) {
         self.responders.lock().remove(&token);
     }
+
+    /// A command of the app for one of its WebSocket connections. `Deny` and `Close` are the last one taken.
+    pub fn websocket(&self, token: u64, command: WebSocketCommand) -> Result<(), WebAnswerError> {
+        let mut websockets = self.websockets.lock();
+        let last = matches!(command, WebSocketCommand::Deny { .. } | WebSocketCommand::Close { .. });
+        let sender = if last {
+            websockets.remove(&token)
+        } else {
+            websockets.get(&token).cloned()
+        };
+        let sender = sender.ok_or(WebAnswerError::WebSocketClosed)?;
+        sender.send(command).map_err(|_| WebAnswerError::WebSocketClosed)
+    }
 }
 
 impl WebApp for WebBridge {
@@ -71,5 +90,25 @@ impl WebApp for WebBridge {
         let token = self.queue.next_token();
         self.responders.lock().insert(token, respond);
         self.queue.push_http(token, request);
+    }
+
+    fn open_websocket(&self, request: WebRequest, commands: UnboundedSender<WebSocketCommand>) -> u64 {
+        let token = self.queue.next_token();
+        self.websockets.lock().insert(token, commands);
+        self.queue.push_websocket(token, request);
+        token
+    }
+
+    fn websocket_message(&self, token: u64, data: WebSocketData) {
+        self.queue.push_websocket_message(token, data);
+    }
+
+    fn websocket_gone(&self, token: u64, code: u16) {
+        self.websockets.lock().remove(&token);
+        self.queue.push_websocket_gone(token, code);
+    }
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        EventSink::poll_ready(self.queue.as_ref(), cx)
     }
 }

@@ -2,7 +2,8 @@
 
     python tests/apps/hosted_app.py --impl turbosio --mode native --port N
 
-Routes, a dependency, a middleware, UploadFile, StreamingResponse, a route that raises, lifespan facts.
+Routes, a dependency, a middleware, UploadFile, StreamingResponse, a route that raises, lifespan facts, and
+WebSocket routes (echo with a subprotocol, a refusal, a push-then-close, one that raises).
 """
 
 # No "from __future__ import annotations": FastAPI reads the route annotations of the local functions below.
@@ -17,6 +18,46 @@ from contextlib import asynccontextmanager
 def report(**fact):
     sys.stdout.write(json.dumps(fact) + '\n')
     sys.stdout.flush()
+
+
+def add_websocket_routes(web) -> None:
+    """The app's own WebSocket routes, served by turbosio beside Socket.IO."""
+    from fastapi import WebSocket, WebSocketDisconnect
+
+    @web.websocket('/ws/echo')
+    async def ws_echo(ws: WebSocket):
+        await ws.accept(subprotocol='chat' if 'chat' in ws.scope['subprotocols'] else None)
+        await ws.send_text(f'hello {ws.client.host}')
+        try:
+            while True:
+                message = await ws.receive()
+                if message['type'] == 'websocket.disconnect':
+                    report(ev='ws_disconnect', code=message['code'])
+                    return
+                if message.get('text') == 'bye':
+                    await ws.close(code=4000, reason='done')
+                    return
+                if message.get('text') is not None:
+                    await ws.send_text('echo:' + message['text'])
+                else:
+                    await ws.send_bytes(message['bytes'][::-1])
+        except WebSocketDisconnect as gone:
+            report(ev='ws_disconnect', code=gone.code)
+
+    @web.websocket('/ws/deny')
+    async def ws_deny(ws: WebSocket):
+        await ws.close()
+
+    @web.websocket('/ws/push')
+    async def ws_push(ws: WebSocket):
+        await ws.accept()
+        for i in range(3):
+            await ws.send_json({'n': i})
+
+    @web.websocket('/ws/boom')
+    async def ws_boom(ws: WebSocket):
+        await ws.accept()
+        raise RuntimeError('websocket kaboom')
 
 
 def main() -> None:
@@ -66,6 +107,8 @@ def main() -> None:
     @web.get('/boom')
     def boom():
         raise ValueError('kaboom')
+
+    add_websocket_routes(web)
 
     sio = turbosio.AsyncServer()
 

@@ -15,6 +15,9 @@ from ..base_server import (
     HTTP,
     WAKE,
     WARNING,
+    WEBSOCKET,
+    WEBSOCKET_GONE,
+    WEBSOCKET_MESSAGE,
     Reason,
     _core_options,
     cors_callable,
@@ -108,6 +111,8 @@ class BaseServer:
             self._on_wake_token(item[1])
         elif kind == HTTP:
             self._on_http(item)
+        elif kind in (WEBSOCKET, WEBSOCKET_MESSAGE, WEBSOCKET_GONE):
+            self._on_web_socket(item)
 
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
         return build_environ(request, transport)
@@ -115,8 +120,9 @@ class BaseServer:
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""
 
-    # Provided by the pump mixin: answer a request for the hosted web app.
+    # Provided by the pump mixin: answer a request for the hosted web app, and drive its WebSocket routes.
     _on_http: Callable[[tuple[Any, ...]], None]
+    _on_web_socket: Callable[[tuple[Any, ...]], None]
 
     def _serial_key(self, item: tuple[Any, ...]) -> Any:
         return item[1] if item[0] in (EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT) else None

@@ -60,6 +60,8 @@ struct Shared {
     web_app: Option<Arc<dyn WebApp>>,
     /// Connection tasks (HTTP connections and WebSocket sessions) still running, for a draining shutdown.
     live: AtomicUsize,
+    /// Becomes true when the server shuts down (the web app's WebSocket connections close with 1001).
+    stopped: watch::Receiver<bool>,
 }
 
 /// Counts a connection task as live until it ends, however it ends.
@@ -101,6 +103,7 @@ impl NativeServer {
             config,
             web_app,
             live: AtomicUsize::new(0),
+            stopped: stopped.clone(),
         });
         let accepting = shared.clone();
         tokio::spawn(async move {
@@ -176,6 +179,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
     let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
     if !under_path {
         return match &shared.web_app {
+            Some(app) if websocket::is_upgrade_request(&req) => web::websocket(&shared, app.clone(), req, peer).await,
             Some(app) => web::serve(app.as_ref(), req, peer).await,
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };

@@ -2,19 +2,35 @@
 //! answer back as it comes.
 
 use std::convert::Infallible;
+use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::watch;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::{Body, plain};
-use crate::server::web::{MAX_WEB_BODY, WebApp, WebRequest, WebResponsePart};
+use super::{Body, Live, Shared, plain};
+use crate::server::web::{
+    MAX_WEB_BODY, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
+};
+
+/// How long a closing WebSocket waits for the client's own close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The body of a web-app response: the chunks the app sends, until one says there is no more.
 struct StreamedBody {
@@ -67,6 +83,23 @@ fn decode_path(raw: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
 }
 
+fn web_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAddr) -> WebRequest {
+    let raw_path = parts.uri.path().to_owned();
+    WebRequest {
+        method: parts.method.as_str().to_owned(),
+        path: decode_path(&raw_path),
+        raw_path,
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect(),
+        body,
+        remote: Some(peer),
+    }
+}
+
 pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -84,20 +117,7 @@ pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: Socket
     else {
         return plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
     };
-    let raw_path = parts.uri.path().to_owned();
-    let request = WebRequest {
-        method: parts.method.as_str().to_owned(),
-        path: decode_path(&raw_path),
-        raw_path,
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
-            .collect(),
-        body,
-        remote: Some(peer),
-    };
+    let request = web_request(&parts, body, peer);
     let (respond, mut answer) = unbounded_channel();
     app.handle(request, respond);
     let Some(WebResponsePart::Start { status, headers }) = answer.recv().await else {
@@ -117,6 +137,157 @@ pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: Socket
         }
     }
     response
+}
+
+/// Tells the app its WebSocket is gone if the handshake is abandoned before the app decided (the client left).
+struct GoneUnlessDecided {
+    app: Arc<dyn WebApp>,
+    token: u64,
+    decided: bool,
+}
+
+impl Drop for GoneUnlessDecided {
+    fn drop(&mut self) {
+        if !self.decided {
+            self.app.websocket_gone(self.token, 1006);
+        }
+    }
+}
+
+/// A WebSocket request for the web app: the app accepts or denies it, then the connection relays messages both
+/// ways until either side closes.
+pub(super) async fn websocket(
+    shared: &Arc<Shared>,
+    app: Arc<dyn WebApp>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
+    let Some(accept_key) = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(|key| derive_accept_key(key.as_bytes()))
+    else {
+        return plain(StatusCode::BAD_REQUEST, "Bad Request");
+    };
+    let (parts, body) = req.into_parts();
+    let (commands_tx, mut commands) = unbounded_channel();
+    let token = app.open_websocket(web_request(&parts, Bytes::new(), peer), commands_tx);
+    let mut guard = GoneUnlessDecided {
+        app: app.clone(),
+        token,
+        decided: false,
+    };
+    let (subprotocol, extra_headers) = match commands.recv().await {
+        Some(WebSocketCommand::Accept { subprotocol, headers }) => (subprotocol, headers),
+        Some(WebSocketCommand::Deny { status }) => {
+            guard.decided = true;
+            app.websocket_gone(token, 1006);
+            let mut response = plain(StatusCode::FORBIDDEN, "Forbidden");
+            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+            return response;
+        }
+        // The Python side sends nothing else first; anything else, or silence, is a refusal.
+        _ => return plain(StatusCode::FORBIDDEN, "Forbidden"),
+    };
+    guard.decided = true;
+    let mut response = Response::new(super::full(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&accept_key) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if let Some(chosen) = subprotocol.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        headers.insert(header::SEC_WEBSOCKET_PROTOCOL, chosen);
+    }
+    for (name, value) in extra_headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&name), HeaderValue::from_bytes(&value)) {
+            headers.append(name, value);
+        }
+    }
+    let req = Request::from_parts(parts, body);
+    let live = Live::new(shared);
+    let stopped = shared.stopped.clone();
+    tokio::spawn(async move {
+        let _live = live;
+        let code = match hyper::upgrade::on(req).await {
+            Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(MAX_WEB_SOCKET_MESSAGE))
+                    .max_frame_size(Some(MAX_WEB_SOCKET_MESSAGE));
+                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+                relay(app.as_ref(), token, ws, commands, stopped).await
+            }
+            Err(_) => 1006,
+        };
+        app.websocket_gone(token, code);
+    });
+    response
+}
+
+/// Move messages between the client and the app until one side closes; returns the close code to report.
+async fn relay<S>(
+    app: &dyn WebApp,
+    token: u64,
+    ws: WebSocketStream<S>,
+    mut commands: UnboundedReceiver<WebSocketCommand>,
+    mut stopped: watch::Receiver<bool>,
+) -> u16
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (mut sink, mut stream) = ws.split();
+    let close = |code: u16, reason: String| {
+        Message::Close(Some(CloseFrame {
+            code: code.into(),
+            reason: reason.into(),
+        }))
+    };
+    let code = loop {
+        tokio::select! {
+            // Read only while Python keeps up (backpressure, as for Socket.IO traffic).
+            incoming = async { poll_fn(|cx| app.poll_ready(cx)).await; stream.next().await } => match incoming {
+                Some(Ok(Message::Text(text))) => app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned())),
+                Some(Ok(Message::Binary(data))) => app.websocket_message(token, WebSocketData::Binary(data)),
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                Some(Ok(Message::Close(frame))) => return frame.map_or(1005, |f| f.code.into()),
+                Some(Err(WsError::Capacity(_))) => {
+                    let _ = sink.send(close(1009, "message too big".to_owned())).await;
+                    break 1009;
+                }
+                Some(Err(_)) | None => return 1006,
+            },
+            command = commands.recv() => match command {
+                Some(WebSocketCommand::Send(data)) => {
+                    let message = match data {
+                        WebSocketData::Text(text) => Message::text(text),
+                        WebSocketData::Binary(data) => Message::Binary(data),
+                    };
+                    if sink.send(message).await.is_err() {
+                        return 1006;
+                    }
+                }
+                Some(WebSocketCommand::Close { code, reason }) => {
+                    let _ = sink.send(close(code, reason)).await;
+                    break code;
+                }
+                // Accepting twice or denying after the accept is refused in Python before it gets here.
+                Some(WebSocketCommand::Accept { .. } | WebSocketCommand::Deny { .. }) => {}
+                None => {
+                    let _ = sink.send(close(1011, String::new())).await;
+                    break 1011;
+                }
+            },
+            _ = stopped.changed() => {
+                let _ = sink.send(close(1001, "server shutting down".to_owned())).await;
+                break 1001;
+            }
+        }
+    };
+    // We closed: give the client a moment to answer with its own close frame, as the protocol asks.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = stream.next().await {} }).await;
+    code
 }
 
 #[cfg(test)]
