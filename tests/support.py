@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -120,8 +121,15 @@ class ServerProcess:
             *self.extra_args,
         ]
         env = dict(os.environ, PYTHONUNBUFFERED='1')
+        # A session of its own, so that stop() can kill the worker processes of a server (granian) with it.
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding='utf-8', env=env
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding='utf-8',
+            env=env,
+            start_new_session=True,
         )
         self._readers = [
             threading.Thread(target=self._read_stdout, args=(self.proc.stdout,), daemon=True),
@@ -169,14 +177,16 @@ class ServerProcess:
             self.proc.terminate()
 
     def stop(self, grace: float = 3.0) -> None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds (uvicorn waits for a pending long-poll otherwise)."""
+        """SIGTERM, then SIGKILL after ``grace`` seconds (uvicorn and granian wait for a pending long-poll
+        otherwise). SIGKILL goes to the whole process group: a granian worker outlives its killed master."""
         if self.proc is None:
             return
         self.terminate()
         try:
             self.proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
         for reader in self._readers:
             reader.join(timeout=2)

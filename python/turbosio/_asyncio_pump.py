@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import Any
 
+from ._forking import check_not_forked
+
 # perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
 # working); most handlers finish in that step and never touch the loop's ready queue.
 _EAGER_TASKS = sys.version_info >= (3, 12)
@@ -50,6 +52,7 @@ class AsyncioPump:
         loop = loop or asyncio.get_running_loop()
         if self._loop is loop:
             return
+        check_not_forked()  # a server inherited across fork() would stall (see _forking)
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._wake_fd)
         self._loop = loop

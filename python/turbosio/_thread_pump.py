@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._forking import check_not_forked
 from ._serial import SerialExecutor
 
 _WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
@@ -44,6 +45,7 @@ class ThreadPump:
         """Start the thread that drains engine events. Idempotent."""
         if self._pump is not None and self._pump.is_alive():
             return
+        check_not_forked()  # a server inherited across fork() would stall (see _forking)
         self._stopping.clear()
         self._pump = threading.Thread(target=self._pump_loop, name='turbosio-dispatch', daemon=True)
         self._pump.start()

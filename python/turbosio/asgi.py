@@ -1,5 +1,5 @@
-"""``turbosio.ASGIApp``: serve a :class:`turbosio.AsyncServer` from an ASGI server (uvicorn, hypercorn),
-beside another ASGI app such as FastAPI.
+"""``turbosio.ASGIApp``: serve a :class:`turbosio.AsyncServer` from an ASGI server (uvicorn, hypercorn,
+granian), beside another ASGI app such as FastAPI.
 
 Requests under the Socket.IO path go to the Rust engine through the ASGI driver; other paths go to static files,
 then to ``other_asgi_app``, else 404.

@@ -2,8 +2,8 @@
 
     python tests/apps/asgi_servers_app.py --impl turbosio|socketio --mode asgi --port N --server hypercorn|granian
 
-granian imports this module again in its worker process, so the implementation travels in an environment
-variable rather than on the command line.
+granian is started as users start it, from its command line: its worker process imports this module, so the
+implementation travels in an environment variable rather than on the command line.
 """
 
 import argparse
@@ -38,6 +38,14 @@ async def shout(sid, data):
     await sio.emit('shouted', str(data).upper(), to=sid)
 
 
+@sio.event
+async def peer(sid):
+    """The peer as the environ gives it, and as the ASGI server gave it in scope['client']."""
+    environ = sio.get_environ(sid)
+    client = environ['asgi.scope']['client']
+    return {'environ': [environ['REMOTE_ADDR'], environ['REMOTE_PORT']], 'scope': [str(client[0]), str(client[1])]}
+
+
 app = socketio.ASGIApp(sio, other_asgi_app=web)
 
 
@@ -63,11 +71,12 @@ def main() -> None:
         config.loglevel = 'WARNING'
         asyncio.run(serve(app, config))
     else:
-        from granian import Granian
-        from granian.constants import Interfaces
-
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        Granian('asgi_servers_app:app', address='127.0.0.1', port=args.port, interface=Interfaces.ASGI).serve()
+        # Not Granian(...).serve() from here: this process has built a server already, and granian forks its
+        # worker from it (turbosio refuses to serve across fork(), see turbosio/_forking.py).
+        here = os.path.dirname(os.path.abspath(__file__))
+        command = ['granian', '--interface', 'asgi', '--host', '127.0.0.1', '--port', str(args.port)]
+        command += ['--working-dir', here, '--log-level', 'warning', 'asgi_servers_app:app']
+        os.execv(sys.executable, [sys.executable, '-m', *command])
 
 
 if __name__ == '__main__':
