@@ -56,20 +56,46 @@ def test_environ_has_the_peer_address(server, asgi_server, transports):
 
 
 @pytest.mark.skipif(IMPL != 'turbosio', reason='about turbosio engine threads')
-def test_server_refused_in_a_child_forked_after_the_parent_built_one():
-    # What Granian(...).serve() does to an app built in the same script: the child would answer the handshake,
-    # then stall, since the engine threads stay behind in the parent.
+def test_a_forked_child_serves_with_its_own_server_and_refuses_an_inherited_one():
+    # What Granian(...).serve() does to an app built in the same script: the worker imports the app again and
+    # builds a new server (it gets a runtime of its own), while the parent's server, inherited, would stall.
     script = textwrap.dedent(
         """
-        import os, turbosio
-        turbosio.AsyncServer(async_mode='asgi')
+        import asyncio, os, socket, socketio, turbosio
+        inherited = turbosio.AsyncServer(async_mode='asgi')
         pid = os.fork()
         if pid == 0:
-            try:
-                turbosio.AsyncServer(async_mode='asgi')
-            except RuntimeError as exc:
-                os._exit(3 if 'fork' in str(exc) else 4)
-            os._exit(0)
+            fresh = turbosio.AsyncServer(async_mode='asgi')
+
+            @fresh.event
+            async def echo(sid, data):
+                return data
+
+            async def main():
+                with socket.socket() as probe:
+                    probe.bind(('127.0.0.1', 0))
+                    port = probe.getsockname()[1]
+                stop = asyncio.Event()
+                task = asyncio.ensure_future(turbosio.serve(fresh, '127.0.0.1', port, stop=stop))
+                client = socketio.AsyncClient()
+                for _ in range(50):
+                    try:
+                        await client.connect(f'http://127.0.0.1:{port}', transports=['websocket'])
+                        break
+                    except socketio.exceptions.ConnectionError:
+                        await asyncio.sleep(0.1)
+                if await client.call('echo', 'from the child', timeout=5) != 'from the child':
+                    os._exit(6)
+                await client.disconnect()
+                stop.set()
+                await task
+                try:
+                    await turbosio.serve(inherited, '127.0.0.1', 0)
+                except RuntimeError as exc:
+                    os._exit(3 if 'forked' in str(exc) else 4)
+                os._exit(5)
+
+            asyncio.run(main())
         os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
         """
     )

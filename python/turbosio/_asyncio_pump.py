@@ -52,7 +52,7 @@ class AsyncioPump:
         loop = loop or asyncio.get_running_loop()
         if self._loop is loop:
             return
-        check_not_forked()  # a server inherited across fork() would stall (see _forking)
+        check_not_forked(self._core)  # a server inherited across fork() would stall (see _forking)
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._wake_fd)
         self._loop = loop

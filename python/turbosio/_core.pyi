@@ -44,6 +44,8 @@ class ServerCore:
         http_compression: bool = True,
         compression_threshold: int = 1024,
     ) -> ServerCore: ...
+    def forked(self) -> bool:
+        """True in a fork() child of the process that created the server."""
     def wake_fd(self) -> int:
         """The descriptor that becomes readable when ``drain()`` has something."""
     def drain(self) -> list[_Item]:
@@ -94,7 +96,7 @@ class ServerCore:
         """Refuse a hosted web app's WebSocket handshake."""
     def ws_send(self, token: int, data: str | bytes) -> None:
         """Send a text or binary message; OSError once closed."""
-    def ws_close(self, token: int, code: int = 1000, reason: str = '') -> None:
+    def ws_close(self, token: int, code: int = 1000, reason: str = ...) -> None:
         """Close an accepted WebSocket; OSError once closed."""
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""

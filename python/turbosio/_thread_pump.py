@@ -45,7 +45,7 @@ class ThreadPump:
         """Start the thread that drains engine events. Idempotent."""
         if self._pump is not None and self._pump.is_alive():
             return
-        check_not_forked()  # a server inherited across fork() would stall (see _forking)
+        check_not_forked(self._core)  # a server inherited across fork() would stall (see _forking)
         self._stopping.clear()
         self._pump = threading.Thread(target=self._pump_loop, name='turbosio-dispatch', daemon=True)
         self._pump.start()

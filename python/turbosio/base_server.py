@@ -9,8 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import exceptions
-from ._forking import new_core
+from . import _core, exceptions
 from ._handlers import HandlerRegistry, ack_args, build_environ, data_args
 
 default_logger = logging.getLogger('socketio.server')
@@ -122,7 +121,7 @@ class BaseServer:
             raise NotImplementedError('turbosio: client_manager (multi-process message queues) is not supported yet')
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
-        self._core = new_core(**_core_options(kwargs))
+        self._core = _core.ServerCore(**_core_options(kwargs))
         self._cors_callable = cors_callable(kwargs)
         self._json = json
         self._registry = HandlerRegistry()

@@ -33,6 +33,8 @@ pub struct ServerCore {
     pub(crate) http: HttpConfig,
     native: Mutex<Option<NativeServer>>,
     web: Arc<WebBridge>,
+    /// The process that created the server (its engine threads live there).
+    created_by: u32,
 }
 
 fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
@@ -250,7 +252,14 @@ impl ServerCore {
             http,
             native: Mutex::new(None),
             web,
+            created_by: std::process::id(),
         })
+    }
+
+    /// Whether this process is a `fork()` child of the one that created the server: the server's threads stayed
+    /// in the parent, so it cannot serve here (Python refuses with a clear error rather than stall).
+    fn forked(&self) -> bool {
+        std::process::id() != self.created_by
     }
 
     /// The descriptor that becomes readable when `drain()` has something.

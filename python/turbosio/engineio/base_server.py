@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .._forking import new_core
+from .. import _core
 from .._handlers import build_environ, max_positional
 from ..base_server import (
     EIO_CONNECT,
@@ -37,7 +37,7 @@ class BaseServer:
     def __init__(self, logger: bool | logging.Logger = False, json: Any = None, **kwargs: Any) -> None:
         core = kwargs.pop('_shared_core', None)
         if core is None:
-            core = new_core(socketio=False, socketio_path='engine.io', **_core_options(kwargs))
+            core = _core.ServerCore(socketio=False, socketio_path='engine.io', **_core_options(kwargs))
         self._core = core
         self._cors_callable = cors_callable(kwargs)
         self.handlers: dict[str, Callable[..., Any]] = {}
