@@ -69,6 +69,18 @@ function jsonable(value) {
 }
 
 const scenarios = {
+  // One acked echo, then the transport the connection settles on (after its upgrade, when it may upgrade).
+  async echo_transport({ payload, transports }) {
+    const socket = await connected(open('/', transports ? { transports } : {}));
+    const echoed = await ack(socket, 'echo', payload);
+    const engine = socket.io.engine;
+    if (engine.transport.name !== 'websocket' && (!transports || transports.includes('websocket'))) {
+      await new Promise((resolve) => engine.once('upgrade', resolve));
+    }
+    const again = await ack(socket, 'echo', payload);
+    return { ack: echoed, again, transport: engine.transport.name };
+  },
+
   // Connect with auth, one acked echo.
   async auth_echo({ auth, payload }) {
     const socket = await connected(open('/', { auth }));
