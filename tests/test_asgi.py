@@ -6,7 +6,7 @@ from support import AsyncPeers, arun
 
 
 @pytest.mark.parametrize('mode', ['asgi'])
-def test_fastapi_route_and_socketio_on_the_same_port(server, mode):
+def test_fastapi_route_and_socketio_on_the_same_port(server, mode, node_scenario):
     srv = server()
     response = httpx.get(f'{srv.url}/hello', timeout=5)
     assert response.status_code == 200
@@ -19,3 +19,5 @@ def test_fastapi_route_and_socketio_on_the_same_port(server, mode):
             assert await peer.sio.call('echo', 'same port', timeout=5) == 'same port'
 
     arun(scenario())
+    result = node_scenario(srv.url, 'echo_transport', {'payload': 'from node'})
+    assert result == {'ack': ['from node'], 'again': ['from node'], 'transport': 'websocket'}

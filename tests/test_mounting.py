@@ -19,10 +19,14 @@ async def _echo(url: str, socketio_path: str) -> dict:
         await client.disconnect()
 
 
-def test_mounted_with_the_full_socketio_path(server):
+def test_mounted_with_the_full_socketio_path(server, node_scenario):
     srv = server(app='mounted_app.py')
     assert requests.get(f'{srv.url}/hello', timeout=5).json() == {'hello': 'world'}
     assert arun(_echo(srv.url, '/full/socket.io')) == {'mount': 'full', 'data': 'hi'}
+    # The official client, upgrading to WebSocket under the prefix.
+    result = node_scenario(srv.url, 'echo_transport', {'payload': 'js', 'path': '/full/socket.io'})
+    assert result == {'ack': [{'mount': 'full', 'data': 'js'}], 'again': [{'mount': 'full', 'data': 'js'}],
+                      'transport': 'websocket'}
 
 
 @reference_deviates('python-engineio ignores root_path: a mounted ASGIApp(sio) never sees its default path')

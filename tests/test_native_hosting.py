@@ -14,7 +14,7 @@ native_only = pytest.mark.parametrize('mode', ['native'], indirect=True)
 
 
 @native_only
-def test_routes_dependencies_middleware_uploads_streams_and_socketio_share_the_port(server):
+def test_routes_dependencies_middleware_uploads_streams_and_socketio_share_the_port(server, node_scenario):
     srv = server(app='hosted_app.py')
     hello = requests.get(f'{srv.url}/hello', timeout=5)
     assert hello.json() == {'word': 'hello'}
@@ -31,6 +31,8 @@ def test_routes_dependencies_middleware_uploads_streams_and_socketio_share_the_p
             return await peer.sio.call('echo', 'beside FastAPI', timeout=5)
 
     assert arun(scenario()) == 'beside FastAPI'
+    result = node_scenario(srv.url, 'echo_transport', {'payload': 'from node'})
+    assert result == {'ack': ['from node'], 'again': ['from node'], 'transport': 'websocket'}
 
 
 @native_only

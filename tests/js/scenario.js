@@ -70,8 +70,8 @@ function jsonable(value) {
 
 const scenarios = {
   // One acked echo, then the transport the connection settles on (after its upgrade, when it may upgrade).
-  async echo_transport({ payload, transports }) {
-    const socket = await connected(open('/', transports ? { transports } : {}));
+  async echo_transport({ payload, transports, path }) {
+    const socket = await connected(open('/', { ...(transports ? { transports } : {}), ...(path ? { path } : {}) }));
     const echoed = await ack(socket, 'echo', payload);
     const engine = socket.io.engine;
     if (engine.transport.name !== 'websocket' && (!transports || transports.includes('websocket'))) {
