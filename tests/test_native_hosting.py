@@ -138,3 +138,16 @@ def test_websocket_routes_refuse_push_and_fail_cleanly(server):
     assert _close_code(ws) == 1011  # the app raised after accepting
     srv.wait_for_stderr('websocket kaboom')
     assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200
+
+
+@native_only
+def test_an_app_sending_to_a_client_that_does_not_read_waits_for_it(server):
+    srv = server(app='hosted_app.py', fresh=True)
+    ws = _ws(srv.url, '/ws/flood')
+    # The client reads nothing yet: the app's sends must block on it, not pile 128 MiB up in the server.
+    with pytest.raises(AssertionError, match='no server line'):
+        srv.wait_for({'ev': 'flood_sent'}, timeout=2)
+    total = sum(len(ws.recv()) for _ in range(2048))
+    assert total == 2048 * 65536
+    srv.wait_for({'ev': 'flood_sent'})
+    ws.close()

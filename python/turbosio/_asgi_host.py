@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 logger = logging.getLogger('turbosio.asgi')
@@ -98,8 +99,8 @@ _CONNECTING, _ACCEPTED, _CLOSED = range(3)
 class WebSocketExchange:
     """One WebSocket between the native server and the app: ASGI ``receive`` and ``send``."""
 
-    def __init__(self, core: Any, token: int) -> None:
-        self.core, self.token = core, token
+    def __init__(self, core: Any, token: int, wait_token: Callable[[int], Awaitable[None]]) -> None:
+        self.core, self.token, self.wait_token = core, token, wait_token
         self.state = _CONNECTING
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.inbox.put_nowait({'type': 'websocket.connect'})
@@ -115,7 +116,10 @@ class WebSocketExchange:
             self.inbox.put_nowait({'type': 'websocket.disconnect', 'code': data})
 
     async def receive(self) -> dict[str, Any]:
-        return await self.inbox.get()
+        message = await self.inbox.get()
+        if message['type'] == 'websocket.receive':
+            self.core.ws_consumed(self.token)  # the driver reads another message from the client
+        return message
 
     async def send(self, message: dict[str, Any]) -> None:
         kind = message['type']
@@ -132,7 +136,12 @@ class WebSocketExchange:
             data = text if text is not None else message.get('bytes')
             if data is None:
                 raise RuntimeError('ASGI: websocket.send needs "text" or "bytes"')
-            self.core.ws_send(self.token, data)  # OSError once the connection is closed, as the spec asks
+            # OSError once the connection is closed, as the spec asks. A client that reads slower than the app
+            # sends makes send() wait until it has caught up, so nothing piles up without bound.
+            if self.core.ws_send(self.token, data):
+                wake = self.core.ws_wait_sent(self.token)
+                if wake is not None:
+                    await self.wait_token(wake)
         elif kind == 'websocket.close':
             self.close(int(message.get('code') or 1000), message.get('reason') or '')
         else:

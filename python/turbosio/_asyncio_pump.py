@@ -102,7 +102,7 @@ class AsyncioPump:
             return
         from ._asgi_host import WebSocketExchange, serve_websocket
 
-        exchange = self._web_sockets[token] = WebSocketExchange(self._core, token)
+        exchange = self._web_sockets[token] = WebSocketExchange(self._core, token, self._wait_token)
         task = asyncio.ensure_future(serve_websocket(app, item, self._web_state, exchange))
         self._tasks.add(task)
 

@@ -94,8 +94,12 @@ class ServerCore:
         """Accept a hosted web app's WebSocket (kind 10 item)."""
     def ws_deny(self, token: int, status: int = 403) -> None:
         """Refuse a hosted web app's WebSocket handshake."""
-    def ws_send(self, token: int, data: str | bytes) -> None:
-        """Send a text or binary message; OSError once closed."""
+    def ws_send(self, token: int, data: str | bytes) -> bool:
+        """Send a text or binary message; OSError once closed. True: call ``ws_wait_sent`` before more."""
+    def ws_wait_sent(self, token: int) -> int | None:
+        """A wake token to wait for until the client caught up, or None to go on."""
+    def ws_consumed(self, token: int) -> None:
+        """The app read a message; the driver may read another."""
     def ws_close(self, token: int, code: int = 1000, reason: str = ...) -> None:
         """Close an accepted WebSocket; OSError once closed."""
     def shutdown(self, timeout: float = 2.0) -> None:

@@ -475,19 +475,21 @@ impl ServerCore {
     /// `websocket.accept` for one of the hosted web app's WebSocket connections.
     #[pyo3(signature = (token, subprotocol=None, headers=Vec::new()))]
     fn ws_accept(&self, token: u64, subprotocol: Option<String>, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        Ok(self
-            .web
-            .websocket(token, WebSocketCommand::Accept { subprotocol, headers })?)
+        self.web
+            .websocket(token, WebSocketCommand::Accept { subprotocol, headers })?;
+        Ok(())
     }
 
     /// Refuse a WebSocket handshake the hosted web app has not accepted (HTTP `status`, 403 by default).
     #[pyo3(signature = (token, status=403))]
     fn ws_deny(&self, token: u64, status: u16) -> PyResult<()> {
-        Ok(self.web.websocket(token, WebSocketCommand::Deny { status })?)
+        self.web.websocket(token, WebSocketCommand::Deny { status })?;
+        Ok(())
     }
 
     /// `websocket.send`: a `str` goes as a text message, `bytes` as a binary one. Raises `OSError` once closed.
-    fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// Returns True when the client is behind: the app should call `ws_wait_sent` before sending more.
+    fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<bool> {
         let data = if let Ok(text) = data.cast::<PyString>() {
             WebSocketData::Text(text.to_str()?.to_owned())
         } else if let Ok(bytes) = data.cast::<PyBytes>() {
@@ -501,7 +503,19 @@ impl ServerCore {
     /// `websocket.close` of an accepted connection. Raises `OSError` once closed.
     #[pyo3(signature = (token, code=1000, reason=String::new()))]
     fn ws_close(&self, token: u64, code: u16, reason: String) -> PyResult<()> {
-        Ok(self.web.websocket(token, WebSocketCommand::Close { code, reason })?)
+        self.web.websocket(token, WebSocketCommand::Close { code, reason })?;
+        Ok(())
+    }
+
+    /// After `ws_send` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or the
+    /// connection ended), or None to go on now.
+    fn ws_wait_sent(&self, token: u64) -> Option<u64> {
+        self.web.wait_sent(token)
+    }
+
+    /// The app's `receive` took a message: let the driver read another from the client.
+    fn ws_consumed(&self, token: u64) {
+        self.web.websocket_consumed(token);
     }
 
     /// The ASGI driver for this server.

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -13,13 +14,22 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::dispatch::EventQueue;
 use crate::engine::EventSink;
-use crate::server::web::{RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData};
+use crate::server::web::{
+    RawHeaders, WEB_SOCKET_BACKLOG_HIGH, WEB_SOCKET_BACKLOG_LOW, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
+    WebSocketData, WebSocketFlow,
+};
 
 /// Requests waiting for Python's answer, and the web app's open WebSocket connections, by token.
 pub struct WebBridge {
     queue: Arc<EventQueue>,
     responders: Mutex<HashMap<u64, UnboundedSender<WebResponsePart>>>,
-    websockets: Mutex<HashMap<u64, UnboundedSender<WebSocketCommand>>>,
+    websockets: Mutex<HashMap<u64, WebSocketLink>>,
+}
+
+/// How the bindings reach one of the web app's WebSocket connections.
+struct WebSocketLink {
+    commands: UnboundedSender<WebSocketCommand>,
+    flow: Arc<WebSocketFlow>,
 }
 
 /// Why an answer from Python was refused.
@@ -72,16 +82,57 @@ impl WebBridge {
     }
 
     /// A command of the app for one of its WebSocket connections. `Deny` and `Close` are the last one taken.
-    pub fn websocket(&self, token: u64, command: WebSocketCommand) -> Result<(), WebAnswerError> {
+    /// Returns whether the app should wait before sending more (see [`WebBridge::wait_sent`]).
+    pub fn websocket(&self, token: u64, command: WebSocketCommand) -> Result<bool, WebAnswerError> {
         let mut websockets = self.websockets.lock();
         let last = matches!(command, WebSocketCommand::Deny { .. } | WebSocketCommand::Close { .. });
-        let sender = if last {
+        let counted = matches!(command, WebSocketCommand::Send(_));
+        let link = if last {
             websockets.remove(&token)
         } else {
-            websockets.get(&token).cloned()
+            websockets.get(&token).map(|link| WebSocketLink {
+                commands: link.commands.clone(),
+                flow: link.flow.clone(),
+            })
         };
-        let sender = sender.ok_or(WebAnswerError::WebSocketClosed)?;
-        sender.send(command).map_err(|_| WebAnswerError::WebSocketClosed)
+        drop(websockets);
+        let link = link.ok_or(WebAnswerError::WebSocketClosed)?;
+        let backlog = if counted {
+            link.flow.outbound_backlog.fetch_add(1, Ordering::AcqRel) + 1
+        } else {
+            0
+        };
+        if link.commands.send(command).is_err() {
+            if counted {
+                link.flow.outbound_backlog.fetch_sub(1, Ordering::AcqRel);
+            }
+            return Err(WebAnswerError::WebSocketClosed);
+        }
+        Ok(backlog > WEB_SOCKET_BACKLOG_HIGH)
+    }
+
+    /// The app's `receive` took a message: the driver may read one more.
+    pub fn websocket_consumed(&self, token: u64) {
+        if let Some(link) = self.websockets.lock().get(&token) {
+            link.flow.inbound_credit.add_permits(1);
+        }
+    }
+
+    /// After a `send` said to wait: `Some(wake_token)` when the backlog is still high (`WAKE(wake_token)` comes once
+    /// it is low again or the connection ends), None when the app may go on now.
+    pub fn wait_sent(&self, token: u64) -> Option<u64> {
+        let flow = self.websockets.lock().get(&token)?.flow.clone();
+        if flow.outbound_backlog.load(Ordering::Acquire) <= WEB_SOCKET_BACKLOG_LOW {
+            return None;
+        }
+        let wake_token = self.queue.next_token();
+        *flow.drained.lock() = Some(self.queue.waker(wake_token));
+        // The driver may have drained below the mark between the check and the registration: look again.
+        if flow.outbound_backlog.load(Ordering::Acquire) <= WEB_SOCKET_BACKLOG_LOW {
+            flow.drained.lock().take();
+            return None;
+        }
+        Some(wake_token)
     }
 }
 
@@ -92,11 +143,20 @@ impl WebApp for WebBridge {
         self.queue.push_http(token, request);
     }
 
-    fn open_websocket(&self, request: WebRequest, commands: UnboundedSender<WebSocketCommand>) -> u64 {
+    fn open_websocket(
+        &self,
+        request: WebRequest,
+        commands: UnboundedSender<WebSocketCommand>,
+    ) -> (u64, Arc<WebSocketFlow>) {
         let token = self.queue.next_token();
-        self.websockets.lock().insert(token, commands);
+        let flow = Arc::new(WebSocketFlow::default());
+        let link = WebSocketLink {
+            commands,
+            flow: flow.clone(),
+        };
+        self.websockets.lock().insert(token, link);
         self.queue.push_websocket(token, request);
-        token
+        (token, flow)
     }
 
     fn websocket_message(&self, token: u64, data: WebSocketData) {
@@ -104,7 +164,10 @@ impl WebApp for WebBridge {
     }
 
     fn websocket_gone(&self, token: u64, code: u16) {
-        self.websockets.lock().remove(&token);
+        let link = self.websockets.lock().remove(&token);
+        if let Some(link) = link {
+            link.flow.wake_sender();
+        }
         self.queue.push_websocket_gone(token, code);
     }
 

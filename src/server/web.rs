@@ -6,8 +6,13 @@
 //! no tokio thread waits on Python: the response arrives through the channel when the app sends it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Waker;
 
 use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Headers as ASGI carries them: lower-case names and values as bytes.
@@ -94,8 +99,12 @@ pub trait WebApp: Send + Sync {
     fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>);
 
     /// Take a WebSocket request (its body is empty); the app answers on `commands`. Returns the connection's
-    /// token, which names it in [`WebApp::websocket_message`] and [`WebApp::websocket_gone`].
-    fn open_websocket(&self, request: WebRequest, commands: UnboundedSender<WebSocketCommand>) -> u64;
+    /// token, which names it in [`WebApp::websocket_message`] and [`WebApp::websocket_gone`], and its flow control.
+    fn open_websocket(
+        &self,
+        request: WebRequest,
+        commands: UnboundedSender<WebSocketCommand>,
+    ) -> (u64, Arc<WebSocketFlow>);
 
     /// A message arrived on an accepted WebSocket.
     fn websocket_message(&self, token: u64, data: WebSocketData);
@@ -106,6 +115,53 @@ pub trait WebApp: Send + Sync {
 
     /// Ready when the app keeps up with what was handed to it; drivers stop reading from clients meanwhile.
     fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()>;
+}
+
+/// Flow control of one of the web app's WebSocket connections, shared by the driver and the bindings, so neither
+/// a client that floods nor one that stops reading makes the server buffer without bound.
+#[derive(Debug)]
+pub struct WebSocketFlow {
+    /// Messages the driver may still hand over before the app reads some: the driver takes a permit per message,
+    /// the app's `receive` gives it back. The driver stops reading from the client meanwhile.
+    pub inbound_credit: Semaphore,
+    /// Messages the app has sent that the driver has not written to the client yet.
+    pub outbound_backlog: AtomicUsize,
+    /// Woken once the backlog is back down to [`WEB_SOCKET_BACKLOG_LOW`] (or the connection ends); the app's
+    /// `send` waits on it after the backlog passed [`WEB_SOCKET_BACKLOG_HIGH`].
+    pub drained: Mutex<Option<Waker>>,
+}
+
+/// Messages handed to the app and not yet read by it, at most.
+pub const WEB_SOCKET_INBOUND_CREDIT: usize = 64;
+/// Unwritten messages past which the app's `send` waits.
+pub const WEB_SOCKET_BACKLOG_HIGH: usize = 256;
+/// Unwritten messages at which a waiting `send` goes on.
+pub const WEB_SOCKET_BACKLOG_LOW: usize = 64;
+
+impl Default for WebSocketFlow {
+    fn default() -> Self {
+        Self {
+            inbound_credit: Semaphore::new(WEB_SOCKET_INBOUND_CREDIT),
+            outbound_backlog: AtomicUsize::new(0),
+            drained: Mutex::new(None),
+        }
+    }
+}
+
+impl WebSocketFlow {
+    /// The driver wrote one of the app's messages.
+    pub fn sent_one(&self) {
+        if self.outbound_backlog.fetch_sub(1, Ordering::AcqRel) <= WEB_SOCKET_BACKLOG_LOW + 1 {
+            self.wake_sender();
+        }
+    }
+
+    /// Let a waiting `send` go on (the backlog drained, or the connection ended).
+    pub fn wake_sender(&self) {
+        if let Some(waker) = self.drained.lock().take() {
+            waker.wake();
+        }
+    }
 }
 
 /// Largest WebSocket message the web app is handed (uvicorn's default); a larger one closes the connection (1009).

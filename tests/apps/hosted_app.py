@@ -44,6 +44,16 @@ def add_websocket_routes(web) -> None:
         except WebSocketDisconnect as gone:
             report(ev='ws_disconnect', code=gone.code)
 
+    @web.websocket('/ws/flood')
+    async def ws_flood(ws: WebSocket):
+        # 128 MiB for a client that does not read yet: send() has to wait for it rather than queue it all.
+        await ws.accept()
+        chunk = b'x' * 65536
+        for _ in range(2048):
+            await ws.send_bytes(chunk)
+        report(ev='flood_sent')
+        await ws.receive()
+
     @web.websocket('/ws/deny')
     async def ws_deny(ws: WebSocket):
         await ws.close()

@@ -17,7 +17,7 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
-use tokio::sync::watch;
+use tokio::sync::{SemaphorePermit, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use super::{Body, Live, Shared, plain};
 use crate::server::web::{
     MAX_WEB_BODY, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
+    WebSocketFlow,
 };
 
 /// How long a closing WebSocket waits for the client's own close frame.
@@ -171,7 +172,7 @@ pub(super) async fn websocket(
     };
     let (parts, body) = req.into_parts();
     let (commands_tx, mut commands) = unbounded_channel();
-    let token = app.open_websocket(web_request(&parts, Bytes::new(), peer), commands_tx);
+    let (token, flow) = app.open_websocket(web_request(&parts, Bytes::new(), peer), commands_tx);
     let mut guard = GoneUnlessDecided {
         app: app.clone(),
         token,
@@ -217,10 +218,11 @@ pub(super) async fn websocket(
                     .max_message_size(Some(MAX_WEB_SOCKET_MESSAGE))
                     .max_frame_size(Some(MAX_WEB_SOCKET_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-                relay(app.as_ref(), token, ws, commands, stopped).await
+                relay(app.as_ref(), token, &flow, ws, commands, stopped).await
             }
             Err(_) => 1006,
         };
+        flow.wake_sender();
         app.websocket_gone(token, code);
     });
     response
@@ -230,6 +232,7 @@ pub(super) async fn websocket(
 async fn relay<S>(
     app: &dyn WebApp,
     token: u64,
+    flow: &WebSocketFlow,
     ws: WebSocketStream<S>,
     mut commands: UnboundedReceiver<WebSocketCommand>,
     mut stopped: watch::Receiver<bool>,
@@ -246,10 +249,21 @@ where
     };
     let code = loop {
         tokio::select! {
-            // Read only while Python keeps up (backpressure, as for Socket.IO traffic).
-            incoming = async { poll_fn(|cx| app.poll_ready(cx)).await; stream.next().await } => match incoming {
-                Some(Ok(Message::Text(text))) => app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned())),
-                Some(Ok(Message::Binary(data))) => app.websocket_message(token, WebSocketData::Binary(data)),
+            // Read only while Python keeps up (backpressure, as for Socket.IO traffic) and while the app has read
+            // all but a few of the messages already handed to it. The permit goes back if the read is cancelled.
+            (credit, incoming) = async {
+                poll_fn(|cx| app.poll_ready(cx)).await;
+                let credit = flow.inbound_credit.acquire().await;
+                (credit, stream.next().await)
+            } => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    credit.map(SemaphorePermit::forget).ok();
+                    app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned()));
+                }
+                Some(Ok(Message::Binary(data))) => {
+                    credit.map(SemaphorePermit::forget).ok();
+                    app.websocket_message(token, WebSocketData::Binary(data));
+                }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(frame))) => return frame.map_or(1005, |f| f.code.into()),
                 Some(Err(WsError::Capacity(_))) => {
@@ -264,7 +278,9 @@ where
                         WebSocketData::Text(text) => Message::text(text),
                         WebSocketData::Binary(data) => Message::Binary(data),
                     };
-                    if sink.send(message).await.is_err() {
+                    let written = sink.send(message).await;
+                    flow.sent_one();
+                    if written.is_err() {
                         return 1006;
                     }
                 }
@@ -292,7 +308,82 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::decode_path;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Poll;
+
+    use futures_util::SinkExt;
+    use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+    use tokio::sync::watch;
+    use tokio_tungstenite::WebSocketStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    use super::{decode_path, relay};
+    use crate::server::web::{
+        WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData, WebSocketFlow,
+    };
+
+    /// An app that counts the messages handed to it and never reads them.
+    #[derive(Default)]
+    struct CountingApp {
+        handed: AtomicUsize,
+    }
+
+    impl WebApp for CountingApp {
+        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) {}
+        fn open_websocket(&self, _: WebRequest, _: UnboundedSender<WebSocketCommand>) -> (u64, Arc<WebSocketFlow>) {
+            (0, Arc::default())
+        }
+        fn websocket_message(&self, _: u64, _: WebSocketData) {
+            self.handed.fetch_add(1, Ordering::SeqCst);
+        }
+        fn websocket_gone(&self, _: u64, _: u16) {}
+        fn poll_ready(&self, _: &mut std::task::Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+
+    /// Let the relay run until it waits (for credit or for the client).
+    async fn settle() {
+        for _ in 0..1000 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[test]
+    fn a_flooding_client_is_read_only_as_fast_as_the_app_reads() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (server_io, client_io) = tokio::io::duplex(1 << 20);
+            let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+            let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+            let app = Arc::new(CountingApp::default());
+            let flow = Arc::new(WebSocketFlow::default());
+            let (_commands, commands_rx) = unbounded_channel();
+            let (_stop, stopped) = watch::channel(false);
+            let relaying = {
+                let (app, flow) = (app.clone(), flow.clone());
+                tokio::spawn(async move { relay(app.as_ref(), 7, &flow, server, commands_rx, stopped).await })
+            };
+            for i in 0..200 {
+                client.send(Message::text(i.to_string())).await.unwrap();
+            }
+            settle().await;
+            assert_eq!(app.handed.load(Ordering::SeqCst), WEB_SOCKET_INBOUND_CREDIT);
+            // The app reads ten: ten more are handed over, no more.
+            flow.inbound_credit.add_permits(10);
+            settle().await;
+            assert_eq!(app.handed.load(Ordering::SeqCst), WEB_SOCKET_INBOUND_CREDIT + 10);
+            client.close(None).await.unwrap();
+            flow.inbound_credit.add_permits(1000);
+            assert_eq!(relaying.await.unwrap(), 1005);
+            assert_eq!(app.handed.load(Ordering::SeqCst), 200);
+        });
+    }
 
     #[test]
     fn paths_are_percent_decoded_and_bad_escapes_kept() {
