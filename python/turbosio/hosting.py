@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import threading
+import time
 from typing import Any
 
 from ._asgi_host import Lifespan
@@ -85,16 +85,26 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
     server._start_pump()
     bound = server._core.listen(host, port)
     logger.info('turbosio: serving on http://%s:%d', host, bound)
-    stopped = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # SIGTERM interrupts the main thread the way Ctrl-C does. Not threading.Event.set() in the handler: the handler
+    # runs inside whatever the main thread is doing, and setting an Event from there while the main thread is in
+    # that Event's own wait() deadlocks on its lock (seen when a second SIGTERM came in during the first).
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        while not stopped.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, _Terminated):
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.shutdown()  # type: ignore[attr-defined]
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived."""
+
+
+def _raise_terminated(*_: Any) -> None:
+    raise _Terminated
 
 
 async def _run_async(app: Any, host: str, port: int) -> None:
