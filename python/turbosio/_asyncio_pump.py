@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import Any
 
 from ._forking import check_not_forked
+from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 
 # perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
 # working); most handlers finish in that step and never touch the loop's ready queue.
@@ -34,7 +36,8 @@ class AsyncioPump:
     def _init_pump(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
-        self._running: dict[int, asyncio.Future[Any]] = {}
+        # Handler tasks still running, by key: [label, started, warned, task] (see _watchdog).
+        self._running: dict[int, list[Any]] = {}
         self._next_key = 0
         self._wake_fd = self._core.wake_fd()
         os.set_blocking(self._wake_fd, False)
@@ -57,7 +60,15 @@ class AsyncioPump:
             self._loop.remove_reader(self._wake_fd)
         self._loop = loop
         loop.add_reader(self._wake_fd, self._on_wake)
+        if SLOW_AFTER:
+            loop.call_later(CHECK_EVERY, self._watch_handlers, loop)
         self._on_wake()  # events that arrived before the loop was attached
+
+    def _watch_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is not loop or loop.is_closed():
+            return  # moved to another loop, which has its own watch
+        warn_slow(self._running)
+        loop.call_later(CHECK_EVERY, self._watch_handlers, loop)
 
     def _on_wake(self) -> None:
         try:
@@ -153,7 +164,7 @@ class AsyncioPump:
                 task = loop.create_task(finish)
             if not task.done():
                 # Keep a strong reference while it runs; _finish drops it.
-                self._running[key] = task
+                self._running[key] = [label, time.monotonic(), False, task]
         elif on_result is not None:
             on_result(result)
 

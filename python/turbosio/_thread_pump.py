@@ -15,6 +15,7 @@ from typing import Any
 
 from ._forking import check_not_forked
 from ._serial import SerialExecutor
+from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 
 _WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
@@ -37,6 +38,9 @@ class ThreadPump:
         self._token_lock = threading.Lock()
         self._token_events: dict[int, threading.Event] = {}
         self._early_tokens: set[int] = set()
+        # Handlers running on the pool, by thread: [label, started, warned] (see _watchdog).
+        self._running: dict[int, list[Any]] = {}
+        self._last_watch = 0.0
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -113,6 +117,10 @@ class ThreadPump:
                 except BlockingIOError:
                     pass
             self._pump_once()
+            now = time.monotonic()
+            if SLOW_AFTER and now - self._last_watch >= CHECK_EVERY:
+                self._last_watch = now
+                warn_slow(self._running, now)
 
     def _pump_once(self) -> None:
         for item in self._core.drain():
@@ -136,6 +144,8 @@ class ThreadPump:
         on_error: Callable[[BaseException], None] | None,
         label: str,
     ) -> None:
+        thread = threading.get_ident()
+        self._running[thread] = [label, time.monotonic(), False]
         try:
             result = handler(*args)
         except Exception as exc:
@@ -144,6 +154,8 @@ class ThreadPump:
             else:
                 on_error(exc)
             return
+        finally:
+            self._running.pop(thread, None)
         if on_result is not None:
             on_result(result)
 
