@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._serial import SerialExecutor
+from ._wsgi_host import WorkerPool, serve_wsgi
 
 
 class ThreadPump:
@@ -34,6 +35,9 @@ class ThreadPump:
         self._token_lock = threading.Lock()
         self._token_events: dict[int, threading.Event] = {}
         self._early_tokens: set[int] = set()
+        self._web_app: Callable[..., Any] | None = None
+        self._web_pool: WorkerPool | None = None
+        self._server_addr: tuple[str, int] = ('', 0)
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -49,11 +53,28 @@ class ThreadPump:
     def _stop_pump(self) -> None:
         self._pump_once()
         self._stopping.set()
+        if self._web_pool is not None:
+            self._web_pool.close()
+            self._web_pool = None
+
+    def _host_web_app(self, app: Callable[..., Any], server_addr: tuple[str, int]) -> None:
+        """Answer the native server's non-Socket.IO requests with the WSGI callable ``app`` (a WSGIApp)."""
+        self._web_app, self._server_addr = app, server_addr
+        if self._web_pool is None:
+            self._web_pool = WorkerPool()
 
     def _on_http(self, item: tuple[Any, ...]) -> None:
-        """Hosting a WSGI app natively is not built yet: answer 501."""
-        self._core.http_start(item[1], 501, [(b'content-type', b'text/plain')])
-        self._core.http_body(item[1], b'Not Implemented', False)
+        """A request for the hosted web app (native server): run the app for it on a worker thread."""
+        app, pool = self._web_app, self._web_pool
+        if app is None or pool is None:
+            self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
+            self._core.http_body(item[1], b'Not Found', False)
+            return
+        # Never on the pump thread: a slow view must not hold up Socket.IO events.
+        try:
+            pool.submit(lambda: serve_wsgi(self._core, app, item, self._server_addr, self.logger, self._stopping))
+        except RuntimeError:  # shutting down: the pool is closed
+            self._core.http_abort(item[1])
 
     def _on_wake_token(self, token: int) -> None:
         with self._token_lock:

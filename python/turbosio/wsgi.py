@@ -2,7 +2,8 @@
 
 Long-polling works under any WSGI server: each request is handed to the Rust engine and a waiting GET blocks
 its worker thread until the engine wakes it. WebSocket upgrades are refused cleanly (HTTP 400), so clients stay
-on long-polling; to get WebSocket, serve the same server natively with ``turbosio.run(sio)``.
+on long-polling; to get WebSocket, serve the same WSGIApp natively with ``turbosio.run(app)``: Rust then answers
+Socket.IO itself and runs this WSGIApp (static files, then the wrapped app) on worker threads for other paths.
 """
 
 from __future__ import annotations
