@@ -58,3 +58,13 @@ def test_failed_startup_exits_non_zero_with_the_apps_error():
     )
     assert proc.returncode != 0
     assert 'the database is down' in proc.stderr
+
+
+def test_serve_is_for_an_async_server_and_run_takes_a_wsgiapp():
+    import turbosio
+
+    sio = turbosio.Server()
+    with pytest.raises(TypeError, match='serve\\(\\) needs an AsyncServer'):
+        arun(turbosio.serve(turbosio.WSGIApp(sio), port=free_port()))
+    with pytest.raises(TypeError, match='WSGIApp'):
+        turbosio.run(object())
