@@ -151,3 +151,13 @@ def test_an_app_sending_to_a_client_that_does_not_read_waits_for_it(server):
     assert total == 2048 * 65536
     srv.wait_for({'ev': 'flood_sent'})
     ws.close()
+
+
+def test_serve_is_for_an_async_server_and_run_takes_a_wsgiapp():
+    import turbosio
+
+    sio = turbosio.Server()
+    with pytest.raises(TypeError, match='serve\\(\\) needs an AsyncServer'):
+        arun(turbosio.serve(turbosio.WSGIApp(sio), port=free_port()))
+    with pytest.raises(TypeError, match='WSGIApp'):
+        turbosio.run(object())

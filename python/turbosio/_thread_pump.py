@@ -16,6 +16,7 @@ from typing import Any
 from ._forking import check_not_forked
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
+from ._wsgi_host import WorkerPool, serve_wsgi
 
 _WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
@@ -41,6 +42,9 @@ class ThreadPump:
         # Handlers running on the pool, by thread: [label, started, warned] (see _watchdog).
         self._running: dict[int, list[Any]] = {}
         self._last_watch = 0.0
+        self._web_app: Callable[..., Any] | None = None
+        self._web_pool: WorkerPool | None = None
+        self._server_addr: tuple[str, int] = ('', 0)
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -57,11 +61,28 @@ class ThreadPump:
     def _stop_pump(self) -> None:
         self._pump_once()
         self._stopping.set()
+        if self._web_pool is not None:
+            self._web_pool.close()
+            self._web_pool = None
+
+    def _host_web_app(self, app: Callable[..., Any], server_addr: tuple[str, int]) -> None:
+        """Answer the native server's non-Socket.IO requests with the WSGI callable ``app`` (a WSGIApp)."""
+        self._web_app, self._server_addr = app, server_addr
+        if self._web_pool is None:
+            self._web_pool = WorkerPool()
 
     def _on_http(self, item: tuple[Any, ...]) -> None:
-        """Hosting a WSGI app natively is not built yet: answer 501."""
-        self._core.http_start(item[1], 501, [(b'content-type', b'text/plain')])
-        self._core.http_body(item[1], b'Not Implemented', False)
+        """A request for the hosted web app (native server): run the app for it on a worker thread."""
+        app, pool = self._web_app, self._web_pool
+        if app is None or pool is None:
+            self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
+            self._core.http_body(item[1], b'Not Found', False)
+            return
+        # Never on the pump thread: a slow view must not hold up Socket.IO events.
+        try:
+            pool.submit(lambda: serve_wsgi(self._core, app, item, self._server_addr, self.logger, self._stopping))
+        except RuntimeError:  # shutting down: the pool is closed
+            self._core.http_abort(item[1])
 
     def _on_web_socket(self, item: tuple[Any, ...]) -> None:
         """WSGI has no WebSocket routes: refuse a hosted app's WebSocket request (404), ignore the rest."""

@@ -20,17 +20,16 @@ logger = logging.getLogger('turbosio')
 
 
 def _server_of(app: Any) -> AsyncioPump | ThreadPump:
-    """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp wrapping one)."""
-    if getattr(app, 'wsgi_app', None) is not None:
-        raise NotImplementedError('turbosio.run() does not host a WSGI app yet; serve the WSGIApp with a WSGI '
-                                  'server meanwhile')
+    """The turbosio server behind ``app`` (a Socket.IO or Engine.IO server, or an ASGIApp/WSGIApp wrapping one)."""
     for candidate in (app, getattr(app, 'engineio_server', None), getattr(app, 'engineio_app', None)):
         if isinstance(candidate, (AsyncioPump, ThreadPump)):
             if getattr(candidate, '_cors_callable', None) is not None:
                 # The native server checks origins on tokio threads, where Python may not run.
                 raise ValueError('cors_allowed_origins as a callable is supported under ASGIApp only')
             return candidate
-    raise TypeError(f'turbosio.run() needs a turbosio AsyncServer, Server or ASGIApp, got {type(app).__name__}')
+    raise TypeError(
+        f'turbosio.run() needs a turbosio AsyncServer, Server, ASGIApp or WSGIApp, got {type(app).__name__}'
+    )
 
 
 async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: asyncio.Event | None = None) -> None:
@@ -71,7 +70,8 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
     """Serve ``app`` on ``host:port`` and block until Ctrl-C or SIGTERM, then shut down gracefully.
 
     Args:
-        app: A :class:`turbosio.AsyncServer`, a :class:`turbosio.Server`, or an ASGIApp wrapping an AsyncServer.
+        app: A :class:`turbosio.AsyncServer`, a :class:`turbosio.Server`, an ASGIApp wrapping an AsyncServer, or
+            a WSGIApp wrapping a Server (its WSGI app, e.g. Flask, runs on a pool of worker threads).
         host: Address to bind.
         port: Port to bind.
         log_level: Level for the ``turbosio`` logger, or None to leave logging alone.
@@ -82,8 +82,15 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
     if isinstance(server, AsyncioPump):
         asyncio.run(_run_async(app, host, port))
         return
+    # A WSGIApp is hosted whole, as an ASGIApp is: Rust answers Socket.IO, the WSGIApp (static files, then the
+    # wrapped app) answers every other path on worker threads.
+    web_app = app if app is not server else None
+    if web_app is not None:
+        server._host_web_app(web_app, (host, port))
     server._start_pump()
-    bound = server._core.listen(host, port)
+    bound = server._core.listen(host, port, web_app is not None)
+    if web_app is not None:
+        server._server_addr = (host, bound)  # port 0 picked a free one
     logger.info('turbosio: serving on http://%s:%d', host, bound)
     # SIGTERM interrupts the main thread the way Ctrl-C does. Not threading.Event.set() in the handler: the handler
     # runs inside whatever the main thread is doing, and setting an Event from there while the main thread is in

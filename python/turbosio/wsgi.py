@@ -8,6 +8,9 @@ gunicorn (``gunicorn.socket``) and werkzeug's development server (``werkzeug.soc
 the Rust runtime, which answers the handshake and serves the session there; the request's worker (a green thread
 under eventlet) only waits for it to end. Elsewhere, and over TLS, the upgrade is refused cleanly (HTTP 400) and
 clients stay on long-polling.
+
+Served natively instead, with ``turbosio.run(app)``, Rust answers Socket.IO itself and runs this WSGIApp (static
+files, then the wrapped app) on worker threads for the other paths.
 """
 
 from __future__ import annotations
