@@ -161,3 +161,15 @@ def test_serve_is_for_an_async_server_and_run_takes_a_wsgiapp():
         arun(turbosio.serve(turbosio.WSGIApp(sio), port=free_port()))
     with pytest.raises(TypeError, match='WSGIApp'):
         turbosio.run(object())
+
+
+@native_only
+def test_a_streamed_response_waits_for_a_client_that_does_not_read(server):
+    srv = server(app='hosted_app.py', fresh=True)
+    with requests.get(f'{srv.url}/bigstream', stream=True, timeout=10) as response:
+        assert response.status_code == 200
+        # Nothing read yet: the app's sends wait for the client instead of buffering 128 MiB in the server.
+        with pytest.raises(AssertionError, match='no server line'):
+            srv.wait_for({'ev': 'bigstream_sent'}, timeout=2)
+        assert sum(len(chunk) for chunk in response.iter_content(1 << 20)) == 2048 * 65536
+    srv.wait_for({'ev': 'bigstream_sent'})

@@ -4,7 +4,6 @@ eventlet, which hand the WebSocket's socket over to turbosio's runtime."""
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import uuid
@@ -175,14 +174,26 @@ def test_a_stream_that_fails_midway_is_logged_and_the_server_keeps_serving(serve
     with requests.get(f'{srv.url}/wsgi/broken-stream', stream=True, timeout=10) as response:
         assert response.status_code == 200
         chunks = []
-        # The native server currently ends an aborted body as if it were complete; a client that notices the
-        # cut is as right.
-        with contextlib.suppress(requests.exceptions.ChunkedEncodingError):
-            chunks.extend(response.iter_content(None))
+        # The body is cut, not ended: the client can tell the response is incomplete.
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for chunk in response.iter_content(None):
+                chunks.append(chunk)
     assert b''.join(chunks) == b'partial\n'
     logged = srv.wait_for_stderr('stream kaboom')
     assert 'exception in WSGI application' in logged
     assert requests.get(f'{srv.url}/hello', timeout=10).json() == {'hello': 'world'}
+
+
+def test_a_streamed_response_waits_for_a_client_that_does_not_read(server):
+    srv = _start(server, 'turbosio')
+    start = srv.process.line_count()
+    with requests.get(f'{srv.url}/wsgi/bigstream', stream=True, timeout=10) as response:
+        assert response.status_code == 200
+        # Nothing read yet: the worker blocks on the client instead of buffering 128 MiB in the server.
+        with pytest.raises(AssertionError, match='no server line'):
+            srv.process.wait_for({'ev': 'bigstream_sent'}, timeout=2, start=start)
+        assert sum(len(chunk) for chunk in response.iter_content(1 << 20)) == 2048 * 65536
+    srv.process.wait_for({'ev': 'bigstream_sent'}, start=start)
 
 
 def test_a_slow_view_does_not_hold_up_socketio(server):

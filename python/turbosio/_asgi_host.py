@@ -25,8 +25,8 @@ class LifespanFailed(RuntimeError):
 class _Exchange:
     """One request/response between the native server and the app: ASGI ``receive`` and ``send``."""
 
-    def __init__(self, core: Any, token: int, body: bytes) -> None:
-        self.core, self.token, self.body = core, token, body
+    def __init__(self, core: Any, token: int, body: bytes, wait_token: Callable[[int], Awaitable[None]]) -> None:
+        self.core, self.token, self.body, self.wait_token = core, token, body, wait_token
         self.body_read = self.started = self.finished = False
         self.done = asyncio.Event()
 
@@ -49,7 +49,11 @@ class _Exchange:
             if not self.started or self.finished:
                 raise RuntimeError('ASGI: http.response.body sent before the start or after the response completed')
             more = bool(message.get('more_body', False))
-            self.core.http_body(self.token, bytes(message.get('body', b'')), more)
+            # A client that reads slower than the app streams makes this send wait until it caught up.
+            if self.core.http_body(self.token, bytes(message.get('body', b'')), more):
+                wake = self.core.http_wait_written(self.token)
+                if wake is not None:
+                    await self.wait_token(wake)
             if not more:
                 self.finished = True
                 self.done.set()
@@ -63,7 +67,9 @@ class _Exchange:
             self.core.http_abort(self.token)
 
 
-async def serve_http(core: Any, app: Any, item: tuple[Any, ...], state: dict[str, Any]) -> None:
+async def serve_http(
+    core: Any, app: Any, item: tuple[Any, ...], state: dict[str, Any], wait_token: Callable[[int], Awaitable[None]]
+) -> None:
     """Run ``app`` for one queued HTTP request and send its answer to ``core``."""
     _, token, method, path, raw_path, query, headers, body, host, port = item
     scope = {
@@ -81,7 +87,7 @@ async def serve_http(core: Any, app: Any, item: tuple[Any, ...], state: dict[str
         'server': None,
         'state': dict(state),
     }
-    exchange = _Exchange(core, token, body)
+    exchange = _Exchange(core, token, body, wait_token)
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:

@@ -91,7 +91,7 @@ class AsyncioPump:
             return
         from ._asgi_host import serve_http
 
-        task = asyncio.ensure_future(serve_http(self._core, app, item, self._web_state))
+        task = asyncio.ensure_future(serve_http(self._core, app, item, self._web_state, self._wait_token))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -86,8 +86,10 @@ class ServerCore:
         """Serve natively; returns the bound port. With ``web_app``, other paths arrive as HTTP items (kind 9)."""
     def http_start(self, token: int, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         """``http.response.start`` for a hosted web-app request."""
-    def http_body(self, token: int, body: bytes, more_body: bool = False) -> None:
-        """``http.response.body`` for a hosted web-app request."""
+    def http_body(self, token: int, body: bytes, more_body: bool = False) -> bool:
+        """``http.response.body`` for a hosted web-app request; True: call ``http_wait_written`` first."""
+    def http_wait_written(self, token: int) -> int | None:
+        """A wake token to wait for until the client caught up, or None to go on."""
     def http_abort(self, token: int) -> None:
         """Give up on a hosted web-app request."""
     def ws_accept(self, token: int, subprotocol: str | None = None, headers: _Headers = ...) -> None:

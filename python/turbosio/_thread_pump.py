@@ -80,7 +80,11 @@ class ThreadPump:
             return
         # Never on the pump thread: a slow view must not hold up Socket.IO events.
         try:
-            pool.submit(lambda: serve_wsgi(self._core, app, item, self._server_addr, self.logger, self._stopping))
+            pool.submit(
+                lambda: serve_wsgi(
+                    self._core, app, item, self._server_addr, self.logger, self._stopping, self._wait_token_blocking
+                )
+            )
         except RuntimeError:  # shutting down: the pool is closed
             self._core.http_abort(item[1])
 

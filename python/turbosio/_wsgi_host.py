@@ -138,6 +138,10 @@ def _server_name(host_header: str, server_addr: tuple[str, int]) -> tuple[str, s
     return name, port or '80'
 
 
+# How long a streaming view waits for a client that reads nothing before the response is cut.
+_STALLED_CLIENT_SECONDS = 60.0
+
+
 class _ClientGone(Exception):
     """The native server refused an answer: the client closed its connection (or the server stopped)."""
 
@@ -145,8 +149,8 @@ class _ClientGone(Exception):
 class _Response:
     """start_response, write() and the body of one request, sent to the native server as they come."""
 
-    def __init__(self, core: Any, token: int) -> None:
-        self.core, self.token = core, token
+    def __init__(self, core: Any, token: int, wait_token: Callable[[int, float], bool]) -> None:
+        self.core, self.token, self.wait_token = core, token, wait_token
         self.status: int | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.sent = False  # the status line and headers went out: the response can no longer change
@@ -187,10 +191,17 @@ class _Response:
             if not self.sent:
                 self.sent = True
                 self.core.http_start(self.token, self.status, self.headers)
-            self.core.http_body(self.token, bytes(data), more)
+            behind = self.core.http_body(self.token, bytes(data), more)
         except RuntimeError as exc:
             raise _ClientGone(str(exc)) from None
         self.finished = not more
+        if behind:
+            # The client reads slower than the app produces: block this worker until it caught up (or left),
+            # rather than buffer the stream in the server. A client stalled that long is given up on.
+            wake = self.core.http_wait_written(self.token)
+            if wake is not None and not self.wait_token(wake, _STALLED_CLIENT_SECONDS):
+                self.core.http_abort(self.token)
+                raise _ClientGone('the client stopped reading')
 
     def failed(self, logger: logging.Logger) -> None:
         logger.exception('exception in WSGI application')
@@ -213,9 +224,11 @@ def serve_wsgi(
     server_addr: tuple[str, int],
     logger: logging.Logger,
     stopping: threading.Event,
+    wait_token: Callable[[int, float], bool],
 ) -> None:
-    """Run ``app`` for one queued HTTP request and send its answer to ``core``, on a worker thread."""
-    response = _Response(core, item[1])
+    """Run ``app`` for one queued HTTP request and send its answer to ``core``, on a worker thread.
+    ``wait_token(token, timeout)`` blocks until the engine wakes ``token`` (False on timeout)."""
+    response = _Response(core, item[1], wait_token)
     result: Iterable[bytes] | None = None
     try:
         result = app(build_environ(item, server_addr), response.start_response)

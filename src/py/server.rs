@@ -459,12 +459,19 @@ impl ServerCore {
         self.web.start(token, status, headers).map_err(state_error)
     }
 
-    /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it.
+    /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it. Returns True when the
+    /// client is behind: call `http_wait_written` before the next chunk.
     #[pyo3(signature = (token, body, more_body=false))]
-    fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<()> {
+    fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<bool> {
         self.web
             .body(token, Bytes::copy_from_slice(body), more_body)
             .map_err(state_error)
+    }
+
+    /// After `http_body` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or left),
+    /// or None to go on now.
+    fn http_wait_written(&self, token: u64) -> Option<u64> {
+        self.web.wait_written(token)
     }
 
     /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -15,16 +14,19 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::dispatch::EventQueue;
 use crate::engine::EventSink;
 use crate::server::web::{
-    RawHeaders, WEB_SOCKET_BACKLOG_HIGH, WEB_SOCKET_BACKLOG_LOW, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
-    WebSocketData, WebSocketFlow,
+    Backlog, RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData, WebSocketFlow,
+    response_backlog,
 };
 
 /// Requests waiting for Python's answer, and the web app's open WebSocket connections, by token.
 pub struct WebBridge {
     queue: Arc<EventQueue>,
-    responders: Mutex<HashMap<u64, UnboundedSender<WebResponsePart>>>,
+    responders: Mutex<HashMap<u64, Responder>>,
     websockets: Mutex<HashMap<u64, WebSocketLink>>,
 }
+
+/// Where one response's parts go, and its backlog.
+type Responder = (UnboundedSender<WebResponsePart>, Arc<Backlog>);
 
 /// How the bindings reach one of the web app's WebSocket connections.
 struct WebSocketLink {
@@ -56,24 +58,42 @@ impl WebBridge {
     /// `http.response.start`.
     pub fn start(&self, token: u64, status: u16, headers: RawHeaders) -> Result<(), WebAnswerError> {
         let responders = self.responders.lock();
-        let respond = responders.get(&token).ok_or(WebAnswerError::NotOpen)?;
+        let (respond, _) = responders.get(&token).ok_or(WebAnswerError::NotOpen)?;
         respond
             .send(WebResponsePart::Start { status, headers })
             .map_err(|_| WebAnswerError::NotOpen)
     }
 
-    /// `http.response.body`; the last chunk (`more == false`) closes the response.
-    pub fn body(&self, token: u64, data: Bytes, more: bool) -> Result<(), WebAnswerError> {
+    /// `http.response.body`; the last chunk (`more == false`) closes the response. Returns whether the client is
+    /// behind and the app should wait (see [`WebBridge::wait_written`]) before the next chunk.
+    pub fn body(&self, token: u64, data: Bytes, more: bool) -> Result<bool, WebAnswerError> {
         let mut responders = self.responders.lock();
-        let respond = if more {
+        let entry = if more {
             responders.get(&token).cloned()
         } else {
             responders.remove(&token)
         };
-        let respond = respond.ok_or(WebAnswerError::NotOpen)?;
-        respond
-            .send(WebResponsePart::Body { data, more })
-            .map_err(|_| WebAnswerError::NotOpen)
+        drop(responders);
+        let (respond, backlog) = entry.ok_or(WebAnswerError::NotOpen)?;
+        let size = data.len();
+        let behind = backlog.added(size);
+        if respond.send(WebResponsePart::Body { data, more }).is_err() {
+            backlog.removed(size);
+            return Err(WebAnswerError::NotOpen);
+        }
+        Ok(behind && more)
+    }
+
+    /// After `body` said to wait: `Some(wake_token)` when the client is still behind (`WAKE(wake_token)` comes
+    /// once it caught up or left), None when the app may go on now.
+    pub fn wait_written(&self, token: u64) -> Option<u64> {
+        let backlog = self.responders.lock().get(&token)?.1.clone();
+        self.wait_on(&backlog)
+    }
+
+    fn wait_on(&self, backlog: &Backlog) -> Option<u64> {
+        let wake_token = self.queue.next_token();
+        backlog.register(self.queue.waker(wake_token)).then_some(wake_token)
     }
 
     /// Forget a response (the app failed or the client left); the driver answers 500 if nothing was started.
@@ -97,18 +117,14 @@ impl WebBridge {
         };
         drop(websockets);
         let link = link.ok_or(WebAnswerError::WebSocketClosed)?;
-        let backlog = if counted {
-            link.flow.outbound_backlog.fetch_add(1, Ordering::AcqRel) + 1
-        } else {
-            0
-        };
+        let behind = counted && link.flow.outbound.added(1);
         if link.commands.send(command).is_err() {
             if counted {
-                link.flow.outbound_backlog.fetch_sub(1, Ordering::AcqRel);
+                link.flow.outbound.removed(1);
             }
             return Err(WebAnswerError::WebSocketClosed);
         }
-        Ok(backlog > WEB_SOCKET_BACKLOG_HIGH)
+        Ok(behind)
     }
 
     /// The app's `receive` took a message: the driver may read one more.
@@ -122,25 +138,17 @@ impl WebBridge {
     /// it is low again or the connection ends), None when the app may go on now.
     pub fn wait_sent(&self, token: u64) -> Option<u64> {
         let flow = self.websockets.lock().get(&token)?.flow.clone();
-        if flow.outbound_backlog.load(Ordering::Acquire) <= WEB_SOCKET_BACKLOG_LOW {
-            return None;
-        }
-        let wake_token = self.queue.next_token();
-        *flow.drained.lock() = Some(self.queue.waker(wake_token));
-        // The driver may have drained below the mark between the check and the registration: look again.
-        if flow.outbound_backlog.load(Ordering::Acquire) <= WEB_SOCKET_BACKLOG_LOW {
-            flow.drained.lock().take();
-            return None;
-        }
-        Some(wake_token)
+        self.wait_on(&flow.outbound)
     }
 }
 
 impl WebApp for WebBridge {
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) {
+    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> Arc<Backlog> {
         let token = self.queue.next_token();
-        self.responders.lock().insert(token, respond);
+        let backlog = Arc::new(response_backlog());
+        self.responders.lock().insert(token, (respond, backlog.clone()));
         self.queue.push_http(token, request);
+        backlog
     }
 
     fn open_websocket(
@@ -166,7 +174,7 @@ impl WebApp for WebBridge {
     fn websocket_gone(&self, token: u64, code: u16) {
         let link = self.websockets.lock().remove(&token);
         if let Some(link) = link {
-            link.flow.wake_sender();
+            link.flow.outbound.wake();
         }
         self.queue.push_websocket_gone(token, code);
     }

@@ -93,10 +93,10 @@ pub enum WebSocketCommand {
 }
 
 /// The web app behind the native server. `respond` receives the response parts; dropping it early ends the
-/// response (a 500 when nothing was started).
+/// response (a 500 when nothing was started, a cut-off body otherwise).
 pub trait WebApp: Send + Sync {
-    /// Take one request.
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>);
+    /// Take one request. Returns the response's backlog, which the driver drains as it writes body chunks.
+    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> Arc<Backlog>;
 
     /// Take a WebSocket request (its body is empty); the app answers on `commands`. Returns the connection's
     /// token, which names it in [`WebApp::websocket_message`] and [`WebApp::websocket_gone`], and its flow control.
@@ -117,51 +117,96 @@ pub trait WebApp: Send + Sync {
     fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()>;
 }
 
-/// Flow control of one of the web app's WebSocket connections, shared by the driver and the bindings, so neither
-/// a client that floods nor one that stops reading makes the server buffer without bound.
+/// What the app has sent on one response or WebSocket and the driver has not written to the client yet. Python's
+/// side cannot block in the call that hands data over (that would hold the event loop), so the call says when the
+/// backlog passed its high mark, and the sender then waits on [`Backlog::register`] until it is back down.
+#[derive(Debug)]
+pub struct Backlog {
+    pending: AtomicUsize,
+    high: usize,
+    low: usize,
+    drained: Mutex<Option<Waker>>,
+}
+
+impl Backlog {
+    /// A backlog whose sender waits past `high` units until `low` are left.
+    pub fn new(high: usize, low: usize) -> Self {
+        Self {
+            pending: AtomicUsize::new(0),
+            high,
+            low,
+            drained: Mutex::new(None),
+        }
+    }
+
+    /// The app handed `n` units over; true when it should wait before handing more.
+    pub fn added(&self, n: usize) -> bool {
+        self.pending.fetch_add(n, Ordering::AcqRel) + n > self.high
+    }
+
+    /// The driver wrote (or dropped) `n` units.
+    pub fn removed(&self, n: usize) {
+        let before = self
+            .pending
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| Some(p.saturating_sub(n)))
+            .unwrap_or_default();
+        if before.saturating_sub(n) <= self.low {
+            self.wake();
+        }
+    }
+
+    /// Wake a waiting sender (the backlog drained, or the connection ended and the next hand-over will fail).
+    pub fn wake(&self) {
+        if let Some(waker) = self.drained.lock().take() {
+            waker.wake();
+        }
+    }
+
+    /// Register `waker` for when the backlog is down to its low mark; false (nothing registered) if it already is.
+    pub fn register(&self, waker: Waker) -> bool {
+        if self.pending.load(Ordering::Acquire) <= self.low {
+            return false;
+        }
+        *self.drained.lock() = Some(waker);
+        // The driver may have drained between the check and the registration: look again.
+        if self.pending.load(Ordering::Acquire) <= self.low {
+            self.drained.lock().take();
+            return false;
+        }
+        true
+    }
+}
+
+/// Flow control of one of the web app's WebSocket connections, so neither a client that floods nor one that stops
+/// reading makes the server buffer without bound.
 #[derive(Debug)]
 pub struct WebSocketFlow {
     /// Messages the driver may still hand over before the app reads some: the driver takes a permit per message,
     /// the app's `receive` gives it back. The driver stops reading from the client meanwhile.
     pub inbound_credit: Semaphore,
-    /// Messages the app has sent that the driver has not written to the client yet.
-    pub outbound_backlog: AtomicUsize,
-    /// Woken once the backlog is back down to [`WEB_SOCKET_BACKLOG_LOW`] (or the connection ends); the app's
-    /// `send` waits on it after the backlog passed [`WEB_SOCKET_BACKLOG_HIGH`].
-    pub drained: Mutex<Option<Waker>>,
+    /// The app's messages not yet written, counted in messages.
+    pub outbound: Backlog,
 }
 
 /// Messages handed to the app and not yet read by it, at most.
 pub const WEB_SOCKET_INBOUND_CREDIT: usize = 64;
-/// Unwritten messages past which the app's `send` waits.
-pub const WEB_SOCKET_BACKLOG_HIGH: usize = 256;
-/// Unwritten messages at which a waiting `send` goes on.
-pub const WEB_SOCKET_BACKLOG_LOW: usize = 64;
+/// Unwritten messages past which the app's `send` waits, and the number at which it goes on.
+const WEB_SOCKET_BACKLOG: (usize, usize) = (256, 64);
+/// Unwritten response bytes past which the app's next body chunk waits, and the number at which it goes on.
+const RESPONSE_BACKLOG: (usize, usize) = (1 << 20, 256 << 10);
 
 impl Default for WebSocketFlow {
     fn default() -> Self {
         Self {
             inbound_credit: Semaphore::new(WEB_SOCKET_INBOUND_CREDIT),
-            outbound_backlog: AtomicUsize::new(0),
-            drained: Mutex::new(None),
+            outbound: Backlog::new(WEB_SOCKET_BACKLOG.0, WEB_SOCKET_BACKLOG.1),
         }
     }
 }
 
-impl WebSocketFlow {
-    /// The driver wrote one of the app's messages.
-    pub fn sent_one(&self) {
-        if self.outbound_backlog.fetch_sub(1, Ordering::AcqRel) <= WEB_SOCKET_BACKLOG_LOW + 1 {
-            self.wake_sender();
-        }
-    }
-
-    /// Let a waiting `send` go on (the backlog drained, or the connection ended).
-    pub fn wake_sender(&self) {
-        if let Some(waker) = self.drained.lock().take() {
-            waker.wake();
-        }
-    }
+/// The backlog of one streamed response, counted in bytes.
+pub fn response_backlog() -> Backlog {
+    Backlog::new(RESPONSE_BACKLOG.0, RESPONSE_BACKLOG.1)
 }
 
 /// Largest WebSocket message the web app is handed (uvicorn's default); a larger one closes the connection (1009).

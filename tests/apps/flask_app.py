@@ -186,12 +186,23 @@ def bare_wsgi(flask_app: Flask) -> Callable[..., Any]:
             except KeyError:
                 start_response('503 Service Unavailable', [('Content-Type', 'text/plain')], sys.exc_info())
             return [b'recovered']
+        if path == '/wsgi/bigstream':
+            # 128 MiB for a client that reads slowly: the worker must wait for it rather than queue it all.
+            start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+            return _big_stream()
         if path == '/wsgi/broken-stream':
             start_response('200 OK', [('Content-Type', 'text/plain')])
             return _broken_stream()
         return flask_app(environ, start_response)
 
     return app
+
+
+def _big_stream() -> Iterator[bytes]:
+    block = b'x' * 65536
+    for _ in range(2048):
+        yield block
+    report(ev='bigstream_sent')
 
 
 def _broken_stream() -> Iterator[bytes]:

@@ -114,6 +114,17 @@ def main() -> None:
     def stream():
         return StreamingResponse((f'chunk{i}\n' for i in range(3)), media_type='text/plain')
 
+    @web.get('/bigstream')
+    def bigstream():
+        # 128 MiB for a client that reads slowly: the stream must wait for it rather than queue it all.
+        def chunks():
+            block = b'x' * 65536
+            for _ in range(2048):
+                yield block
+            report(ev='bigstream_sent')
+
+        return StreamingResponse(chunks(), media_type='application/octet-stream')
+
     @web.get('/boom')
     def boom():
         raise ValueError('kaboom')

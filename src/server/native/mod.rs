@@ -46,11 +46,14 @@ pub struct HttpConfig {
     pub compression: CompressionConfig,
 }
 
-/// Every response body: a whole buffer for Engine.IO answers, a stream for the hosted web app.
-pub(crate) type Body = BoxBody<Bytes, Infallible>;
+/// Every response body: a whole buffer for Engine.IO answers, a stream for the hosted web app (which fails when
+/// the app gives up mid-body, so hyper cuts the connection).
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed()
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }
 
 struct Shared {

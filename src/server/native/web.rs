@@ -1,7 +1,6 @@
 //! Hosting the web app beside Socket.IO: read the request (bounded), hand it to the [`WebApp`], stream its
 //! answer back as it comes.
 
-use std::convert::Infallible;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -26,8 +25,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Body, Live, Shared, plain};
 use crate::server::web::{
-    MAX_WEB_BODY, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
-    WebSocketFlow,
+    Backlog, MAX_WEB_BODY, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
+    WebSocketData, WebSocketFlow,
 };
 
 /// How long a closing WebSocket waits for the client's own close frame.
@@ -36,26 +35,41 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// The body of a web-app response: the chunks the app sends, until one says there is no more.
 struct StreamedBody {
     parts: UnboundedReceiver<WebResponsePart>,
+    /// Drained as chunks go out, so the app's sends wait for a slow client instead of piling up here.
+    backlog: Arc<Backlog>,
     done: bool,
+    /// The app gave up mid-body; the error is returned on the next poll, once hyper has flushed what it holds.
+    cut: bool,
 }
 
 impl hyper::body::Body for StreamedBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if self.done {
             return Poll::Ready(None);
         }
+        if self.cut {
+            self.done = true;
+            return Poll::Ready(Some(Err(std::io::Error::other(
+                "the web app did not finish its response",
+            ))));
+        }
         match self.parts.poll_recv(cx) {
             Poll::Ready(Some(WebResponsePart::Body { data, more })) => {
+                self.backlog.removed(data.len());
                 self.done = !more;
                 Poll::Ready(Some(Ok(Frame::data(data))))
             }
-            // A second start is the app's protocol error (reported in Python); the channel closing ends the body.
+            // The app failed or gave up mid-body (or started twice, its protocol error reported in Python): an
+            // error makes hyper cut the connection, so the client sees a truncated response, not a complete one.
+            // Pending first: hyper flushes the headers and chunks it holds before polling again, and an error
+            // returned at once would drop them unsent.
             Poll::Ready(Some(WebResponsePart::Start { .. }) | None) => {
-                self.done = true;
-                Poll::Ready(None)
+                self.cut = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
             }
             Poll::Pending => Poll::Pending,
         }
@@ -63,6 +77,13 @@ impl hyper::body::Body for StreamedBody {
 
     fn is_end_stream(&self) -> bool {
         self.done
+    }
+}
+
+impl Drop for StreamedBody {
+    fn drop(&mut self) {
+        // The client left: a sender waiting for it to catch up must learn now (its next chunk is refused).
+        self.backlog.wake();
     }
 }
 
@@ -120,14 +141,16 @@ pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: Socket
     };
     let request = web_request(&parts, body, peer);
     let (respond, mut answer) = unbounded_channel();
-    app.handle(request, respond);
+    let backlog = app.handle(request, respond);
     let Some(WebResponsePart::Start { status, headers }) = answer.recv().await else {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     };
     let mut response = Response::new(
         StreamedBody {
             parts: answer,
+            backlog,
             done: false,
+            cut: false,
         }
         .boxed(),
     );
@@ -222,7 +245,7 @@ pub(super) async fn websocket(
             }
             Err(_) => 1006,
         };
-        flow.wake_sender();
+        flow.outbound.wake();
         app.websocket_gone(token, code);
     });
     response
@@ -279,7 +302,7 @@ where
                         WebSocketData::Binary(data) => Message::Binary(data),
                     };
                     let written = sink.send(message).await;
-                    flow.sent_one();
+                    flow.outbound.removed(1);
                     if written.is_err() {
                         return 1006;
                     }
@@ -321,7 +344,8 @@ mod tests {
 
     use super::{decode_path, relay};
     use crate::server::web::{
-        WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData, WebSocketFlow,
+        Backlog, WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
+        WebSocketFlow,
     };
 
     /// An app that counts the messages handed to it and never reads them.
@@ -331,7 +355,9 @@ mod tests {
     }
 
     impl WebApp for CountingApp {
-        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) {}
+        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) -> Arc<Backlog> {
+            Arc::new(crate::server::web::response_backlog())
+        }
         fn open_websocket(&self, _: WebRequest, _: UnboundedSender<WebSocketCommand>) -> (u64, Arc<WebSocketFlow>) {
             (0, Arc::default())
         }
