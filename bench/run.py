@@ -169,7 +169,9 @@ def build_python_env(rev: str) -> str:
         else:
             src.mkdir()
             archive = subprocess.run(['git', 'archive', rev], cwd=ROOT, check=True, capture_output=True).stdout
-            subprocess.run(['tar', '-x', '-C', str(src)], input=archive, check=True)
+            # -m: stamp files with the extraction time, not the commit's. Cargo decides what to rebuild by mtime,
+            # and a revision older than the last build in the shared target dir would otherwise reuse that build.
+            subprocess.run(['tar', '-x', '-m', '-C', str(src)], input=archive, check=True)
         env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
         run(['maturin', 'build', '--release', '--quiet', '-o', str(wheels)], cwd=src, env=env)
         wheel = next(wheels.glob('turbosio-*.whl'))

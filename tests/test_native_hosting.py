@@ -98,10 +98,13 @@ def test_the_web_apps_own_websocket_routes_work_beside_socketio(server):
     ws.send('bye')
     assert _close_code(ws) == 4000
 
-    # The client closing: the app sees websocket.disconnect with the client's code.
+    # The client closing: the app sees websocket.disconnect with the client's code, and the server answers the
+    # close frame (a clean close for the client).
     ws = _ws(srv.url, '/ws/echo')
     assert ws.recv() == 'hello 127.0.0.1'
     ws.close(status=4321)
+    assert ws.close_frame is not None
+    assert int.from_bytes(ws.close_frame.data[:2], 'big') == 4321
     srv.wait_for({'ev': 'ws_disconnect', 'code': 4321})
 
     # Socket.IO keeps working on the same port meanwhile.
@@ -173,3 +176,13 @@ def test_a_streamed_response_waits_for_a_client_that_does_not_read(server):
             srv.wait_for({'ev': 'bigstream_sent'}, timeout=2)
         assert sum(len(chunk) for chunk in response.iter_content(1 << 20)) == 2048 * 65536
     srv.wait_for({'ev': 'bigstream_sent'})
+
+
+@native_only
+def test_several_tasks_sending_to_a_slow_client_are_all_let_go(server):
+    srv = server(app='hosted_app.py', fresh=True)
+    ws = _ws(srv.url, '/ws/flood-twice')
+    total = sum(len(ws.recv()) for _ in range(1024))
+    assert total == 1024 * 65536
+    srv.wait_for({'ev': 'flood_twice_sent'})
+    ws.close()

@@ -248,7 +248,7 @@ def serve_wsgi(
                 response.send(chunk, more=True)
             response.send(b'', more=False)
     except _ClientGone:
-        pass  # nobody to answer: just stop producing (and close the iterable below)
+        core.http_abort(item[1])  # nobody to answer: forget the response, stop producing (and close the iterable)
     except Exception:
         response.failed(logger)
     finally:

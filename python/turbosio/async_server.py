@@ -158,7 +158,8 @@ class AsyncServer(AsyncioPump, BaseServer):
 
     async def shutdown(self) -> None:
         """Stop serving and disconnect every client (a coroutine)."""
-        self._core.shutdown()
+        # Off the loop: the drain waits for connections to finish, and hosted requests need the loop to do so.
+        await asyncio.get_running_loop().run_in_executor(None, self._core.shutdown)
         await asyncio.sleep(0)
         self._on_wake()
 

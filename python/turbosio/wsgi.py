@@ -16,7 +16,7 @@ files, then the wrapped app) on worker threads for the other paths.
 from __future__ import annotations
 
 import os
-import select
+import socket
 import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -136,8 +136,13 @@ def _answer(answer: tuple[Any, ...], start_response: Callable[..., Any]) -> list
 
 
 def _raw_socket(environ: dict[str, Any]) -> Any | None:
-    """The connection's socket, where the WSGI server exposes it; None over TLS (the runtime speaks plain TCP)."""
-    if environ.get('wsgi.url_scheme') == 'https':
+    """The connection's socket, where the WSGI server exposes it and the runtime can serve it; else None.
+
+    Not over TLS (the runtime speaks plain TCP; a proxy's TLS with plain TCP behind it is fine), not over a unix
+    socket, and not from a server that runs one request at a time (gunicorn's sync worker, a non-threaded
+    werkzeug): the session would hold its only worker for as long as it lasts.
+    """
+    if not environ.get('wsgi.multithread') and 'eventlet.input' not in environ:
         return None
     sock = None
     if 'eventlet.input' in environ:
@@ -146,6 +151,8 @@ def _raw_socket(environ: dict[str, Any]) -> Any | None:
     else:
         sock = environ.get('gunicorn.socket') or environ.get('werkzeug.socket')
     if sock is None or isinstance(sock, ssl.SSLSocket) or not hasattr(sock, 'fileno'):
+        return None
+    if getattr(sock, 'family', None) not in (socket.AF_INET, socket.AF_INET6):
         return None
     return sock
 
@@ -164,10 +171,8 @@ def _wait_for_eof(fd: int, green: bool) -> None:
                     return
             except BlockingIOError:
                 continue
-    while True:
-        select.select([fd], [], [])
-        if not os.read(fd, 64):
-            return
+    while os.read(fd, 64):  # a blocking read (the pipe is): b'' is EOF; no select(), whose fds stop at 1023
+        pass
 
 
 def _hand_back(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

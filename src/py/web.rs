@@ -57,11 +57,14 @@ impl WebBridge {
 
     /// `http.response.start`.
     pub fn start(&self, token: u64, status: u16, headers: RawHeaders) -> Result<(), WebAnswerError> {
-        let responders = self.responders.lock();
+        let mut responders = self.responders.lock();
         let (respond, _) = responders.get(&token).ok_or(WebAnswerError::NotOpen)?;
-        respond
-            .send(WebResponsePart::Start { status, headers })
-            .map_err(|_| WebAnswerError::NotOpen)
+        if respond.send(WebResponsePart::Start { status, headers }).is_err() {
+            // The client left: forget the response now rather than wait for the app to abort it.
+            responders.remove(&token);
+            return Err(WebAnswerError::NotOpen);
+        }
+        Ok(())
     }
 
     /// `http.response.body`; the last chunk (`more == false`) closes the response. Returns whether the client is
@@ -79,6 +82,7 @@ impl WebBridge {
         let behind = backlog.added(size);
         if respond.send(WebResponsePart::Body { data, more }).is_err() {
             backlog.removed(size);
+            self.responders.lock().remove(&token);
             return Err(WebAnswerError::NotOpen);
         }
         Ok(behind && more)
@@ -174,7 +178,7 @@ impl WebApp for WebBridge {
     fn websocket_gone(&self, token: u64, code: u16) {
         let link = self.websockets.lock().remove(&token);
         if let Some(link) = link {
-            link.flow.outbound.wake();
+            link.flow.outbound.close();
         }
         self.queue.push_websocket_gone(token, code);
     }

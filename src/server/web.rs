@@ -125,7 +125,8 @@ pub struct Backlog {
     pending: AtomicUsize,
     high: usize,
     low: usize,
-    drained: Mutex<Option<Waker>>,
+    /// Every waiting sender (an app may send from several tasks at once), and whether the connection ended.
+    waiters: Mutex<(Vec<Waker>, bool)>,
 }
 
 impl Backlog {
@@ -135,7 +136,7 @@ impl Backlog {
             pending: AtomicUsize::new(0),
             high,
             low,
-            drained: Mutex::new(None),
+            waiters: Mutex::new((Vec::new(), false)),
         }
     }
 
@@ -151,29 +152,35 @@ impl Backlog {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| Some(p.saturating_sub(n)))
             .unwrap_or_default();
         if before.saturating_sub(n) <= self.low {
-            self.wake();
+            self.wake_all();
         }
     }
 
-    /// Wake a waiting sender (the backlog drained, or the connection ended and the next hand-over will fail).
-    pub fn wake(&self) {
-        if let Some(waker) = self.drained.lock().take() {
+    /// The connection ended: wake every waiting sender (its next hand-over fails) and let no one wait any more.
+    pub fn close(&self) {
+        self.waiters.lock().1 = true;
+        self.wake_all();
+    }
+
+    fn wake_all(&self) {
+        let waiters = std::mem::take(&mut self.waiters.lock().0);
+        for waker in waiters {
             waker.wake();
         }
     }
 
-    /// Register `waker` for when the backlog is down to its low mark; false (nothing registered) if it already is.
+    /// Register `waker` for when the backlog is down to its low mark; false if it already is, or the connection
+    /// ended (the caller goes on at once; a waker left registered then only fires a wake-up nobody waits for).
     pub fn register(&self, waker: Waker) -> bool {
-        if self.pending.load(Ordering::Acquire) <= self.low {
-            return false;
+        {
+            let mut waiters = self.waiters.lock();
+            if waiters.1 || self.pending.load(Ordering::Acquire) <= self.low {
+                return false;
+            }
+            waiters.0.push(waker);
         }
-        *self.drained.lock() = Some(waker);
-        // The driver may have drained between the check and the registration: look again.
-        if self.pending.load(Ordering::Acquire) <= self.low {
-            self.drained.lock().take();
-            return false;
-        }
-        true
+        // The driver may have drained, or the connection ended, between the check and the registration.
+        !(self.waiters.lock().1 || self.pending.load(Ordering::Acquire) <= self.low)
     }
 }
 
@@ -188,8 +195,8 @@ pub struct WebSocketFlow {
     pub outbound: Backlog,
 }
 
-/// Messages handed to the app and not yet read by it, at most.
-pub const WEB_SOCKET_INBOUND_CREDIT: usize = 64;
+/// Messages handed to the app and not yet read by it, at most (uvicorn's queue holds 32 as well).
+pub const WEB_SOCKET_INBOUND_CREDIT: usize = 32;
 /// Unwritten messages past which the app's `send` waits, and the number at which it goes on.
 const WEB_SOCKET_BACKLOG: (usize, usize) = (256, 64);
 /// Unwritten response bytes past which the app's next body chunk waits, and the number at which it goes on.

@@ -10,6 +10,7 @@ WebSocket routes (echo with a subprotocol, a refusal, a push-then-close, one tha
 
 
 import argparse
+import asyncio
 import json
 import sys
 from contextlib import asynccontextmanager
@@ -18,6 +19,35 @@ from contextlib import asynccontextmanager
 def report(**fact):
     sys.stdout.write(json.dumps(fact) + '\n')
     sys.stdout.flush()
+
+
+def add_flow_control_routes(web) -> None:
+    """WebSocket routes that send far more than a slow client reads."""
+    from fastapi import WebSocket
+
+    @web.websocket('/ws/flood')
+    async def ws_flood(ws: WebSocket):
+        # 128 MiB for a client that does not read yet: send() has to wait for it rather than queue it all.
+        await ws.accept()
+        chunk = b'x' * 65536
+        for _ in range(2048):
+            await ws.send_bytes(chunk)
+        report(ev='flood_sent')
+        await ws.receive()
+
+    @web.websocket('/ws/flood-twice')
+    async def ws_flood_twice(ws: WebSocket):
+        # Two tasks sending at once to a client that reads late: both must be let go as it catches up.
+        await ws.accept()
+        chunk = b'y' * 65536
+
+        async def flood():
+            for _ in range(512):
+                await ws.send_bytes(chunk)
+
+        await asyncio.gather(flood(), flood())
+        report(ev='flood_twice_sent')
+        await ws.receive()
 
 
 def add_websocket_routes(web) -> None:
@@ -43,16 +73,6 @@ def add_websocket_routes(web) -> None:
                     await ws.send_bytes(message['bytes'][::-1])
         except WebSocketDisconnect as gone:
             report(ev='ws_disconnect', code=gone.code)
-
-    @web.websocket('/ws/flood')
-    async def ws_flood(ws: WebSocket):
-        # 128 MiB for a client that does not read yet: send() has to wait for it rather than queue it all.
-        await ws.accept()
-        chunk = b'x' * 65536
-        for _ in range(2048):
-            await ws.send_bytes(chunk)
-        report(ev='flood_sent')
-        await ws.receive()
 
     @web.websocket('/ws/deny')
     async def ws_deny(ws: WebSocket):
@@ -130,6 +150,7 @@ def main() -> None:
         raise ValueError('kaboom')
 
     add_websocket_routes(web)
+    add_flow_control_routes(web)
 
     sio = turbosio.AsyncServer()
 

@@ -37,11 +37,8 @@ pub struct AdoptedRequest {
 pub fn adopt(handle: &Arc<EngineHandle>, runtime: &Runtime, request: AdoptedRequest) -> Result<(), RequestError> {
     let key = request.key.as_deref().ok_or(RequestError::BadRequest)?;
     let accept = derive_accept_key(key.trim().as_bytes());
-    // Both descriptors are checked before the engine hears of the connection, so a failure here leaves no session.
-    request
-        .socket
-        .set_nonblocking(true)
-        .map_err(|_| RequestError::BadRequest)?;
+    // Checked before the engine hears of the connection, so a failure here leaves no session. The socket is made
+    // non-blocking only once taken over: the file is shared with the other server, which keeps it on a refusal.
     let closer = request.socket.try_clone().map_err(|_| RequestError::BadRequest)?;
     let eio_query = EioQuery::parse(&request.query);
     let (sid, outbox, start) = match route("GET", &eio_query, true)? {
@@ -68,7 +65,10 @@ pub fn adopt(handle: &Arc<EngineHandle>, runtime: &Runtime, request: AdoptedRequ
         let answer = format!(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
         );
-        let answered = match tokio::net::TcpStream::from_std(socket) {
+        let answered = match socket
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(socket))
+        {
             Ok(mut stream) => stream.write_all(answer.as_bytes()).await.map(|()| stream),
             Err(err) => Err(err),
         };

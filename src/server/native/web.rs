@@ -31,6 +31,10 @@ use crate::server::web::{
 
 /// How long a closing WebSocket waits for the client's own close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// How long a write to a client may take before the client is given up on (it stopped reading).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the app's WebSocket connections are pinged (uvicorn's default interval).
+const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// The body of a web-app response: the chunks the app sends, until one says there is no more.
 struct StreamedBody {
@@ -83,7 +87,7 @@ impl hyper::body::Body for StreamedBody {
 impl Drop for StreamedBody {
     fn drop(&mut self) {
         // The client left: a sender waiting for it to catch up must learn now (its next chunk is refused).
-        self.backlog.wake();
+        self.backlog.close();
     }
 }
 
@@ -245,7 +249,7 @@ pub(super) async fn websocket(
             }
             Err(_) => 1006,
         };
-        flow.outbound.wake();
+        flow.outbound.close();
         app.websocket_gone(token, code);
     });
     response
@@ -270,6 +274,17 @@ where
             reason: reason.into(),
         }))
     };
+    // A client that stops reading must not pin this task (and the app's) forever: each write has a deadline.
+    macro_rules! send {
+        ($message:expr) => {
+            matches!(
+                tokio::time::timeout(SEND_TIMEOUT, sink.send($message)).await,
+                Ok(Ok(()))
+            )
+        };
+    }
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut heard = tokio::time::Instant::now();
     let code = loop {
         tokio::select! {
             // Read only while Python keeps up (backpressure, as for Socket.IO traffic) and while the app has read
@@ -278,22 +293,29 @@ where
                 poll_fn(|cx| app.poll_ready(cx)).await;
                 let credit = flow.inbound_credit.acquire().await;
                 (credit, stream.next().await)
-            } => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    credit.map(SemaphorePermit::forget).ok();
-                    app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned()));
+            } => {
+                heard = tokio::time::Instant::now();
+                match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        credit.map(SemaphorePermit::forget).ok();
+                        app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned()));
+                    }
+                    Some(Ok(Message::Binary(data))) => {
+                        credit.map(SemaphorePermit::forget).ok();
+                        app.websocket_message(token, WebSocketData::Binary(data));
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Close(frame))) => {
+                        // tungstenite queued the answering close frame; it goes out on this flush.
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.flush()).await;
+                        return frame.map_or(1005, |f| f.code.into());
+                    }
+                    Some(Err(WsError::Capacity(_))) => {
+                        send!(close(1009, "message too big".to_owned()));
+                        break 1009;
+                    }
+                    Some(Err(_)) | None => return 1006,
                 }
-                Some(Ok(Message::Binary(data))) => {
-                    credit.map(SemaphorePermit::forget).ok();
-                    app.websocket_message(token, WebSocketData::Binary(data));
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                Some(Ok(Message::Close(frame))) => return frame.map_or(1005, |f| f.code.into()),
-                Some(Err(WsError::Capacity(_))) => {
-                    let _ = sink.send(close(1009, "message too big".to_owned())).await;
-                    break 1009;
-                }
-                Some(Err(_)) | None => return 1006,
             },
             command = commands.recv() => match command {
                 Some(WebSocketCommand::Send(data)) => {
@@ -301,25 +323,35 @@ where
                         WebSocketData::Text(text) => Message::text(text),
                         WebSocketData::Binary(data) => Message::Binary(data),
                     };
-                    let written = sink.send(message).await;
+                    let written = send!(message);
                     flow.outbound.removed(1);
-                    if written.is_err() {
+                    if !written {
                         return 1006;
                     }
                 }
                 Some(WebSocketCommand::Close { code, reason }) => {
-                    let _ = sink.send(close(code, reason)).await;
+                    send!(close(code, reason));
                     break code;
                 }
                 // Accepting twice or denying after the accept is refused in Python before it gets here.
                 Some(WebSocketCommand::Accept { .. } | WebSocketCommand::Deny { .. }) => {}
                 None => {
-                    let _ = sink.send(close(1011, String::new())).await;
+                    send!(close(1011, String::new()));
                     break 1011;
                 }
             },
+            // Liveness: a peer that vanished without a FIN answers no ping; after two silent intervals it is gone.
+            _ = pings.tick() => {
+                if flow.inbound_credit.available_permits() == 0 {
+                    // Not reading (the app is behind), so no pong could have been seen: not a sign of a dead peer.
+                    heard = tokio::time::Instant::now();
+                }
+                if heard.elapsed() >= 2 * PING_EVERY || !send!(Message::Ping(Bytes::new())) {
+                    return 1006;
+                }
+            }
             _ = stopped.changed() => {
-                let _ = sink.send(close(1001, "server shutting down".to_owned())).await;
+                send!(close(1001, "server shutting down".to_owned()));
                 break 1001;
             }
         }

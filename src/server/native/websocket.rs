@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -27,6 +28,10 @@ use crate::server::request::RequestError;
 const PROBE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long an upgrade may stay unfinished (Node's `upgradeTimeout`).
 const UPGRADE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a write to a client may take before the client is given up on (it stopped reading).
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long closing a connection may take.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether the request asks to switch to WebSocket.
 pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
@@ -144,7 +149,7 @@ where
     let mut draining = match start {
         Start::Fresh(open) => {
             if let Some(message) = to_message(open)
-                && sink.send(message).await.is_err()
+                && !matches!(timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
             {
                 handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
                 return;
@@ -166,6 +171,8 @@ where
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(WsOutcome::Continue),
                     Some(Err(WsError::Capacity(_))) => Err(handle.with(|e| e.on_oversize(sid))),
                     Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                        // After a client's close frame tungstenite queued the answer; it goes out on this flush.
+                        let _ = timeout(CLOSE_GRACE, sink.flush()).await;
                         handle.with(|e| {
                             if draining {
                                 e.on_transport_closed(sid, DisconnectReason::TransportClose);
@@ -180,16 +187,16 @@ where
                     Ok(WsOutcome::Continue) => {}
                     Ok(WsOutcome::Reply(frame)) => {
                         if let Some(message) = to_message(frame) {
-                            let _ = sink.send(message).await;
+                            let _ = timeout(SEND_TIMEOUT, sink.send(message)).await;
                         }
                     }
                     Ok(WsOutcome::Upgraded) => draining = true,
                     Ok(WsOutcome::Closed) | Err(_) => {
                         if draining || matches!(outcome, Ok(WsOutcome::Closed)) {
-                            let _ = sink.close().await;
+                            let _ = timeout(CLOSE_GRACE, sink.close()).await;
                             return;
                         }
-                        let _ = sink.close().await;
+                        let _ = timeout(CLOSE_GRACE, sink.close()).await;
                         handle.with(|e| e.abort_upgrade(sid));
                         return;
                     }
@@ -202,27 +209,32 @@ where
                 let gone = handle.with(|e| e.transport(sid).is_none());
                 if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
                     handle.with(|e| e.abort_upgrade(sid));
-                    let _ = sink.close().await;
+                    let _ = timeout(CLOSE_GRACE, sink.close()).await;
                     return;
                 }
             }
             drained = poll_fn(|cx| if draining { outbox.poll_drain(cx, &mut frames) } else { Poll::Pending }) => {
-                for frame in frames.drain(..) {
-                    if let Some(message) = to_message(frame)
-                        && sink.feed(message).await.is_err() {
-                            handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
-                            return;
+                // A client that stops reading must not pin this task forever: the batch has a deadline (the timer
+                // is only armed when the write does not finish at once).
+                let written = timeout(SEND_TIMEOUT, async {
+                    for frame in frames.drain(..) {
+                        if let Some(message) = to_message(frame) {
+                            sink.feed(message).await?;
                         }
-                }
-                if sink.flush().await.is_err() {
+                    }
+                    sink.flush().await
+                })
+                .await;
+                if !matches!(written, Ok(Ok(()))) {
+                    frames.clear();
                     handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
                     return;
                 }
                 if let Drained::Closed { notify_client } = drained {
                     if notify_client {
-                        let _ = sink.send(Message::text("1")).await;
+                        let _ = timeout(CLOSE_GRACE, sink.send(Message::text("1"))).await;
                     }
-                    let _ = sink.close().await;
+                    let _ = timeout(CLOSE_GRACE, sink.close()).await;
                     return;
                 }
             }
