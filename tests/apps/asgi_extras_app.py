@@ -53,7 +53,7 @@ def main() -> None:
         report(ev='shutdown')
 
     app = socketio.ASGIApp(
-        sio,
+        socketio_server=sio,  # by keyword, as fastapi-socketio passes it
         other_asgi_app=web,
         static_files={'/static': str(STATIC), '/index.html': str(STATIC / 'hello.txt')},
         on_startup=on_startup,
