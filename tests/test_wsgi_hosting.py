@@ -184,6 +184,18 @@ def test_a_stream_that_fails_midway_is_logged_and_the_server_keeps_serving(serve
     assert requests.get(f'{srv.url}/hello', timeout=10).json() == {'hello': 'world'}
 
 
+def test_a_request_body_is_read_as_it_arrives(server):
+    srv = _start(server, 'turbosio')
+
+    def chunks():
+        for _ in range(64):
+            yield b'w' * 65536
+
+    # A chunked upload (no Content-Length) and a sized one, both read to their end through wsgi.input.
+    assert requests.post(f'{srv.url}/wsgi/count', data=chunks(), timeout=10).text == str(64 * 65536)
+    assert requests.post(f'{srv.url}/wsgi/count', data=b'v' * 1_000_000, timeout=10).text == '1000000'
+
+
 def test_a_streamed_response_waits_for_a_client_that_does_not_read(server):
     srv = _start(server, 'turbosio')
     start = srv.process.line_count()

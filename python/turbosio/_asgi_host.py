@@ -22,18 +22,35 @@ class LifespanFailed(RuntimeError):
     """The app reported ``lifespan.startup.failed``."""
 
 
-class _Exchange:
+class Exchange:
     """One request/response between the native server and the app: ASGI ``receive`` and ``send``."""
 
-    def __init__(self, core: Any, token: int, body: bytes, wait_token: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(
+        self, core: Any, token: int, body: bytes, more_body: bool, wait_token: Callable[[int], Awaitable[None]]
+    ) -> None:
         self.core, self.token, self.body, self.wait_token = core, token, body, wait_token
         self.body_read = self.started = self.finished = False
         self.done = asyncio.Event()
+        # The rest of the body, as HTTP_BODY items bring it: (data, state), state 0 more, 1 end, 2 broken.
+        self.pieces: asyncio.Queue[tuple[bytes, int]] | None = asyncio.Queue() if more_body else None
+
+    def deliver(self, data: bytes, state: int) -> None:
+        if self.pieces is not None:
+            self.pieces.put_nowait((data, state))
 
     async def receive(self) -> dict[str, Any]:
         if not self.body_read:
+            if self.pieces is None:
+                self.body_read = True
+                return {'type': 'http.request', 'body': self.body, 'more_body': False}
+            data, state = await self.pieces.get()
+            if state == _MORE:
+                self.core.http_body_consumed(self.token)  # the driver reads another piece from the client
+                return {'type': 'http.request', 'body': data, 'more_body': True}
             self.body_read = True
-            return {'type': 'http.request', 'body': self.body, 'more_body': False}
+            if state == _BROKEN:
+                return {'type': 'http.disconnect'}
+            return {'type': 'http.request', 'body': b'', 'more_body': False}
         await self.done.wait()
         return {'type': 'http.disconnect'}
 
@@ -67,11 +84,19 @@ class _Exchange:
             self.core.http_abort(self.token)
 
 
-async def serve_http(
-    core: Any, app: Any, item: tuple[Any, ...], state: dict[str, Any], wait_token: Callable[[int], Awaitable[None]]
-) -> None:
-    """Run ``app`` for one queued HTTP request and send its answer to ``core``."""
-    _, token, method, path, raw_path, query, headers, body, host, port = item
+_MORE, _BROKEN = 0, 2  # states of an HTTP_BODY item (1: the body is complete)
+
+
+def new_exchange(core: Any, item: tuple[Any, ...], wait_token: Callable[[int], Awaitable[None]]) -> Exchange:
+    """The exchange of a queued HTTP item. Made when the item is drained, so that pieces of its body drained right
+    after it find it."""
+    return Exchange(core, item[1], item[7], item[10], wait_token)
+
+
+async def serve_http(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: Exchange) -> None:
+    """Run ``app`` for one queued HTTP request and send its answer through ``exchange``."""
+    _, token, method, path, raw_path, query, headers, _body, host, port, _more_body = item
+    core = exchange.core
     scope = {
         'type': 'http',
         'asgi': _ASGI,
@@ -87,7 +112,6 @@ async def serve_http(
         'server': None,
         'state': dict(state),
     }
-    exchange = _Exchange(core, token, body, wait_token)
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:
@@ -170,7 +194,7 @@ _WEBSOCKET_MESSAGE = 11  # base_server.WEBSOCKET_MESSAGE
 
 async def serve_websocket(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: WebSocketExchange) -> None:
     """Run ``app`` for one WebSocket request of the native server."""
-    _, _token, _method, path, raw_path, query, headers, _body, host, port = item
+    _, _token, _method, path, raw_path, query, headers, _body, host, port, _more = item
     offered = b','.join(value for name, value in headers if name == b'sec-websocket-protocol')
     scope = {
         'type': 'websocket',

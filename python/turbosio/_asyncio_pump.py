@@ -46,6 +46,7 @@ class AsyncioPump:
         self._web_app: Any = None
         self._web_state: dict[str, Any] = {}
         self._web_sockets: dict[int, Any] = {}
+        self._http_exchanges: dict[int, Any] = {}  # hosted requests whose body is still arriving, by token
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -89,11 +90,26 @@ class AsyncioPump:
             self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
             self._core.http_body(item[1], b'Not Found', False)
             return
-        from ._asgi_host import serve_http
+        from ._asgi_host import new_exchange, serve_http
 
-        task = asyncio.ensure_future(serve_http(self._core, app, item, self._web_state, self._wait_token))
+        token = item[1]
+        exchange = new_exchange(self._core, item, self._wait_token)
+        if item[10]:  # the body is still arriving: pieces drained before the task starts must find the exchange
+            self._http_exchanges[token] = exchange
+        task = asyncio.ensure_future(serve_http(app, item, self._web_state, exchange))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def finished(task: asyncio.Future[Any]) -> None:
+            self._tasks.discard(task)
+            self._http_exchanges.pop(token, None)
+
+        task.add_done_callback(finished)
+
+    def _on_http_body(self, item: tuple[Any, ...]) -> None:
+        """A piece of a hosted request's body, for the app's ``receive``."""
+        exchange = self._http_exchanges.get(item[1])
+        if exchange is not None:
+            exchange.deliver(item[2], item[3])
 
     def _on_web_socket(self, item: tuple[Any, ...]) -> None:
         """A WebSocket route of the hosted web app: a new connection runs the app as a task; messages and the end

@@ -90,6 +90,8 @@ class ServerCore:
         """``http.response.body`` for a hosted web-app request; True: call ``http_wait_written`` first."""
     def http_wait_written(self, token: int) -> int | None:
         """A wake token to wait for until the client caught up, or None to go on."""
+    def http_body_consumed(self, token: int) -> None:
+        """The app read a piece of a request body (kind 13 item)."""
     def http_abort(self, token: int) -> None:
         """Give up on a hosted web-app request."""
     def ws_accept(self, token: int, subprotocol: str | None = None, headers: _Headers = ...) -> None:

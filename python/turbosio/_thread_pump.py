@@ -16,7 +16,7 @@ from typing import Any
 from ._forking import check_not_forked
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
-from ._wsgi_host import WorkerPool, serve_wsgi
+from ._wsgi_host import StreamedInput, WorkerPool, serve_wsgi
 
 _WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
@@ -45,6 +45,7 @@ class ThreadPump:
         self._web_app: Callable[..., Any] | None = None
         self._web_pool: WorkerPool | None = None
         self._server_addr: tuple[str, int] = ('', 0)
+        self._request_bodies: dict[int, StreamedInput] = {}  # hosted requests whose body is still arriving
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -78,15 +79,32 @@ class ThreadPump:
             self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
             self._core.http_body(item[1], b'Not Found', False)
             return
+        token = item[1]
+        body_input = None
+        if item[10]:  # the body is still arriving: registered now, before its first piece can be drained
+            body_input = self._request_bodies[token] = StreamedInput(self._core, token, self._stopping)
+
+        def serve() -> None:
+            try:
+                serve_wsgi(
+                    self._core, app, item, self._server_addr, self.logger, self._stopping,
+                    self._wait_token_blocking, body_input,
+                )
+            finally:
+                self._request_bodies.pop(token, None)
+
         # Never on the pump thread: a slow view must not hold up Socket.IO events.
         try:
-            pool.submit(
-                lambda: serve_wsgi(
-                    self._core, app, item, self._server_addr, self.logger, self._stopping, self._wait_token_blocking
-                )
-            )
+            pool.submit(serve)
         except RuntimeError:  # shutting down: the pool is closed
-            self._core.http_abort(item[1])
+            self._request_bodies.pop(token, None)
+            self._core.http_abort(token)
+
+    def _on_http_body(self, item: tuple[Any, ...]) -> None:
+        """A piece of a hosted request's body, for the worker reading its ``wsgi.input``."""
+        body_input = self._request_bodies.get(item[1])
+        if body_input is not None:
+            body_input.deliver(item[2], item[3])
 
     def _on_web_socket(self, item: tuple[Any, ...]) -> None:
         """WSGI has no WebSocket routes: refuse a hosted app's WebSocket request (404), ignore the rest."""

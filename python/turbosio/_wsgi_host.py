@@ -1,8 +1,8 @@
 """Running a WSGI app (Flask...) for requests the native server receives outside the Socket.IO path.
 
-Rust reads each request whole and queues it as an ``HTTP`` item; the pump thread hands it to a bounded pool of
-worker threads, where the app runs with a PEP 3333 environ and its chunks go straight back to Rust, which streams
-them to the client.
+Rust queues each request as an ``HTTP`` item, and the pieces of its body as ``HTTP_BODY`` items as the app reads
+them; the pump thread hands the request to a bounded pool of worker threads, where the app runs with a PEP 3333
+environ and its chunks go straight back to Rust, which streams them to the client.
 """
 
 from __future__ import annotations
@@ -86,9 +86,58 @@ class WorkerPool:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
-def build_environ(item: tuple[Any, ...], server_addr: tuple[str, int]) -> dict[str, Any]:
-    """The PEP 3333 environ of a queued HTTP item; ``server_addr`` names the server when the Host header is absent."""
-    _, _token, method, _path, raw_path, query, headers, body, host, port = item
+class StreamedInput(io.RawIOBase):
+    """``wsgi.input`` for a body that arrives in pieces (``HTTP_BODY`` items), read by a worker thread as it comes.
+
+    Reading blocks the worker until the client sends more, as on any WSGI server; each piece taken lets Rust read
+    another from the client, so no more than a few pieces wait in memory.
+    """
+
+    def __init__(self, core: Any, token: int, stopping: threading.Event) -> None:
+        super().__init__()
+        self.core, self.token, self.stopping = core, token, stopping
+        self._pieces: queue.SimpleQueue[tuple[bytes, int]] = queue.SimpleQueue()
+        self._buffer = bytearray()
+        self._ended = False
+
+    def deliver(self, data: bytes, state: int) -> None:
+        """Called on the pump thread: state 0 more follows, 1 the body is complete, 2 it never will be."""
+        self._pieces.put((data, state))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer and not self._ended:
+            self._take_piece()
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        del self._buffer[:size]
+        return size
+
+    def _take_piece(self) -> None:
+        while True:
+            try:
+                data, state = self._pieces.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if self.stopping.is_set():
+                    raise OSError('the server is shutting down') from None
+        if state == 0:
+            self._buffer += data
+            self.core.http_body_consumed(self.token)
+            return
+        self._ended = True
+        if state == 2:
+            raise OSError('the client went away before sending the whole request body')
+
+
+def build_environ(
+    item: tuple[Any, ...], server_addr: tuple[str, int], body_input: StreamedInput | None = None
+) -> dict[str, Any]:
+    """The PEP 3333 environ of a queued HTTP item; ``server_addr`` names the server when the Host header is absent.
+    ``body_input`` reads a body that arrives in pieces (the item's ``more_body``)."""
+    _, _token, method, _path, raw_path, query, headers, body, host, port, more_body = item
     environ: dict[str, Any] = {
         'REQUEST_METHOD': method,
         'SCRIPT_NAME': '',
@@ -102,12 +151,12 @@ def build_environ(item: tuple[Any, ...], server_addr: tuple[str, int]) -> dict[s
         'REMOTE_PORT': str(port) if host else '',
         'wsgi.version': (1, 0),
         'wsgi.url_scheme': 'http',
-        'wsgi.input': io.BytesIO(body),
+        'wsgi.input': io.BufferedReader(body_input) if body_input is not None else io.BytesIO(body),
         'wsgi.errors': sys.stderr,
         'wsgi.multithread': True,
         'wsgi.multiprocess': False,
         'wsgi.run_once': False,
-        # Rust read the whole body (de-chunked), so reading to the end of wsgi.input is safe.
+        # wsgi.input ends where the (de-chunked) body ends, so reading it to the end is safe.
         'wsgi.input_terminated': True,
     }
     environ['REQUEST_URI'] = environ['RAW_URI']
@@ -121,8 +170,9 @@ def build_environ(item: tuple[Any, ...], server_addr: tuple[str, int]) -> dict[s
             key = 'HTTP_' + key
         value = raw_value.decode('latin-1')
         environ[key] = f'{environ[key]},{value}' if key in environ else value
-    if body or 'CONTENT_LENGTH' in environ:
-        # The length of what wsgi.input holds, also for a chunked request that declared none.
+    if not more_body and (body or 'CONTENT_LENGTH' in environ):
+        # The length of what wsgi.input holds (a body that is still arriving keeps the length its client declared,
+        # or none for a chunked one).
         environ['CONTENT_LENGTH'] = str(len(body))
     environ['SERVER_NAME'], environ['SERVER_PORT'] = _server_name(environ.get('HTTP_HOST', ''), server_addr)
     return environ
@@ -225,13 +275,15 @@ def serve_wsgi(
     logger: logging.Logger,
     stopping: threading.Event,
     wait_token: Callable[[int, float], bool],
+    body_input: StreamedInput | None = None,
 ) -> None:
     """Run ``app`` for one queued HTTP request and send its answer to ``core``, on a worker thread.
-    ``wait_token(token, timeout)`` blocks until the engine wakes ``token`` (False on timeout)."""
+    ``wait_token(token, timeout)`` blocks until the engine wakes ``token`` (False on timeout); ``body_input``
+    reads a body still arriving."""
     response = _Response(core, item[1], wait_token)
     result: Iterable[bytes] | None = None
     try:
-        result = app(build_environ(item, server_addr), response.start_response)
+        result = app(build_environ(item, server_addr, body_input), response.start_response)
         if isinstance(result, (list, tuple)) and result:
             # The usual one-piece body goes out as the last chunk: no empty closing frame after it. Its size is
             # known, so the client gets a Content-Length rather than a chunked body.

@@ -19,6 +19,7 @@ engineio_logger = logging.getLogger('engineio.server')
 EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT, CONNECT, EVENT, ACK, DISCONNECT, WARNING, WAKE, HTTP = range(10)
 # The hosted web app's own WebSocket routes: a request, a message on one, its end.
 WEBSOCKET, WEBSOCKET_MESSAGE, WEBSOCKET_GONE = range(10, 13)
+HTTP_BODY = 13  # a piece of a hosted request's body
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
 
@@ -318,8 +319,8 @@ class BaseServer:
             self._on_wake_token(item[1])
         elif kind == HTTP:
             self._on_http(item)
-        elif kind in (WEBSOCKET, WEBSOCKET_MESSAGE, WEBSOCKET_GONE):
-            self._on_web_socket(item)
+        elif kind >= WEBSOCKET:  # the hosted web app's WebSocket routes and request bodies
+            (self._on_http_body if kind == HTTP_BODY else self._on_web_socket)(item)
 
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""
@@ -327,6 +328,7 @@ class BaseServer:
     # Provided by the pump mixin: answer a request for the hosted web app, and drive its WebSocket routes.
     _on_http: Callable[[tuple[Any, ...]], None]
     _on_web_socket: Callable[[tuple[Any, ...]], None]
+    _on_http_body: Callable[[tuple[Any, ...]], None]
 
     def _on_eio_connect(self, eio_sid: str, transport: str, request: Any) -> None:
         self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)

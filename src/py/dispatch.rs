@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
-use crate::server::web::{WebRequest, WebSocketData};
+use crate::server::web::{BodyPiece, WebRequest, WebSocketData};
 
 /// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
 pub mod kind {
@@ -44,15 +44,18 @@ pub mod kind {
     pub const WARNING: u8 = 7;
     /// `(WAKE, token)`
     pub const WAKE: u8 = 8;
-    /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port)`
+    /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`; with
+    /// `more_body`, the body follows as `HTTP_BODY` items.
     pub const HTTP: u8 = 9;
-    /// `(WEBSOCKET, token, method, path, raw_path, query, headers, body, remote_host, remote_port)`: a WebSocket
-    /// request for the hosted web app (body empty).
+    /// `(WEBSOCKET, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`: a
+    /// WebSocket request for the hosted web app (body empty).
     pub const WEBSOCKET: u8 = 10;
     /// `(WEBSOCKET_MESSAGE, token, str | bytes)`
     pub const WEBSOCKET_MESSAGE: u8 = 11;
     /// `(WEBSOCKET_GONE, token, close_code)`
     pub const WEBSOCKET_GONE: u8 = 12;
+    /// `(HTTP_BODY, token, data, state)`: state 0 = more follows, 1 = the body is complete, 2 = it never will be.
+    pub const HTTP_BODY: u8 = 13;
 }
 
 enum Item {
@@ -62,6 +65,7 @@ enum Item {
     WebSocket(u64, Box<WebRequest>),
     WebSocketMessage(u64, WebSocketData),
     WebSocketGone(u64, u16),
+    HttpBody(u64, BodyPiece),
 }
 
 /// The queue between the engine and Python.
@@ -165,6 +169,12 @@ impl EventQueue {
     /// Queue a request for the hosted web app and signal Python (this runs on a tokio thread, outside the engine).
     pub fn push_http(&self, token: u64, request: WebRequest) {
         self.push_item(Item::Http(token, Box::new(request)));
+        self.flush();
+    }
+
+    /// Queue a piece of a hosted web-app request's body.
+    pub fn push_http_body(&self, token: u64, piece: BodyPiece) {
+        self.push_item(Item::HttpBody(token, piece));
         self.flush();
     }
 
@@ -294,7 +304,7 @@ fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: WebRequest) -> PyResult<B
     }
     let (host, port) = r.remote.map_or((String::new(), 0), |a| (a.ip().to_string(), a.port()));
     let head = (kind, token, r.method, r.path, r.raw_path, r.query);
-    let tail = (headers, pyo3::types::PyBytes::new(py, &r.body), host, port);
+    let tail = (headers, pyo3::types::PyBytes::new(py, &r.body), host, port, r.more_body);
     let items: Vec<Bound<'_, PyAny>> = head
         .into_pyobject(py)?
         .iter()
@@ -323,6 +333,14 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             return (kind::WEBSOCKET_MESSAGE, token, pyo3::types::PyBytes::new(py, &data)).into_pyobject(py);
         }
         Item::WebSocketGone(token, code) => return (kind::WEBSOCKET_GONE, token, code).into_pyobject(py),
+        Item::HttpBody(token, piece) => {
+            let (data, state) = match piece {
+                BodyPiece::Data(data) => (data, 0u8),
+                BodyPiece::End => (bytes::Bytes::new(), 1),
+                BodyPiece::Broken => (bytes::Bytes::new(), 2),
+            };
+            return (kind::HTTP_BODY, token, pyo3::types::PyBytes::new(py, &data), state).into_pyobject(py);
+        }
         Item::Engine(event) => event,
     };
     let tuple = match event {

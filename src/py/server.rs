@@ -474,6 +474,11 @@ impl ServerCore {
         self.web.wait_written(token)
     }
 
+    /// The app read a piece of a request body (an `HTTP_BODY` item): let the driver read another.
+    fn http_body_consumed(&self, token: u64) {
+        self.web.request_body_consumed(token);
+    }
+
     /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
     fn http_abort(&self, token: u64) {
         self.web.abort(token);

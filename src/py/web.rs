@@ -14,8 +14,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::dispatch::EventQueue;
 use crate::engine::EventSink;
 use crate::server::web::{
-    Backlog, RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData, WebSocketFlow,
-    response_backlog,
+    Backlog, BodyPiece, ExchangeFlow, RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
+    WebSocketFlow,
 };
 
 /// Requests waiting for Python's answer, and the web app's open WebSocket connections, by token.
@@ -25,8 +25,8 @@ pub struct WebBridge {
     websockets: Mutex<HashMap<u64, WebSocketLink>>,
 }
 
-/// Where one response's parts go, and its backlog.
-type Responder = (UnboundedSender<WebResponsePart>, Arc<Backlog>);
+/// Where one response's parts go, and its flow control.
+type Responder = (UnboundedSender<WebResponsePart>, Arc<ExchangeFlow>);
 
 /// How the bindings reach one of the web app's WebSocket connections.
 struct WebSocketLink {
@@ -57,11 +57,12 @@ impl WebBridge {
 
     /// `http.response.start`.
     pub fn start(&self, token: u64, status: u16, headers: RawHeaders) -> Result<(), WebAnswerError> {
-        let mut responders = self.responders.lock();
+        let responders = self.responders.lock();
         let (respond, _) = responders.get(&token).ok_or(WebAnswerError::NotOpen)?;
         if respond.send(WebResponsePart::Start { status, headers }).is_err() {
             // The client left: forget the response now rather than wait for the app to abort it.
-            responders.remove(&token);
+            drop(responders);
+            self.forget(token);
             return Err(WebAnswerError::NotOpen);
         }
         Ok(())
@@ -77,12 +78,15 @@ impl WebBridge {
             responders.remove(&token)
         };
         drop(responders);
-        let (respond, backlog) = entry.ok_or(WebAnswerError::NotOpen)?;
+        let (respond, flow) = entry.ok_or(WebAnswerError::NotOpen)?;
+        if !more {
+            flow.end(); // the exchange is over: stop reading a body the app did not read
+        }
         let size = data.len();
-        let behind = backlog.added(size);
+        let behind = flow.response.added(size);
         if respond.send(WebResponsePart::Body { data, more }).is_err() {
-            backlog.removed(size);
-            self.responders.lock().remove(&token);
+            flow.response.removed(size);
+            self.forget(token);
             return Err(WebAnswerError::NotOpen);
         }
         Ok(behind && more)
@@ -91,8 +95,22 @@ impl WebBridge {
     /// After `body` said to wait: `Some(wake_token)` when the client is still behind (`WAKE(wake_token)` comes
     /// once it caught up or left), None when the app may go on now.
     pub fn wait_written(&self, token: u64) -> Option<u64> {
-        let backlog = self.responders.lock().get(&token)?.1.clone();
-        self.wait_on(&backlog)
+        let flow = self.responders.lock().get(&token)?.1.clone();
+        self.wait_on(&flow.response)
+    }
+
+    /// The app read a piece of the request body: the driver may read another.
+    pub fn request_body_consumed(&self, token: u64) {
+        if let Some((_, flow)) = self.responders.lock().get(&token) {
+            flow.request_credit.add_permits(1);
+        }
+    }
+
+    fn forget(&self, token: u64) {
+        let entry = self.responders.lock().remove(&token);
+        if let Some((_, flow)) = entry {
+            flow.end();
+        }
     }
 
     fn wait_on(&self, backlog: &Backlog) -> Option<u64> {
@@ -102,7 +120,7 @@ impl WebBridge {
 
     /// Forget a response (the app failed or the client left); the driver answers 500 if nothing was started.
     pub fn abort(&self, token: u64) {
-        self.responders.lock().remove(&token);
+        self.forget(token);
     }
 
     /// A command of the app for one of its WebSocket connections. `Deny` and `Close` are the last one taken.
@@ -147,12 +165,16 @@ impl WebBridge {
 }
 
 impl WebApp for WebBridge {
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> Arc<Backlog> {
+    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>) {
         let token = self.queue.next_token();
-        let backlog = Arc::new(response_backlog());
-        self.responders.lock().insert(token, (respond, backlog.clone()));
+        let flow = Arc::new(ExchangeFlow::default());
+        self.responders.lock().insert(token, (respond, flow.clone()));
         self.queue.push_http(token, request);
-        backlog
+        (token, flow)
+    }
+
+    fn request_body(&self, token: u64, piece: BodyPiece) {
+        self.queue.push_http_body(token, piece);
     }
 
     fn open_websocket(

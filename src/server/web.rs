@@ -1,7 +1,7 @@
 //! Requests outside the Engine.IO path, handed to the web app the server hosts beside Socket.IO (an ASGI app such
 //! as `FastAPI`, under `turbosio.run`).
 //!
-//! The driver reads the request (body bounded), gives it to a [`WebApp`] together with a channel, and streams
+//! The driver gives the request to a [`WebApp`] together with a channel (the body follows in pieces), and streams
 //! whatever response parts come back. The bindings implement [`WebApp`] by queueing the request for Python, so
 //! no tokio thread waits on Python: the response arrives through the channel when the app sends it.
 
@@ -12,8 +12,8 @@ use std::task::Waker;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{Semaphore, watch};
 
 /// Headers as ASGI carries them: lower-case names and values as bytes.
 pub type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
@@ -31,8 +31,11 @@ pub struct WebRequest {
     pub query: String,
     /// Request headers.
     pub headers: RawHeaders,
-    /// The whole request body.
+    /// The request body when it is already whole (no body, or a WebSocket request); otherwise empty, and the body
+    /// follows in pieces through [`WebApp::request_body`].
     pub body: Bytes,
+    /// Whether more of the body follows.
+    pub more_body: bool,
     /// The peer.
     pub remote: Option<SocketAddr>,
 }
@@ -95,8 +98,12 @@ pub enum WebSocketCommand {
 /// The web app behind the native server. `respond` receives the response parts; dropping it early ends the
 /// response (a 500 when nothing was started, a cut-off body otherwise).
 pub trait WebApp: Send + Sync {
-    /// Take one request. Returns the response's backlog, which the driver drains as it writes body chunks.
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> Arc<Backlog>;
+    /// Take one request. Returns its token and flow control: the response's backlog, which the driver drains as
+    /// it writes body chunks, and the credit for the request body's pieces.
+    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>);
+
+    /// A piece of the request body that [`WebApp::handle`] announced (`more_body`).
+    fn request_body(&self, token: u64, piece: BodyPiece);
 
     /// Take a WebSocket request (its body is empty); the app answers on `commands`. Returns the connection's
     /// token, which names it in [`WebApp::websocket_message`] and [`WebApp::websocket_gone`], and its flow control.
@@ -211,13 +218,48 @@ impl Default for WebSocketFlow {
     }
 }
 
-/// The backlog of one streamed response, counted in bytes.
-pub fn response_backlog() -> Backlog {
-    Backlog::new(RESPONSE_BACKLOG.0, RESPONSE_BACKLOG.1)
+/// Flow control of one request and its response.
+#[derive(Debug)]
+pub struct ExchangeFlow {
+    /// The response's unwritten bytes.
+    pub response: Backlog,
+    /// Body pieces the driver may still read before the app takes some: one permit per piece, given back as the
+    /// app reads it.
+    pub request_credit: Semaphore,
+    /// Set once the exchange is over (answered, aborted, or the client left): the driver stops reading the body.
+    pub ended: watch::Sender<bool>,
+}
+
+impl ExchangeFlow {
+    /// The exchange is over.
+    pub fn end(&self) {
+        self.ended.send_replace(true);
+    }
+}
+
+/// Request body pieces read ahead of the app, at most.
+pub const REQUEST_BODY_CREDIT: usize = 16;
+
+impl Default for ExchangeFlow {
+    fn default() -> Self {
+        Self {
+            response: Backlog::new(RESPONSE_BACKLOG.0, RESPONSE_BACKLOG.1),
+            request_credit: Semaphore::new(REQUEST_BODY_CREDIT),
+            ended: watch::channel(false).0,
+        }
+    }
+}
+
+/// A piece of a request body on its way to the app.
+#[derive(Debug)]
+pub enum BodyPiece {
+    /// Data; more follows.
+    Data(Bytes),
+    /// The body is complete.
+    End,
+    /// The body will not complete: the client left, or sent a malformed body.
+    Broken,
 }
 
 /// Largest WebSocket message the web app is handed (uvicorn's default); a larger one closes the connection (1009).
 pub const MAX_WEB_SOCKET_MESSAGE: usize = 16 * 1024 * 1024;
-
-/// Largest request body handed to the web app; larger ones are answered 413 before they are buffered.
-pub const MAX_WEB_BODY: usize = 64 * 1024 * 1024;

@@ -186,6 +186,13 @@ def bare_wsgi(flask_app: Flask) -> Callable[..., Any]:
             except KeyError:
                 start_response('503 Service Unavailable', [('Content-Type', 'text/plain')], sys.exc_info())
             return [b'recovered']
+        if path == '/wsgi/count':
+            # Reads the body to its end in small reads, as input_terminated allows even without a length.
+            stream, total = environ['wsgi.input'], 0
+            while chunk := stream.read(65536):
+                total += len(chunk)
+            start_response('200 OK', [('Content-Type', 'text/plain')])
+            return [str(total).encode()]
         if path == '/wsgi/bigstream':
             # 128 MiB for a client that reads slowly: the worker must wait for it rather than queue it all.
             start_response('200 OK', [('Content-Type', 'application/octet-stream')])

@@ -21,6 +21,37 @@ def report(**fact):
     sys.stdout.flush()
 
 
+def add_upload_routes(web) -> None:
+    """Routes that read request bodies as they arrive."""
+    from fastapi import Request
+
+    gate = asyncio.Event()
+
+    @web.post('/count')
+    async def count(request: Request):
+        pieces = total = 0
+        async for piece in request.stream():
+            pieces += bool(piece)
+            total += len(piece)
+        return {'pieces': pieces, 'total': total}
+
+    @web.post('/slow-upload')
+    async def slow_upload(request: Request):
+        # Reads one piece, then nothing until /release: the upload must wait for it, not pile up in the server.
+        total = 0
+        async for piece in request.stream():
+            if not total:
+                report(ev='upload_started')
+                await gate.wait()
+            total += len(piece)
+        return {'total': total}
+
+    @web.post('/release')
+    async def release():
+        gate.set()
+        return {}
+
+
 def add_flow_control_routes(web) -> None:
     """WebSocket routes that send far more than a slow client reads."""
     from fastapi import WebSocket
@@ -151,6 +182,7 @@ def main() -> None:
 
     add_websocket_routes(web)
     add_flow_control_routes(web)
+    add_upload_routes(web)
 
     sio = turbosio.AsyncServer()
 

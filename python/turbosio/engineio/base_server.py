@@ -13,6 +13,7 @@ from ..base_server import (
     EIO_DISCONNECT,
     EIO_MESSAGE,
     HTTP,
+    HTTP_BODY,
     WAKE,
     WARNING,
     WEBSOCKET,
@@ -113,6 +114,8 @@ class BaseServer:
             self._on_http(item)
         elif kind in (WEBSOCKET, WEBSOCKET_MESSAGE, WEBSOCKET_GONE):
             self._on_web_socket(item)
+        elif kind == HTTP_BODY:
+            self._on_http_body(item)
 
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
         return build_environ(request, transport)
@@ -123,6 +126,7 @@ class BaseServer:
     # Provided by the pump mixin: answer a request for the hosted web app, and drive its WebSocket routes.
     _on_http: Callable[[tuple[Any, ...]], None]
     _on_web_socket: Callable[[tuple[Any, ...]], None]
+    _on_http_body: Callable[[tuple[Any, ...]], None]
 
     def _serial_key(self, item: tuple[Any, ...]) -> Any:
         return item[1] if item[0] in (EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT) else None

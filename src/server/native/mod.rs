@@ -183,7 +183,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
     if !under_path {
         return match &shared.web_app {
             Some(app) if websocket::is_upgrade_request(&req) => web::websocket(&shared, app.clone(), req, peer).await,
-            Some(app) => web::serve(app.as_ref(), req, peer).await,
+            Some(app) => web::serve(app, req, peer).await,
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Body, Live, Shared, plain};
 use crate::server::web::{
-    Backlog, MAX_WEB_BODY, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
+    BodyPiece, ExchangeFlow, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
     WebSocketData, WebSocketFlow,
 };
 
@@ -39,8 +39,8 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 /// The body of a web-app response: the chunks the app sends, until one says there is no more.
 struct StreamedBody {
     parts: UnboundedReceiver<WebResponsePart>,
-    /// Drained as chunks go out, so the app's sends wait for a slow client instead of piling up here.
-    backlog: Arc<Backlog>,
+    /// Its backlog is drained as chunks go out, so the app's sends wait for a slow client instead of piling up here.
+    flow: Arc<ExchangeFlow>,
     done: bool,
     /// The app gave up mid-body; the error is returned on the next poll, once hyper has flushed what it holds.
     cut: bool,
@@ -62,7 +62,7 @@ impl hyper::body::Body for StreamedBody {
         }
         match self.parts.poll_recv(cx) {
             Poll::Ready(Some(WebResponsePart::Body { data, more })) => {
-                self.backlog.removed(data.len());
+                self.flow.response.removed(data.len());
                 self.done = !more;
                 Poll::Ready(Some(Ok(Frame::data(data))))
             }
@@ -86,8 +86,10 @@ impl hyper::body::Body for StreamedBody {
 
 impl Drop for StreamedBody {
     fn drop(&mut self) {
-        // The client left: a sender waiting for it to catch up must learn now (its next chunk is refused).
-        self.backlog.close();
+        // The client left (or the response is complete): a sender waiting for it to catch up must learn now (its
+        // next chunk is refused), and the request body is read no further.
+        self.flow.response.close();
+        self.flow.end();
     }
 }
 
@@ -122,37 +124,45 @@ fn web_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAdd
             .map(|(k, v)| (k.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
             .collect(),
         body,
+        more_body: false,
         remote: Some(peer),
     }
 }
 
-pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-    let (parts, body) = req.into_parts();
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_WEB_BODY) {
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
+/// Ends the exchange if the response never gets a body to carry that (no start from the app, or the client left
+/// while the app was deciding).
+struct EndUnlessStreaming(Option<Arc<ExchangeFlow>>);
+
+impl Drop for EndUnlessStreaming {
+    fn drop(&mut self) {
+        if let Some(flow) = self.0.take() {
+            flow.end();
+        }
     }
-    let Ok(body) = Limited::new(body, MAX_WEB_BODY)
-        .collect()
-        .await
-        .map(http_body_util::Collected::to_bytes)
-    else {
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
-    };
-    let request = web_request(&parts, body, peer);
+}
+
+pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    // The body is not buffered here: the app gets it in pieces as it reads them (at most REQUEST_BODY_CREDIT
+    // pieces ahead), so an upload costs the server little memory however large or slow it is, and, as under
+    // uvicorn, its size is the app's business.
+    let more_body = !hyper::body::Body::is_end_stream(&body);
+    let mut request = web_request(&parts, Bytes::new(), peer);
+    request.more_body = more_body;
     let (respond, mut answer) = unbounded_channel();
-    let backlog = app.handle(request, respond);
+    let (token, flow) = app.handle(request, respond);
+    let mut guard = EndUnlessStreaming(Some(flow.clone()));
+    if more_body {
+        read_body(app.clone(), token, flow.clone(), body);
+    }
     let Some(WebResponsePart::Start { status, headers }) = answer.recv().await else {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     };
+    guard.0 = None; // from here the response body ends the exchange
     let mut response = Response::new(
         StreamedBody {
             parts: answer,
-            backlog,
+            flow,
             done: false,
             cut: false,
         }
@@ -165,6 +175,40 @@ pub(super) async fn serve(app: &dyn WebApp, req: Request<Incoming>, peer: Socket
         }
     }
     response
+}
+
+/// Hand the request body to the app piece by piece, as it reads them, until it is complete, broken, or the exchange
+/// is over.
+fn read_body(app: Arc<dyn WebApp>, token: u64, flow: Arc<ExchangeFlow>, mut body: Incoming) {
+    tokio::spawn(async move {
+        let mut ended = flow.ended.subscribe();
+        loop {
+            let credit = tokio::select! {
+                credit = flow.request_credit.acquire() => credit,
+                _ = ended.wait_for(|over| *over) => return,
+            };
+            let frame = tokio::select! {
+                frame = body.frame() => frame,
+                _ = ended.wait_for(|over| *over) => return,
+            };
+            let piece = match frame {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) if !data.is_empty() => {
+                        credit.map(SemaphorePermit::forget).ok();
+                        BodyPiece::Data(data)
+                    }
+                    _ => continue, // trailers, empty data: nothing for the app (the permit goes back)
+                },
+                Some(Err(_)) => BodyPiece::Broken,
+                None => BodyPiece::End,
+            };
+            let last = !matches!(piece, BodyPiece::Data(_));
+            app.request_body(token, piece);
+            if last {
+                return;
+            }
+        }
+    });
 }
 
 /// Tells the app its WebSocket is gone if the handshake is abandoned before the app decided (the client left).
@@ -376,8 +420,8 @@ mod tests {
 
     use super::{decode_path, relay};
     use crate::server::web::{
-        Backlog, WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
-        WebSocketFlow,
+        BodyPiece, ExchangeFlow, WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
+        WebSocketData, WebSocketFlow,
     };
 
     /// An app that counts the messages handed to it and never reads them.
@@ -387,9 +431,10 @@ mod tests {
     }
 
     impl WebApp for CountingApp {
-        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) -> Arc<Backlog> {
-            Arc::new(crate::server::web::response_backlog())
+        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>) {
+            (0, Arc::default())
         }
+        fn request_body(&self, _: u64, _: BodyPiece) {}
         fn open_websocket(&self, _: WebRequest, _: UnboundedSender<WebSocketCommand>) -> (u64, Arc<WebSocketFlow>) {
             (0, Arc::default())
         }
