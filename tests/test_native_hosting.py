@@ -233,3 +233,13 @@ def test_an_upload_waits_for_an_app_that_reads_slowly(server):
         requests.post(f'{srv.url}/release', timeout=5)
         upload.join(timeout=30)
     assert answer == {'total': 3200 * 65536}
+
+
+@native_only
+def test_an_app_that_answers_before_reading_the_body_is_not_left_waiting_for_it(server):
+    srv = server(app='hosted_app.py', fresh=True)
+    response = requests.post(f'{srv.url}/answer-first/', data=_chunks(128), timeout=10)  # 8 MiB, streamed
+    assert (response.status_code, response.text) == (202, 'accepted')
+    # Its later reads end: the rest of the body is cut off once the response is complete.
+    assert srv.wait_for({'ev': 'answer_first_done'})['last'] == 'http.disconnect'
+    assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200

@@ -29,26 +29,35 @@ class Exchange:
         self, core: Any, token: int, body: bytes, more_body: bool, wait_token: Callable[[int], Awaitable[None]]
     ) -> None:
         self.core, self.token, self.body, self.wait_token = core, token, body, wait_token
-        self.body_read = self.started = self.finished = False
+        self.body_read = self.started = self.finished = self.disconnected = False
         self.done = asyncio.Event()
-        # The rest of the body, as HTTP_BODY items bring it: (data, state), state 0 more, 1 end, 2 broken.
+        # The rest of the body, as HTTP_BODY items bring it: (data, state), state 0 more, 1 end, 2 broken. The
+        # item's own body is its first part, read ahead by the server.
         self.pieces: asyncio.Queue[tuple[bytes, int]] | None = asyncio.Queue() if more_body else None
+        self.head_sent = not (more_body and body)
 
     def deliver(self, data: bytes, state: int) -> None:
         if self.pieces is not None:
             self.pieces.put_nowait((data, state))
 
     async def receive(self) -> dict[str, Any]:
+        if self.disconnected:
+            return {'type': 'http.disconnect'}
         if not self.body_read:
             if self.pieces is None:
                 self.body_read = True
                 return {'type': 'http.request', 'body': self.body, 'more_body': False}
+            if not self.head_sent:
+                self.head_sent = True
+                return {'type': 'http.request', 'body': self.body, 'more_body': True}
             data, state = await self.pieces.get()
             if state == _MORE:
                 self.core.http_body_consumed(self.token)  # the driver reads another piece from the client
                 return {'type': 'http.request', 'body': data, 'more_body': True}
             self.body_read = True
             if state == _BROKEN:
+                # The client left mid-body, or the response ended before the app read it all.
+                self.disconnected = True
                 return {'type': 'http.disconnect'}
             return {'type': 'http.request', 'body': b'', 'more_body': False}
         await self.done.wait()

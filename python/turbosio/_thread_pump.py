@@ -82,7 +82,7 @@ class ThreadPump:
         token = item[1]
         body_input = None
         if item[10]:  # the body is still arriving: registered now, before its first piece can be drained
-            body_input = self._request_bodies[token] = StreamedInput(self._core, token, self._stopping)
+            body_input = self._request_bodies[token] = StreamedInput(self._core, token, self._stopping, item[7])
 
         def serve() -> None:
             try:

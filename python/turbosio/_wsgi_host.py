@@ -93,12 +93,13 @@ class StreamedInput(io.RawIOBase):
     another from the client, so no more than a few pieces wait in memory.
     """
 
-    def __init__(self, core: Any, token: int, stopping: threading.Event) -> None:
+    def __init__(self, core: Any, token: int, stopping: threading.Event, head: bytes = b'') -> None:
         super().__init__()
         self.core, self.token, self.stopping = core, token, stopping
         self._pieces: queue.SimpleQueue[tuple[bytes, int]] = queue.SimpleQueue()
-        self._buffer = bytearray()
+        self._buffer = bytearray(head)  # the part the server read ahead
         self._ended = False
+        self._failure: str | None = None
 
     def deliver(self, data: bytes, state: int) -> None:
         """Called on the pump thread: state 0 more follows, 1 the body is complete, 2 it never will be."""
@@ -110,6 +111,8 @@ class StreamedInput(io.RawIOBase):
     def readinto(self, target: Any) -> int:
         while not self._buffer and not self._ended:
             self._take_piece()
+        if not self._buffer and self._failure is not None:
+            raise OSError(self._failure)  # every read says so: a broken body never looks like a short one
         size = min(len(target), len(self._buffer))
         target[:size] = self._buffer[:size]
         del self._buffer[:size]
@@ -129,7 +132,8 @@ class StreamedInput(io.RawIOBase):
             return
         self._ended = True
         if state == 2:
-            raise OSError('the client went away before sending the whole request body')
+            self._failure = 'the request body broke off (the client went away, or stopped sending)'
+            raise OSError(self._failure)
 
 
 def build_environ(
@@ -151,7 +155,7 @@ def build_environ(
         'REMOTE_PORT': str(port) if host else '',
         'wsgi.version': (1, 0),
         'wsgi.url_scheme': 'http',
-        'wsgi.input': io.BufferedReader(body_input) if body_input is not None else io.BytesIO(body),
+        'wsgi.input': io.BufferedReader(body_input, 65536) if body_input is not None else io.BytesIO(body),
         'wsgi.errors': sys.stderr,
         'wsgi.multithread': True,
         'wsgi.multiprocess': False,

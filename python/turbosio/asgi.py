@@ -108,7 +108,6 @@ class ASGIApp:
             self.engineio_server._attach_loop()
             if not self._origin_allowed(scope):
                 if kind == 'http':
-                    await _read_body(receive, 0)
                     await _respond(send, 400, [(b'content-type', b'text/plain')], b'Not an accepted origin.')
                 else:
                     await send({'type': 'websocket.close', 'code': 1008})
@@ -121,7 +120,7 @@ class ASGIApp:
         static = _static_file(scope['path'], self.static_files) if kind == 'http' and self.static_files else None
         content = await asyncio.to_thread(_read_file, static['filename']) if static is not None else None
         if static is not None and content is not None:
-            await _read_body(receive, 0)
+            # The request body (if any) is not read: nothing here needs it, and an endless one must cost nothing.
             await _respond(send, 200, [(b'content-type', static['content_type'].encode())], content)
         elif self.other_asgi_app is not None:
             await self.other_asgi_app(scope, receive, send)
@@ -360,7 +359,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
             return b''.join(chunks), False
         chunk = message.get('body', b'')
         size += len(chunk)
-        if size > limit and limit > 0:
+        if size > limit:
             return b'', True
         chunks.append(chunk)
         if not message.get('more_body', False):

@@ -192,7 +192,7 @@ def bare_wsgi(flask_app: Flask) -> Callable[..., Any]:
             while chunk := stream.read(65536):
                 total += len(chunk)
             start_response('200 OK', [('Content-Type', 'text/plain')])
-            return [str(total).encode()]
+            return [f'{total} {environ.get("CONTENT_LENGTH")}'.encode()]
         if path == '/wsgi/bigstream':
             # 128 MiB for a client that reads slowly: the worker must wait for it rather than queue it all.
             start_response('200 OK', [('Content-Type', 'application/octet-stream')])

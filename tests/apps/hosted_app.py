@@ -46,6 +46,21 @@ def add_upload_routes(web) -> None:
             total += len(piece)
         return {'total': total}
 
+    async def answer_first(scope, receive, send):
+        # Raw ASGI: answers at once, then reads the body it never waited for. The reads must end (in
+        # http.disconnect once the body is cut off), not wait forever.
+        await send({'type': 'http.response.start', 'status': 202, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'accepted'})
+        received = 0
+        while True:
+            message = await receive()
+            received += len(message.get('body', b''))
+            if message['type'] == 'http.disconnect' or not message.get('more_body'):
+                report(ev='answer_first_done', last=message['type'])
+                return
+
+    web.mount('/answer-first', answer_first)
+
     @web.post('/release')
     async def release():
         gate.set()

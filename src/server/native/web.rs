@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming};
@@ -141,13 +141,38 @@ impl Drop for EndUnlessStreaming {
     }
 }
 
+/// A request body is read ahead up to this much before the app is called: a typical body reaches the app whole
+/// (with its exact length, which WSGI apps such as Django rely on); only a larger one streams.
+const PREFETCH: usize = 1 << 20;
+/// Largest piece of a streamed body handed to the app. The read-ahead credit counts pieces, so this bounds the
+/// bytes waiting for an app that does not read: `REQUEST_BODY_CREDIT` x 64 KiB.
+const MAX_PIECE: usize = 64 * 1024;
+/// A client that sends no body data for this long is given up on: the app sees its body broken off, so a worker
+/// blocked reading it is freed.
+const BODY_GAP: Duration = Duration::from_secs(60);
+/// After the app answered without reading the whole body, at most this much more is read (and discarded) for
+/// this long, so that a client still sending gets the answer instead of a connection reset.
+const DISCARD_AFTER_ANSWER: (usize, Duration) = (4 << 20, Duration::from_secs(1));
+
 pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-    let (parts, body) = req.into_parts();
-    // The body is not buffered here: the app gets it in pieces as it reads them (at most REQUEST_BODY_CREDIT
-    // pieces ahead), so an upload costs the server little memory however large or slow it is, and, as under
-    // uvicorn, its size is the app's business.
-    let more_body = !hyper::body::Body::is_end_stream(&body);
-    let mut request = web_request(&parts, Bytes::new(), peer);
+    let (parts, mut body) = req.into_parts();
+    // The body is not buffered beyond PREFETCH: past it, the app gets it in pieces as it reads them (at most
+    // REQUEST_BODY_CREDIT pieces ahead), so an upload costs the server little memory however large or slow it
+    // is, and, as under uvicorn, its size is the app's business.
+    let mut more_body = !hyper::body::Body::is_end_stream(&body);
+    let mut head = BytesMut::new();
+    while more_body && head.len() < PREFETCH {
+        match tokio::time::timeout(BODY_GAP, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+            Ok(None) => more_body = false,
+            Ok(Some(Err(_))) | Err(_) => return plain(StatusCode::BAD_REQUEST, "Bad Request"),
+        }
+    }
+    let mut request = web_request(&parts, head.freeze(), peer);
     request.more_body = more_body;
     let (respond, mut answer) = unbounded_channel();
     let (token, flow) = app.handle(request, respond);
@@ -177,37 +202,49 @@ pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: S
     response
 }
 
-/// Hand the request body to the app piece by piece, as it reads them, until it is complete, broken, or the exchange
-/// is over.
+/// Hand the rest of the request body to the app piece by piece, as it reads them, until it is complete or broken.
+/// If the exchange ends first, the app is told the body broke off (so no read of it waits any more).
 fn read_body(app: Arc<dyn WebApp>, token: u64, flow: Arc<ExchangeFlow>, mut body: Incoming) {
     tokio::spawn(async move {
         let mut ended = flow.ended.subscribe();
-        loop {
-            let credit = tokio::select! {
-                credit = flow.request_credit.acquire() => credit,
-                _ = ended.wait_for(|over| *over) => return,
-            };
+        let last = 'read: loop {
             let frame = tokio::select! {
-                frame = body.frame() => frame,
-                _ = ended.wait_for(|over| *over) => return,
+                frame = tokio::time::timeout(BODY_GAP, body.frame()) => frame,
+                _ = ended.wait_for(|over| *over) => break 'read None,
             };
-            let piece = match frame {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) if !data.is_empty() => {
+            match frame {
+                Ok(Some(Ok(frame))) => {
+                    let Ok(mut data) = frame.into_data() else { continue }; // trailers: nothing for the app
+                    while !data.is_empty() {
+                        let piece = data.split_to(data.len().min(MAX_PIECE));
+                        let credit = tokio::select! {
+                            credit = flow.request_credit.acquire() => credit,
+                            _ = ended.wait_for(|over| *over) => break 'read None,
+                        };
                         credit.map(SemaphorePermit::forget).ok();
-                        BodyPiece::Data(data)
+                        app.request_body(token, BodyPiece::Data(piece));
                     }
-                    _ => continue, // trailers, empty data: nothing for the app (the permit goes back)
-                },
-                Some(Err(_)) => BodyPiece::Broken,
-                None => BodyPiece::End,
-            };
-            let last = !matches!(piece, BodyPiece::Data(_));
-            app.request_body(token, piece);
-            if last {
-                return;
+                }
+                Ok(None) => break Some(BodyPiece::End),
+                Ok(Some(Err(_))) | Err(_) => break Some(BodyPiece::Broken),
             }
-        }
+        };
+        let Some(last) = last else {
+            app.request_body(token, BodyPiece::Broken);
+            let (limit, time) = DISCARD_AFTER_ANSWER;
+            let _ = tokio::time::timeout(time, async {
+                let mut discarded = 0;
+                while let Some(Ok(frame)) = body.frame().await {
+                    discarded += frame.data_ref().map_or(0, Bytes::len);
+                    if discarded > limit {
+                        break;
+                    }
+                }
+            })
+            .await;
+            return;
+        };
+        app.request_body(token, last);
     });
 }
 
