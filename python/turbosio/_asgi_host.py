@@ -1,7 +1,8 @@
 """Running an ASGI app (FastAPI, Starlette...) for requests the native server receives outside the Socket.IO path.
 
-Rust reads each request and queues it as an ``HTTP`` item; here the app runs as a task on the event loop and its
-``send`` messages go straight back to Rust, which streams them to the client. The app's WebSocket routes work
+Rust queues each request as an ``HTTP`` item (a body over 1 MiB follows in ``HTTP_BODY`` pieces as the app reads
+them); here the app runs as a task on the event loop and its ``send`` messages go straight back to Rust, which
+streams them to the client. The app's WebSocket routes work
 alike: Rust does the handshake once the app accepts and relays messages both ways as queue items. Lifespan is run
 here too, before the server listens and after it stops.
 """

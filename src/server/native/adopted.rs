@@ -73,15 +73,15 @@ pub fn adopt(handle: &Arc<EngineHandle>, runtime: &Runtime, request: AdoptedRequ
             Err(err) => Err(err),
         };
         let Ok(stream) = answered else {
-                handle.with(|e| {
-                    if upgrading {
-                        e.abort_upgrade(sid);
-                    } else {
-                        e.on_transport_closed(sid, DisconnectReason::TransportError);
-                    }
-                });
-                let _ = closer.shutdown(Shutdown::Both);
-                return;
+            handle.with(|e| {
+                if upgrading {
+                    e.abort_upgrade(sid);
+                } else {
+                    e.on_transport_closed(sid, DisconnectReason::TransportError);
+                }
+            });
+            let _ = closer.shutdown(Shutdown::Both);
+            return;
         };
         let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(ws_config(&handle))).await;
         run(&handle, ws, sid, &outbox, start).await;
