@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ._kinds import BODY_BROKEN, BODY_MORE, WEBSOCKET_MESSAGE
+
 logger = logging.getLogger('turbosio.asgi')
 
 _ASGI = {'version': '3.0', 'spec_version': '2.3'}
@@ -52,11 +54,11 @@ class Exchange:
                 self.head_sent = True
                 return {'type': 'http.request', 'body': self.body, 'more_body': True}
             data, state = await self.pieces.get()
-            if state == _MORE:
+            if state == BODY_MORE:
                 self.core.http_body_consumed(self.token)  # the driver reads another piece from the client
                 return {'type': 'http.request', 'body': data, 'more_body': True}
             self.body_read = True
-            if state == _BROKEN:
+            if state == BODY_BROKEN:
                 # The client left mid-body, or the response ended before the app read it all.
                 self.disconnected = True
                 return {'type': 'http.disconnect'}
@@ -94,7 +96,24 @@ class Exchange:
             self.core.http_abort(self.token)
 
 
-_MORE, _BROKEN = 0, 2  # states of an HTTP_BODY item (1: the body is complete)
+
+
+def _scope(item: tuple[Any, ...], state: dict[str, Any], **kind: Any) -> dict[str, Any]:
+    """The ASGI scope of a queued HTTP or WEBSOCKET item; ``kind`` adds what differs (type, scheme, method...)."""
+    _, _token, _method, path, raw_path, query, headers, _body, host, port, _more_body = item
+    return {
+        'asgi': _ASGI,
+        'http_version': '1.1',
+        'path': path,
+        'raw_path': raw_path.encode('latin-1', 'replace'),
+        'query_string': query.encode('latin-1', 'replace'),
+        'root_path': '',
+        'headers': headers,
+        'client': (host, port) if host else None,
+        'server': None,
+        'state': dict(state),
+        **kind,
+    }
 
 
 def new_exchange(core: Any, item: tuple[Any, ...], wait_token: Callable[[int], Awaitable[None]]) -> Exchange:
@@ -105,30 +124,14 @@ def new_exchange(core: Any, item: tuple[Any, ...], wait_token: Callable[[int], A
 
 async def serve_http(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: Exchange) -> None:
     """Run ``app`` for one queued HTTP request and send its answer through ``exchange``."""
-    _, token, method, path, raw_path, query, headers, _body, host, port, _more_body = item
-    core = exchange.core
-    scope = {
-        'type': 'http',
-        'asgi': _ASGI,
-        'http_version': '1.1',
-        'method': method,
-        'scheme': 'http',
-        'path': path,
-        'raw_path': raw_path.encode('latin-1', 'replace'),
-        'query_string': query.encode('latin-1', 'replace'),
-        'root_path': '',
-        'headers': headers,
-        'client': (host, port) if host else None,
-        'server': None,
-        'state': dict(state),
-    }
+    scope = _scope(item, state, type='http', method=item[2], scheme='http')
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:
         exchange.failed()
     else:
         if not exchange.finished:
-            core.http_abort(token)
+            exchange.core.http_abort(exchange.token)
     finally:
         exchange.done.set()
 
@@ -148,7 +151,7 @@ class WebSocketExchange:
     def deliver(self, item: tuple[Any, ...]) -> None:
         """A message from the client, or the end of the connection (WEBSOCKET_GONE carries the close code)."""
         data = item[2]
-        if item[0] == _WEBSOCKET_MESSAGE:
+        if item[0] == WEBSOCKET_MESSAGE:
             key = 'text' if isinstance(data, str) else 'bytes'
             self.inbox.put_nowait({'type': 'websocket.receive', key: data})
         else:
@@ -199,28 +202,14 @@ class WebSocketExchange:
             pass  # the client left first
 
 
-_WEBSOCKET_MESSAGE = 11  # base_server.WEBSOCKET_MESSAGE
 
 
 async def serve_websocket(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: WebSocketExchange) -> None:
     """Run ``app`` for one WebSocket request of the native server."""
-    _, _token, _method, path, raw_path, query, headers, _body, host, port, _more = item
+    path, headers = item[3], item[6]
     offered = b','.join(value for name, value in headers if name == b'sec-websocket-protocol')
-    scope = {
-        'type': 'websocket',
-        'asgi': _ASGI,
-        'http_version': '1.1',
-        'scheme': 'ws',
-        'path': path,
-        'raw_path': raw_path.encode('latin-1', 'replace'),
-        'query_string': query.encode('latin-1', 'replace'),
-        'root_path': '',
-        'headers': headers,
-        'client': (host, port) if host else None,
-        'server': None,
-        'subprotocols': [p.strip() for p in offered.decode('latin-1').split(',') if p.strip()],
-        'state': dict(state),
-    }
+    subprotocols = [p.strip() for p in offered.decode('latin-1').split(',') if p.strip()]
+    scope = _scope(item, state, type='websocket', scheme='ws', subprotocols=subprotocols)
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:

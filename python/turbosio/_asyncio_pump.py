@@ -17,12 +17,12 @@ from types import CoroutineType
 from typing import Any
 
 from ._forking import check_not_forked
+from ._kinds import WEBSOCKET
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 
 # perf: eager tasks run the first step inside a real Task (asyncio.current_task() and asyncio.timeout() keep
 # working); most handlers finish in that step and never touch the loop's ready queue.
 _EAGER_TASKS = sys.version_info >= (3, 12)
-_WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
 
 class AsyncioPump:
@@ -115,7 +115,7 @@ class AsyncioPump:
         """A WebSocket route of the hosted web app: a new connection runs the app as a task; messages and the end
         of the connection go to that task's ``receive``."""
         token = item[1]
-        if item[0] != _WEBSOCKET_REQUEST:
+        if item[0] != WEBSOCKET:
             exchange = self._web_sockets.get(token)
             if exchange is not None:
                 exchange.deliver(item)

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ._forking import check_not_forked
+from ._kinds import WEBSOCKET
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 from ._wsgi_host import StreamedInput, WorkerPool, serve_wsgi
-
-_WEBSOCKET_REQUEST = 10  # base_server.WEBSOCKET (not imported: base_server imports this module's users)
 
 
 class ThreadPump:
@@ -108,7 +107,7 @@ class ThreadPump:
 
     def _on_web_socket(self, item: tuple[Any, ...]) -> None:
         """WSGI has no WebSocket routes: refuse a hosted app's WebSocket request (404), ignore the rest."""
-        if item[0] == _WEBSOCKET_REQUEST:
+        if item[0] == WEBSOCKET:
             try:
                 self._core.ws_deny(item[1], 404)
             except OSError:

@@ -18,6 +18,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from ._kinds import BODY_BROKEN, BODY_MORE
+
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 # Requests served at once; more wait in the pool's queue. WSGI apps mostly wait on I/O (databases, other
@@ -126,12 +128,12 @@ class StreamedInput(io.RawIOBase):
             except queue.Empty:
                 if self.stopping.is_set():
                     raise OSError('the server is shutting down') from None
-        if state == 0:
+        if state == BODY_MORE:
             self._buffer += data
             self.core.http_body_consumed(self.token)
             return
         self._ended = True
-        if state == 2:
+        if state == BODY_BROKEN:
             self._failure = 'the request body broke off (the client went away, or stopped sending)'
             raise OSError(self._failure)
 

@@ -11,15 +11,23 @@ from typing import Any
 
 from . import _core, exceptions
 from ._handlers import HandlerRegistry, ack_args, build_environ, data_args
+from ._kinds import (
+    ACK,
+    CONNECT,
+    DISCONNECT,
+    EIO_CONNECT,
+    EIO_DISCONNECT,
+    EVENT,
+    HTTP,
+    HTTP_BODY,
+    WAKE,
+    WARNING,
+    WEBSOCKET,
+)
 
 default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
 
-# Item kinds in the tuples ServerCore.drain() returns (see _core.pyi).
-EIO_CONNECT, EIO_MESSAGE, EIO_DISCONNECT, CONNECT, EVENT, ACK, DISCONNECT, WARNING, WAKE, HTTP = range(10)
-# The hosted web app's own WebSocket routes: a request, a message on one, its end.
-WEBSOCKET, WEBSOCKET_MESSAGE, WEBSOCKET_GONE = range(10, 13)
-HTTP_BODY = 13  # a piece of a hosted request's body
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
 

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import exceptions
+from ._kinds import CONNECT, DISCONNECT, EVENT
 from ._thread_pump import ThreadPump
-from .base_server import CONNECT, DISCONNECT, EVENT, BaseServer
+from .base_server import BaseServer
 
 
 class Server(ThreadPump, BaseServer):

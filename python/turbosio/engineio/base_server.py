@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import _core
 from .._handlers import build_environ, max_positional
-from ..base_server import (
+from .._kinds import (
     EIO_CONNECT,
     EIO_DISCONNECT,
     EIO_MESSAGE,
@@ -19,6 +19,8 @@ from ..base_server import (
     WEBSOCKET,
     WEBSOCKET_GONE,
     WEBSOCKET_MESSAGE,
+)
+from ..base_server import (
     Reason,
     _core_options,
     cors_callable,
