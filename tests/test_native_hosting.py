@@ -243,3 +243,13 @@ def test_an_app_that_answers_before_reading_the_body_is_not_left_waiting_for_it(
     # Its later reads end: the rest of the body is cut off once the response is complete.
     assert srv.wait_for({'ev': 'answer_first_done'})['last'] == 'http.disconnect'
     assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200
+
+
+@native_only
+def test_asgi_misuse_by_the_app_is_a_runtime_error_in_the_app_and_logged(server):
+    srv = server(app='hosted_app.py')
+    response = requests.get(f'{srv.url}/misuse', timeout=5)
+    assert (response.status_code, response.text) == (200, 'complete')  # what was sent before the misuse stands
+    logged = srv.wait_for_stderr('after the response completed')
+    assert 'RuntimeError' in logged
+    assert requests.get(f'{srv.url}/hello', timeout=5).status_code == 200

@@ -136,6 +136,20 @@ def add_websocket_routes(web) -> None:
         raise RuntimeError('websocket kaboom')
 
 
+def with_misuse(web):
+    """``web``, except /misuse, a raw ASGI app (no middleware in the way) that sends a body after its response
+    completed."""
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http' or scope['path'] != '/misuse':
+            return await web(scope, receive, send)
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'complete'})
+        await send({'type': 'http.response.body', 'body': b'one too many'})
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--impl', choices=['turbosio'], default='turbosio')
@@ -205,7 +219,7 @@ def main() -> None:
     async def echo(sid, data):
         return data
 
-    turbosio.run(turbosio.ASGIApp(sio, other_asgi_app=web), host='127.0.0.1', port=args.port)
+    turbosio.run(turbosio.ASGIApp(sio, other_asgi_app=with_misuse(web)), host='127.0.0.1', port=args.port)
 
 
 if __name__ == '__main__':
