@@ -14,7 +14,7 @@ mod _core {
     use crate::py::server::ServerCore;
 
     #[pymodule_export]
-    use crate::py::asgi::AsgiDriverCore;
+    use crate::py::asgi::ExternalDriverCore;
 
     use pyo3::prelude::*;
 

@@ -2,7 +2,7 @@
 
 from typing import Any, Final, final
 
-__all__ = ['AsgiDriverCore', 'ServerCore', '__version__']
+__all__ = ['ExternalDriverCore', 'ServerCore', '__version__']
 
 __version__: Final[str]
 
@@ -108,11 +108,11 @@ class ServerCore:
         """Close an accepted WebSocket; OSError once closed."""
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""
-    def asgi_driver(self) -> AsgiDriverCore:
+    def external_driver(self) -> ExternalDriverCore:
         """The ASGI driver for this server."""
 
 @final
-class AsgiDriverCore:
+class ExternalDriverCore:
     """Engine.IO requests from an ASGI server, answered as tuples."""
 
     @property

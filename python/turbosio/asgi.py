@@ -97,7 +97,7 @@ class ASGIApp:
         self.engineio_path: str | None = None
         if socketio_path is not None:
             self.engineio_path = '/' + socketio_path.strip('/') + '/'
-        self._driver = socketio_server._core.asgi_driver()
+        self._driver = socketio_server._core.external_driver()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope['type']

@@ -51,7 +51,7 @@ class WSGIApp:
         self.wsgi_app = wsgi_app
         self.static_files = static_files or {}
         self.engineio_path = '/' + socketio_path.strip('/') + '/'
-        self._driver = socketio_app._core.asgi_driver()
+        self._driver = socketio_app._core.external_driver()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get('PATH_INFO', '/')

@@ -38,7 +38,7 @@ const ACCEPT_WS: u8 = 2;
 
 /// Driver for one server's Engine.IO path under ASGI.
 #[pyclass(frozen, module = "turbosio._core")]
-pub struct AsgiDriverCore {
+pub struct ExternalDriverCore {
     handle: Arc<EngineHandle>,
     queue: Arc<EventQueue>,
     /// The outbox each Python-driven transport drains: waiting GETs and WebSocket writers, by session. Kept here,
@@ -105,7 +105,7 @@ fn frame_to_python<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyAny> {
     }
 }
 
-impl AsgiDriverCore {
+impl ExternalDriverCore {
     /// What the ASGI driver of `server` needs: the same engine, queue and HTTP settings.
     pub fn for_server(server: &ServerCore) -> Self {
         Self {
@@ -173,7 +173,7 @@ impl AsgiDriverCore {
 }
 
 #[pymethods]
-impl AsgiDriverCore {
+impl ExternalDriverCore {
     /// The largest body accepted; Python stops reading a POST past it and passes `oversize=True`.
     #[getter]
     fn max_payload(&self) -> usize {

@@ -531,7 +531,7 @@ impl ServerCore {
     }
 
     /// The ASGI driver for this server.
-    fn asgi_driver(&self) -> super::asgi::AsgiDriverCore {
-        super::asgi::AsgiDriverCore::for_server(self)
+    fn external_driver(&self) -> super::asgi::ExternalDriverCore {
+        super::asgi::ExternalDriverCore::for_server(self)
     }
 }
