@@ -24,89 +24,14 @@ from ._kinds import (
     WARNING,
     WEBSOCKET,
 )
+from ._options import core_options, cors_callable, make_logger
+from ._reason import Reason
 
 default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
 
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
-
-
-class Reason:
-    """Why a client disconnected: the values passed to ``disconnect(sid, reason)`` handlers."""
-
-    CLIENT_DISCONNECT = 'client disconnect'
-    SERVER_DISCONNECT = 'server disconnect'
-    PING_TIMEOUT = 'ping timeout'
-    TRANSPORT_CLOSE = 'transport close'
-    TRANSPORT_ERROR = 'transport error'
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f'{name} must be a positive number, got {value!r}')
-    return float(value)
-
-
-def _core_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Validate python-engineio's keyword arguments and turn them into ServerCore's."""
-    ping_interval = options.get('ping_interval', 25)
-    if isinstance(ping_interval, (tuple, list)):
-        # compat: (interval, grace period); the grace period only widens the timeout.
-        interval, grace = ping_interval
-        ping_interval = _positive('ping_interval', interval)
-        extra = _positive('ping_interval grace period', grace) if grace else 0.0
-    else:
-        ping_interval, extra = _positive('ping_interval', ping_interval), 0.0
-    ping_timeout = _positive('ping_timeout', options.get('ping_timeout', 20)) + extra
-    max_size = options.get('max_http_buffer_size', 1_000_000)
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
-        raise ValueError(f'max_http_buffer_size must be a positive integer, got {max_size!r}')
-    transports = options.get('transports')
-    if transports is not None:
-        if isinstance(transports, str):
-            transports = [transports]
-        transports = list(transports)
-        if not transports or any(t not in ('polling', 'websocket') for t in transports):
-            raise ValueError(f"transports must list 'polling' and/or 'websocket', got {transports!r}")
-    cors = options.get('cors_allowed_origins')
-    if cors is not None and not isinstance(cors, (str, list, tuple, set)) and not callable(cors):
-        raise ValueError(f'cors_allowed_origins must be None, a string, a list or a callable, got {cors!r}')
-    if callable(cors):
-        cors = '*'  # the callable itself is checked per request by ASGIApp (see cors_callable)
-    cookie = options.get('cookie')
-    if isinstance(cookie, dict):
-        cookie = cookie.get('name', 'io')
-    elif cookie is not None and not isinstance(cookie, str):
-        raise ValueError(f'cookie must be None, a string or a dict, got {cookie!r}')
-    return {
-        'ping_interval': ping_interval,
-        'ping_timeout': ping_timeout,
-        'max_http_buffer_size': max_size,
-        'transports': transports,
-        'cors_allowed_origins': list(cors) if isinstance(cors, (tuple, set)) else cors,
-        'cors_credentials': bool(options.get('cors_credentials', True)),
-        'cookie': cookie,
-        'allow_upgrades': bool(options.get('allow_upgrades', True)),
-        'http_compression': bool(options.get('http_compression', True)),
-        'compression_threshold': int(options.get('compression_threshold', 1024)),
-    }
-
-
-def make_logger(logger: bool | logging.Logger, default: logging.Logger) -> logging.Logger:
-    """compat: ``logger=True`` logs at INFO, ``False`` only errors (both on ``default``), a Logger is used as is."""
-    if not isinstance(logger, bool):
-        return logger
-    if default.level == logging.NOTSET:
-        default.setLevel(logging.INFO if logger else logging.ERROR)
-        default.addHandler(logging.StreamHandler())
-    return default
-
-
-def cors_callable(options: dict[str, Any]) -> Callable[[str], bool] | None:
-    """``cors_allowed_origins`` when it is a callable (origin -> allowed?), else None."""
-    cors = options.get('cors_allowed_origins')
-    return cors if callable(cors) and not isinstance(cors, (str, list, tuple, set)) else None
 
 
 class BaseServer:
@@ -130,7 +55,7 @@ class BaseServer:
             raise NotImplementedError('turbosio: client_manager (multi-process message queues) is not supported yet')
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
-        self._core = _core.ServerCore(**_core_options(kwargs))
+        self._core = _core.ServerCore(**core_options(kwargs))
         self._cors_callable = cors_callable(kwargs)
         self._json = json
         self._registry = HandlerRegistry()
@@ -312,15 +237,13 @@ class BaseServer:
         elif kind == EIO_CONNECT:
             self._on_eio_connect(item[1], item[2], item[3])
             eio = self.__dict__.get('_eio')
-            if eio is not None and eio.handlers:
-                eio.environ[item[1]] = self.environ[item[1]]
-                eio._trigger('connect', (item[1], self.environ[item[1]]))
+            if eio is not None:
+                eio._shared_session_opened(item[1], self.environ[item[1]])
         elif kind == EIO_DISCONNECT:
             self.environ.pop(item[1], None)
             eio = self.__dict__.get('_eio')
-            if eio is not None and eio.handlers:
-                eio.environ.pop(item[1], None)
-                eio._trigger('disconnect', (item[1], item[2]))
+            if eio is not None:
+                eio._shared_session_closed(item[1], item[2])
         elif kind == WARNING:
             engineio_logger.warning('%s', item[1])
         elif kind == WAKE:
