@@ -90,7 +90,7 @@ class AsyncioPump:
             self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
             self._core.http_body(item[1], b'Not Found', False)
             return
-        from ._asgi_host import new_exchange, serve_http
+        from ._hosted_asgi import new_exchange, serve_http
 
         token = item[1]
         exchange = new_exchange(self._core, item, self._wait_token)
@@ -127,7 +127,7 @@ class AsyncioPump:
             except OSError:
                 pass  # the client already left
             return
-        from ._asgi_host import WebSocketExchange, serve_websocket
+        from ._hosted_asgi import WebSocketExchange, serve_websocket
 
         exchange = self._web_sockets[token] = WebSocketExchange(self._core, token, self._wait_token)
         task = asyncio.ensure_future(serve_websocket(app, item, self._web_state, exchange))

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ._forking import check_not_forked
+from ._hosted_wsgi import StreamedInput, WorkerPool, serve_wsgi
 from ._kinds import WEBSOCKET
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
-from ._wsgi_host import StreamedInput, WorkerPool, serve_wsgi
 
 
 class ThreadPump:
