@@ -138,7 +138,7 @@ class StreamedInput(io.RawIOBase):
             raise OSError(self._failure)
 
 
-def build_environ(
+def wsgi_environ(
     item: tuple[Any, ...], server_addr: tuple[str, int], body_input: StreamedInput | None = None
 ) -> dict[str, Any]:
     """The PEP 3333 environ of a queued HTTP item; ``server_addr`` names the server when the Host header is absent.
@@ -289,7 +289,7 @@ def serve_wsgi(
     response = _Response(core, item[1], wait_token)
     result: Iterable[bytes] | None = None
     try:
-        result = app(build_environ(item, server_addr, body_input), response.start_response)
+        result = app(wsgi_environ(item, server_addr, body_input), response.start_response)
         if isinstance(result, (list, tuple)) and result:
             # The usual one-piece body goes out as the last chunk: no empty closing frame after it. Its size is
             # known, so the client gets a Content-Length rather than a chunked body.

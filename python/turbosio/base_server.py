@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, exceptions
-from ._handlers import HandlerRegistry, ack_args, build_environ, data_args
+from ._handlers import HandlerRegistry, ack_args, data_args, handshake_environ
 from ._kinds import (
     ACK,
     CONNECT,
@@ -265,7 +265,7 @@ class BaseServer:
         self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)
 
     def _environ_for(self, eio_sid: str, transport: str, request: Any) -> dict[str, Any]:
-        return build_environ(request, transport)
+        return handshake_environ(request, transport)
 
     def _call_handler(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _core
-from .._handlers import build_environ, max_positional
+from .._handlers import handshake_environ, max_positional
 from .._kinds import (
     EIO_CONNECT,
     EIO_DISCONNECT,
@@ -116,7 +116,7 @@ class BaseServer:
             self._on_http_body(item)
 
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
-        return build_environ(request, transport)
+        return handshake_environ(request, transport)
 
     # Hooks for the Socket.IO server that shares this engine (``sio.eio``): it drains the engine's items and
     # tells this server about sessions opening and closing. Without handlers nothing is kept.
