@@ -151,6 +151,14 @@ class AsyncioPump:
         self._wake_waiters[token] = waiter
         return waiter
 
+    def _forget_token(self, token: int) -> None:
+        """Stop waiting for ``token``: its waiter gave up."""
+        self._wake_waiters.pop(token, None)
+
+    def _keep_asgi_scope(self, eio_sid: str, scope: dict[str, Any]) -> None:
+        """Keep the ASGI scope of the request that opened a session, for its environ's ``'asgi.scope'``."""
+        self._asgi_scopes[eio_sid] = scope
+
     def _scope_environ(self, eio_sid: str, environ: dict[str, Any]) -> dict[str, Any]:
         scope = self._asgi_scopes.pop(eio_sid, None)
         if scope is not None:
