@@ -9,6 +9,7 @@ they start eagerly, so a handler that never suspends finishes inside the drain w
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import Any
 
+from . import _core
 from ._forking import check_not_forked
 from ._kinds import WEBSOCKET
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
@@ -28,8 +30,9 @@ _EAGER_TASKS = sys.version_info >= (3, 12)
 class AsyncioPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item`` and ``self._log_handler_error``."""
 
-    _core: Any
-    logger: Any
+    _core: _core.ServerCore
+    logger: logging.Logger
+    _cors_callable: Callable[[str], bool] | None  # checked by ASGIApp per request
     _handle_item: Callable[[tuple[Any, ...]], None]
     _log_handler_error: Callable[[str, BaseException], None]
 
@@ -220,7 +223,7 @@ class AsyncioPump:
 
     def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
         """Run ``target(*args, **kwargs)`` (a coroutine function) as an asyncio task."""
-        task = asyncio.ensure_future(target(*args, **kwargs))
+        task: asyncio.Task[Any] = asyncio.ensure_future(target(*args, **kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

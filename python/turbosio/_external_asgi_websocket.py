@@ -72,7 +72,8 @@ class WebSocketRelay:
             self.driver.ws_oversize(self.eio_sid)
             return False
         driver, eio_sid = self.driver, self.eio_sid
-        outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)
+        # A message carries text or bytes (ASGI spec); one with neither fails in ws_binary, as it always did.
+        outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)  # type: ignore[arg-type]
         if outcome == WS_UPGRADED:
             self._carry_session()
         elif outcome == WS_CLOSED:

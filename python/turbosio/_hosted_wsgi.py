@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from . import _core
 from ._kinds import BODY_BROKEN, BODY_MORE
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -95,7 +96,7 @@ class StreamedInput(io.RawIOBase):
     another from the client, so no more than a few pieces wait in memory.
     """
 
-    def __init__(self, core: Any, token: int, stopping: threading.Event, head: bytes = b'') -> None:
+    def __init__(self, core: _core.ServerCore, token: int, stopping: threading.Event, head: bytes = b'') -> None:
         super().__init__()
         self.core, self.token, self.stopping = core, token, stopping
         self._pieces: queue.SimpleQueue[tuple[bytes, int]] = queue.SimpleQueue()
@@ -205,7 +206,7 @@ class _ClientGone(Exception):
 class _Response:
     """start_response, write() and the body of one request, sent to the native server as they come."""
 
-    def __init__(self, core: Any, token: int, wait_token: Callable[[int, float], bool]) -> None:
+    def __init__(self, core: _core.ServerCore, token: int, wait_token: Callable[[int, float], bool]) -> None:
         self.core, self.token, self.wait_token = core, token, wait_token
         self.status: int | None = None
         self.headers: list[tuple[bytes, bytes]] = []
@@ -274,7 +275,7 @@ class _Response:
 
 
 def serve_wsgi(
-    core: Any,
+    core: _core.ServerCore,
     app: Callable[..., Iterable[bytes]],
     item: tuple[Any, ...],
     server_addr: tuple[str, int],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _core, exceptions
 from ._handlers import HandlerRegistry, ack_args, data_args, handshake_environ
@@ -26,6 +26,9 @@ from ._kinds import (
 )
 from ._options import core_options, cors_callable, make_logger
 from ._reason import Reason
+
+if TYPE_CHECKING:
+    from .engineio.base_server import BaseServer as EngineIOServer
 
 default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
@@ -71,6 +74,7 @@ class BaseServer:
         self.namespaces = namespaces or ['/']
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
         self.logger = make_logger(logger, default_logger)
+        self._eio: EngineIOServer | None = None  # made on first use of the eio property
 
     _default_async_mode = 'threading'
 
@@ -104,10 +108,12 @@ class BaseServer:
     def event(self, *args: Any, **kwargs: Any) -> Any:
         """Register a handler named after the decorated function: ``@sio.event`` or ``@sio.event(namespace=...)``."""
         if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.on(args[0].__name__)(args[0])
+            handler: Callable[..., Any] = self.on(args[0].__name__)(args[0])
+            return handler
 
         def set_handler(handler: Callable[..., Any]) -> Callable[..., Any]:
-            return self.on(handler.__name__, *args, **kwargs)(handler)
+            registered: Callable[..., Any] = self.on(handler.__name__, *args, **kwargs)(handler)
+            return registered
 
         return set_handler
 
@@ -132,12 +138,12 @@ class BaseServer:
 
         Its ``connect`` and ``disconnect`` handlers fire for every Engine.IO session; its messages are Socket.IO's.
         """
-        eio = self.__dict__.get('_eio')
+        eio = self._eio
         if eio is None:
             from . import engineio
 
             flavour = engineio.AsyncServer if self.is_asyncio_based() else engineio.Server
-            eio = self.__dict__['_eio'] = flavour(_shared_core=self._core)
+            eio = self._eio = flavour(_shared_core=self._core)
         return eio
 
     # -- queries ------------------------------------------------------------------------------------------------
@@ -217,6 +223,7 @@ class BaseServer:
 
     # Provided by the flavour's pump mixin (_asyncio_pump.AsyncioPump or _thread_pump.ThreadPump).
     _invoke: Callable[..., None]
+    is_asyncio_based: Callable[[], bool]
 
     def _log_handler_error(self, label: str, exc: BaseException) -> None:
         self.logger.error('%s handler error', label, exc_info=(type(exc), exc, exc.__traceback__))
@@ -236,12 +243,12 @@ class BaseServer:
             self._on_disconnect(item[1], item[2], item[3])
         elif kind == EIO_CONNECT:
             self._on_eio_connect(item[1], item[2], item[3])
-            eio = self.__dict__.get('_eio')
+            eio = self._eio
             if eio is not None:
                 eio._shared_session_opened(item[1], self.environ[item[1]])
         elif kind == EIO_DISCONNECT:
             self.environ.pop(item[1], None)
-            eio = self.__dict__.get('_eio')
+            eio = self._eio
             if eio is not None:
                 eio._shared_session_closed(item[1], item[2])
         elif kind == WARNING:

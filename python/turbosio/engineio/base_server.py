@@ -37,7 +37,7 @@ class BaseServer:
         core = kwargs.pop('_shared_core', None)
         if core is None:
             core = _core.ServerCore(socketio=False, socketio_path='engine.io', **core_options(kwargs))
-        self._core = core
+        self._core: _core.ServerCore = core
         self._cors_callable = cors_callable(kwargs)
         self.handlers: dict[str, Callable[..., Any]] = {}
         self.environ: dict[str, dict[str, Any]] = {}
