@@ -27,11 +27,16 @@ def test_a_dict_entry_keeps_its_content_type():
     assert resolve_static_file('/about', FILES) == {'filename': 'site/about.txt', 'content_type': 'text/x-custom'}
 
 
-def test_a_file_under_a_directory_prefix():
-    assert resolve_static_file('/static/js/app.js', FILES) == {
-        'filename': 'site/static/js/app.js',
-        'content_type': 'text/javascript',
-    }
+@pytest.mark.parametrize(
+    ('path', 'filename', 'content_type'),
+    [
+        ('/static/css/app.css', 'site/static/css/app.css', 'text/css'),
+        # a dict entry's content_type is its own file's; files below it get a guessed one
+        ('/assets/logo.png', 'site/assets/logo.png', 'image/png'),
+    ],
+)
+def test_a_file_under_a_directory_prefix(path, filename, content_type):
+    assert resolve_static_file(path, FILES) == {'filename': filename, 'content_type': content_type}
 
 
 def test_the_longest_prefix_wins():
@@ -41,13 +46,6 @@ def test_the_longest_prefix_wins():
 def test_a_directory_serves_its_index():
     assert resolve_static_file('/static/', FILES)['filename'] == 'site/static/index.html'
     assert resolve_static_file('/static/docs/', FILES)['filename'] == 'site/static/docs/index.html'
-
-
-def test_a_dict_directory_entry_guesses_the_type_of_files_below_it():
-    assert resolve_static_file('/assets/logo.png', FILES) == {
-        'filename': 'site/assets/logo.png',
-        'content_type': 'image/png',
-    }
 
 
 def test_an_unknown_extension_is_octet_stream():
