@@ -9,6 +9,7 @@ they start eagerly, so a handler that never suspends finishes inside the drain w
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import Any
 
+from . import _core
 from ._forking import check_not_forked
 from ._kinds import WEBSOCKET
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
@@ -28,8 +30,9 @@ _EAGER_TASKS = sys.version_info >= (3, 12)
 class AsyncioPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item`` and ``self._log_handler_error``."""
 
-    _core: Any
-    logger: Any
+    _core: _core.ServerCore
+    logger: logging.Logger
+    _cors_callable: Callable[[str], bool] | None  # checked by ASGIApp per request
     _handle_item: Callable[[tuple[Any, ...]], None]
     _log_handler_error: Callable[[str, BaseException], None]
 
@@ -90,7 +93,7 @@ class AsyncioPump:
             self._core.http_start(item[1], 404, [(b'content-type', b'text/plain')])
             self._core.http_body(item[1], b'Not Found', False)
             return
-        from ._asgi_host import new_exchange, serve_http
+        from ._hosted_asgi import new_exchange, serve_http
 
         token = item[1]
         exchange = new_exchange(self._core, item, self._wait_token)
@@ -127,7 +130,7 @@ class AsyncioPump:
             except OSError:
                 pass  # the client already left
             return
-        from ._asgi_host import WebSocketExchange, serve_websocket
+        from ._hosted_asgi import WebSocketExchange, serve_websocket
 
         exchange = self._web_sockets[token] = WebSocketExchange(self._core, token, self._wait_token)
         task = asyncio.ensure_future(serve_websocket(app, item, self._web_state, exchange))
@@ -150,6 +153,14 @@ class AsyncioPump:
         waiter = loop.create_future()
         self._wake_waiters[token] = waiter
         return waiter
+
+    def _forget_token(self, token: int) -> None:
+        """Stop waiting for ``token``: its waiter gave up."""
+        self._wake_waiters.pop(token, None)
+
+    def _keep_asgi_scope(self, eio_sid: str, scope: dict[str, Any]) -> None:
+        """Keep the ASGI scope of the request that opened a session, for its environ's ``'asgi.scope'``."""
+        self._asgi_scopes[eio_sid] = scope
 
     def _scope_environ(self, eio_sid: str, environ: dict[str, Any]) -> dict[str, Any]:
         scope = self._asgi_scopes.pop(eio_sid, None)
@@ -212,7 +223,7 @@ class AsyncioPump:
 
     def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
         """Run ``target(*args, **kwargs)`` (a coroutine function) as an asyncio task."""
-        task = asyncio.ensure_future(target(*args, **kwargs))
+        task: asyncio.Task[Any] = asyncio.ensure_future(target(*args, **kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

@@ -9,10 +9,10 @@ the app, ``gunicorn --preload``). A server *created* in the child works: the chi
 
 from __future__ import annotations
 
-from typing import Any
+from . import _core
 
 
-def check_not_forked(core: Any) -> None:
+def check_not_forked(core: _core.ServerCore) -> None:
     """Raise RuntimeError when ``core`` was created in a parent of this process."""
     if core.forked():
         raise RuntimeError(

@@ -99,7 +99,7 @@ def data_args(data: Any) -> tuple[Any, ...]:
     return (data,)
 
 
-def build_environ(request: tuple[Any, ...] | None, transport: str) -> dict[str, Any]:
+def handshake_environ(request: tuple[Any, ...] | None, transport: str) -> dict[str, Any]:
     """A WSGI-style environ from the request that opened a session (what handlers get as ``environ``)."""
     if request is None:
         return {}

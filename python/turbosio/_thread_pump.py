@@ -6,26 +6,29 @@ where one client's handlers run in order and different clients run in parallel.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from . import _core
 from ._forking import check_not_forked
+from ._hosted_wsgi import StreamedInput, WorkerPool, serve_wsgi
 from ._kinds import WEBSOCKET
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
-from ._wsgi_host import StreamedInput, WorkerPool, serve_wsgi
 
 
 class ThreadPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item``, ``self._serial_key`` and
     ``self._log_handler_error``."""
 
-    _core: Any
-    logger: Any
+    _core: _core.ServerCore
+    logger: logging.Logger
     _handle_item: Callable[[tuple[Any, ...]], None]
     _log_handler_error: Callable[[str, BaseException], None]
     # The client an item belongs to (its handlers run in order), or None to handle it on the pump thread.
@@ -170,7 +173,7 @@ class ThreadPump:
             if key is None:
                 self._run_item(item)
             else:
-                self._executor.submit(key, lambda item=item: self._run_item(item))
+                self._executor.submit(key, partial(self._run_item, item))
 
     def _run_item(self, item: tuple[Any, ...]) -> None:
         try:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _core, exceptions
-from ._handlers import HandlerRegistry, ack_args, build_environ, data_args
+from ._handlers import HandlerRegistry, ack_args, data_args, handshake_environ
 from ._kinds import (
     ACK,
     CONNECT,
@@ -24,89 +24,17 @@ from ._kinds import (
     WARNING,
     WEBSOCKET,
 )
+from ._options import core_options, cors_callable, make_logger
+from ._reason import Reason
+
+if TYPE_CHECKING:
+    from .engineio.base_server import BaseServer as EngineIOServer
 
 default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
 
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
-
-
-class Reason:
-    """Why a client disconnected: the values passed to ``disconnect(sid, reason)`` handlers."""
-
-    CLIENT_DISCONNECT = 'client disconnect'
-    SERVER_DISCONNECT = 'server disconnect'
-    PING_TIMEOUT = 'ping timeout'
-    TRANSPORT_CLOSE = 'transport close'
-    TRANSPORT_ERROR = 'transport error'
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f'{name} must be a positive number, got {value!r}')
-    return float(value)
-
-
-def _core_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Validate python-engineio's keyword arguments and turn them into ServerCore's."""
-    ping_interval = options.get('ping_interval', 25)
-    if isinstance(ping_interval, (tuple, list)):
-        # compat: (interval, grace period); the grace period only widens the timeout.
-        interval, grace = ping_interval
-        ping_interval = _positive('ping_interval', interval)
-        extra = _positive('ping_interval grace period', grace) if grace else 0.0
-    else:
-        ping_interval, extra = _positive('ping_interval', ping_interval), 0.0
-    ping_timeout = _positive('ping_timeout', options.get('ping_timeout', 20)) + extra
-    max_size = options.get('max_http_buffer_size', 1_000_000)
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
-        raise ValueError(f'max_http_buffer_size must be a positive integer, got {max_size!r}')
-    transports = options.get('transports')
-    if transports is not None:
-        if isinstance(transports, str):
-            transports = [transports]
-        transports = list(transports)
-        if not transports or any(t not in ('polling', 'websocket') for t in transports):
-            raise ValueError(f"transports must list 'polling' and/or 'websocket', got {transports!r}")
-    cors = options.get('cors_allowed_origins')
-    if cors is not None and not isinstance(cors, (str, list, tuple, set)) and not callable(cors):
-        raise ValueError(f'cors_allowed_origins must be None, a string, a list or a callable, got {cors!r}')
-    if callable(cors):
-        cors = '*'  # the callable itself is checked per request by ASGIApp (see cors_callable)
-    cookie = options.get('cookie')
-    if isinstance(cookie, dict):
-        cookie = cookie.get('name', 'io')
-    elif cookie is not None and not isinstance(cookie, str):
-        raise ValueError(f'cookie must be None, a string or a dict, got {cookie!r}')
-    return {
-        'ping_interval': ping_interval,
-        'ping_timeout': ping_timeout,
-        'max_http_buffer_size': max_size,
-        'transports': transports,
-        'cors_allowed_origins': list(cors) if isinstance(cors, (tuple, set)) else cors,
-        'cors_credentials': bool(options.get('cors_credentials', True)),
-        'cookie': cookie,
-        'allow_upgrades': bool(options.get('allow_upgrades', True)),
-        'http_compression': bool(options.get('http_compression', True)),
-        'compression_threshold': int(options.get('compression_threshold', 1024)),
-    }
-
-
-def make_logger(logger: bool | logging.Logger, default: logging.Logger) -> logging.Logger:
-    """compat: ``logger=True`` logs at INFO, ``False`` only errors (both on ``default``), a Logger is used as is."""
-    if not isinstance(logger, bool):
-        return logger
-    if default.level == logging.NOTSET:
-        default.setLevel(logging.INFO if logger else logging.ERROR)
-        default.addHandler(logging.StreamHandler())
-    return default
-
-
-def cors_callable(options: dict[str, Any]) -> Callable[[str], bool] | None:
-    """``cors_allowed_origins`` when it is a callable (origin -> allowed?), else None."""
-    cors = options.get('cors_allowed_origins')
-    return cors if callable(cors) and not isinstance(cors, (str, list, tuple, set)) else None
 
 
 class BaseServer:
@@ -130,7 +58,7 @@ class BaseServer:
             raise NotImplementedError('turbosio: client_manager (multi-process message queues) is not supported yet')
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
-        self._core = _core.ServerCore(**_core_options(kwargs))
+        self._core = _core.ServerCore(**core_options(kwargs))
         self._cors_callable = cors_callable(kwargs)
         self._json = json
         self._registry = HandlerRegistry()
@@ -146,6 +74,7 @@ class BaseServer:
         self.namespaces = namespaces or ['/']
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
         self.logger = make_logger(logger, default_logger)
+        self._eio: EngineIOServer | None = None  # made on first use of the eio property
 
     _default_async_mode = 'threading'
 
@@ -179,10 +108,12 @@ class BaseServer:
     def event(self, *args: Any, **kwargs: Any) -> Any:
         """Register a handler named after the decorated function: ``@sio.event`` or ``@sio.event(namespace=...)``."""
         if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.on(args[0].__name__)(args[0])
+            handler: Callable[..., Any] = self.on(args[0].__name__)(args[0])
+            return handler
 
         def set_handler(handler: Callable[..., Any]) -> Callable[..., Any]:
-            return self.on(handler.__name__, *args, **kwargs)(handler)
+            registered: Callable[..., Any] = self.on(handler.__name__, *args, **kwargs)(handler)
+            return registered
 
         return set_handler
 
@@ -207,12 +138,12 @@ class BaseServer:
 
         Its ``connect`` and ``disconnect`` handlers fire for every Engine.IO session; its messages are Socket.IO's.
         """
-        eio = self.__dict__.get('_eio')
+        eio = self._eio
         if eio is None:
             from . import engineio
 
             flavour = engineio.AsyncServer if self.is_asyncio_based() else engineio.Server
-            eio = self.__dict__['_eio'] = flavour(_shared_core=self._core)
+            eio = self._eio = flavour(_shared_core=self._core)
         return eio
 
     # -- queries ------------------------------------------------------------------------------------------------
@@ -292,6 +223,7 @@ class BaseServer:
 
     # Provided by the flavour's pump mixin (_asyncio_pump.AsyncioPump or _thread_pump.ThreadPump).
     _invoke: Callable[..., None]
+    is_asyncio_based: Callable[[], bool]
 
     def _log_handler_error(self, label: str, exc: BaseException) -> None:
         self.logger.error('%s handler error', label, exc_info=(type(exc), exc, exc.__traceback__))
@@ -311,16 +243,14 @@ class BaseServer:
             self._on_disconnect(item[1], item[2], item[3])
         elif kind == EIO_CONNECT:
             self._on_eio_connect(item[1], item[2], item[3])
-            eio = self.__dict__.get('_eio')
-            if eio is not None and eio.handlers:
-                eio.environ[item[1]] = self.environ[item[1]]
-                eio._trigger('connect', (item[1], self.environ[item[1]]))
+            eio = self._eio
+            if eio is not None:
+                eio._shared_session_opened(item[1], self.environ[item[1]])
         elif kind == EIO_DISCONNECT:
             self.environ.pop(item[1], None)
-            eio = self.__dict__.get('_eio')
-            if eio is not None and eio.handlers:
-                eio.environ.pop(item[1], None)
-                eio._trigger('disconnect', (item[1], item[2]))
+            eio = self._eio
+            if eio is not None:
+                eio._shared_session_closed(item[1], item[2])
         elif kind == WARNING:
             engineio_logger.warning('%s', item[1])
         elif kind == WAKE:
@@ -342,7 +272,7 @@ class BaseServer:
         self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)
 
     def _environ_for(self, eio_sid: str, transport: str, request: Any) -> dict[str, Any]:
-        return build_environ(request, transport)
+        return handshake_environ(request, transport)
 
     def _call_handler(
         self,

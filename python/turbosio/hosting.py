@@ -12,8 +12,8 @@ import signal
 import time
 from typing import Any
 
-from ._asgi_host import Lifespan
 from ._asyncio_pump import AsyncioPump
+from ._hosted_asgi import Lifespan
 from ._thread_pump import ThreadPump
 
 logger = logging.getLogger('turbosio')

@@ -35,7 +35,8 @@ class BaseServerNamespace:
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
         """The rooms a client is in."""
-        return self.server.rooms(sid, namespace=namespace or self.namespace)
+        rooms: list[str] = self.server.rooms(sid, namespace=namespace or self.namespace)
+        return rooms
 
 
 class Namespace(BaseServerNamespace):
@@ -101,7 +102,7 @@ class AsyncNamespace(Namespace):
     def is_asyncio_based(self) -> bool:
         return True
 
-    async def trigger_event(self, event: str, *args: Any) -> Any:  # type: ignore[override]
+    async def trigger_event(self, event: str, *args: Any) -> Any:
         """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
         handler, args = self._handler_and_args(event, args)
         if handler is None:
@@ -111,7 +112,7 @@ class AsyncNamespace(Namespace):
             result = await result
         return result
 
-    async def call(self, event: str, data: Any = None, to: Any = None, sid: str | None = None,  # type: ignore[override]
+    async def call(self, event: str, data: Any = None, to: Any = None, sid: str | None = None,
                    namespace: str | None = None, timeout: float | None = None, ignore_queue: bool = False) -> Any:
         """:meth:`turbosio.AsyncServer.call` in this namespace (a coroutine)."""
         return await self.server.call(event, data=data, to=to, sid=sid, namespace=namespace or self.namespace,

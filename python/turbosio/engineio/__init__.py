@@ -5,8 +5,8 @@
 
 from typing import Any
 
+from .._reason import Reason
 from ..asgi import ASGIApp as _SocketIOASGIApp
-from ..base_server import Reason
 from .async_server import AsyncServer
 from .server import Server
 

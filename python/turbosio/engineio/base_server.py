@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _core
-from .._handlers import build_environ, max_positional
+from .._handlers import handshake_environ, max_positional
 from .._kinds import (
     EIO_CONNECT,
     EIO_DISCONNECT,
@@ -20,12 +20,8 @@ from .._kinds import (
     WEBSOCKET_GONE,
     WEBSOCKET_MESSAGE,
 )
-from ..base_server import (
-    Reason,
-    _core_options,
-    cors_callable,
-    make_logger,
-)
+from .._options import core_options, cors_callable, make_logger
+from .._reason import Reason
 
 default_logger = logging.getLogger('engineio.server')
 
@@ -40,8 +36,8 @@ class BaseServer:
     def __init__(self, logger: bool | logging.Logger = False, json: Any = None, **kwargs: Any) -> None:
         core = kwargs.pop('_shared_core', None)
         if core is None:
-            core = _core.ServerCore(socketio=False, socketio_path='engine.io', **_core_options(kwargs))
-        self._core = core
+            core = _core.ServerCore(socketio=False, socketio_path='engine.io', **core_options(kwargs))
+        self._core: _core.ServerCore = core
         self._cors_callable = cors_callable(kwargs)
         self.handlers: dict[str, Callable[..., Any]] = {}
         self.environ: dict[str, dict[str, Any]] = {}
@@ -120,7 +116,22 @@ class BaseServer:
             self._on_http_body(item)
 
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
-        return build_environ(request, transport)
+        return handshake_environ(request, transport)
+
+    # Hooks for the Socket.IO server that shares this engine (``sio.eio``): it drains the engine's items and
+    # tells this server about sessions opening and closing. Without handlers nothing is kept.
+
+    def _shared_session_opened(self, sid: str, environ: dict[str, Any]) -> None:
+        """A session of the shared engine opened; ``environ`` is the Socket.IO server's for it."""
+        if self.handlers:
+            self.environ[sid] = environ
+            self._trigger('connect', (sid, environ))
+
+    def _shared_session_closed(self, sid: str, reason: str) -> None:
+        """A session of the shared engine closed."""
+        if self.handlers:
+            self.environ.pop(sid, None)
+            self._trigger('disconnect', (sid, reason))
 
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""

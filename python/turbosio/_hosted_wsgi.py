@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from . import _core
 from ._kinds import BODY_BROKEN, BODY_MORE
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -95,7 +96,7 @@ class StreamedInput(io.RawIOBase):
     another from the client, so no more than a few pieces wait in memory.
     """
 
-    def __init__(self, core: Any, token: int, stopping: threading.Event, head: bytes = b'') -> None:
+    def __init__(self, core: _core.ServerCore, token: int, stopping: threading.Event, head: bytes = b'') -> None:
         super().__init__()
         self.core, self.token, self.stopping = core, token, stopping
         self._pieces: queue.SimpleQueue[tuple[bytes, int]] = queue.SimpleQueue()
@@ -138,7 +139,7 @@ class StreamedInput(io.RawIOBase):
             raise OSError(self._failure)
 
 
-def build_environ(
+def wsgi_environ(
     item: tuple[Any, ...], server_addr: tuple[str, int], body_input: StreamedInput | None = None
 ) -> dict[str, Any]:
     """The PEP 3333 environ of a queued HTTP item; ``server_addr`` names the server when the Host header is absent.
@@ -205,7 +206,7 @@ class _ClientGone(Exception):
 class _Response:
     """start_response, write() and the body of one request, sent to the native server as they come."""
 
-    def __init__(self, core: Any, token: int, wait_token: Callable[[int, float], bool]) -> None:
+    def __init__(self, core: _core.ServerCore, token: int, wait_token: Callable[[int, float], bool]) -> None:
         self.core, self.token, self.wait_token = core, token, wait_token
         self.status: int | None = None
         self.headers: list[tuple[bytes, bytes]] = []
@@ -274,7 +275,7 @@ class _Response:
 
 
 def serve_wsgi(
-    core: Any,
+    core: _core.ServerCore,
     app: Callable[..., Iterable[bytes]],
     item: tuple[Any, ...],
     server_addr: tuple[str, int],
@@ -289,7 +290,7 @@ def serve_wsgi(
     response = _Response(core, item[1], wait_token)
     result: Iterable[bytes] | None = None
     try:
-        result = app(build_environ(item, server_addr, body_input), response.start_response)
+        result = app(wsgi_environ(item, server_addr, body_input), response.start_response)
         if isinstance(result, (list, tuple)) and result:
             # The usual one-piece body goes out as the last chunk: no empty closing frame after it. Its size is
             # known, so the client gets a Content-Length rather than a chunked body.

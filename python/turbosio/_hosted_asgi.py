@@ -14,11 +14,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from . import _core
 from ._kinds import BODY_BROKEN, BODY_MORE, WEBSOCKET_MESSAGE
 
 logger = logging.getLogger('turbosio.asgi')
 
 _ASGI = {'version': '3.0', 'spec_version': '2.3'}
+# Waits until the engine wakes a token (AsyncioPump._wait_token).
+WaitToken = Callable[[int], Awaitable[None]]
 
 
 class LifespanFailed(RuntimeError):
@@ -29,7 +32,7 @@ class Exchange:
     """One request/response between the native server and the app: ASGI ``receive`` and ``send``."""
 
     def __init__(
-        self, core: Any, token: int, body: bytes, more_body: bool, wait_token: Callable[[int], Awaitable[None]]
+        self, core: _core.ServerCore, token: int, body: bytes, more_body: bool, wait_token: WaitToken
     ) -> None:
         self.core, self.token, self.body, self.wait_token = core, token, body, wait_token
         self.body_read = self.started = self.finished = self.disconnected = False
@@ -116,7 +119,7 @@ def _scope(item: tuple[Any, ...], state: dict[str, Any], **kind: Any) -> dict[st
     }
 
 
-def new_exchange(core: Any, item: tuple[Any, ...], wait_token: Callable[[int], Awaitable[None]]) -> Exchange:
+def new_exchange(core: _core.ServerCore, item: tuple[Any, ...], wait_token: WaitToken) -> Exchange:
     """The exchange of a queued HTTP item. Made when the item is drained, so that pieces of its body drained right
     after it find it."""
     return Exchange(core, item[1], item[7], item[10], wait_token)
@@ -142,7 +145,7 @@ _CONNECTING, _ACCEPTED, _CLOSED = range(3)
 class WebSocketExchange:
     """One WebSocket between the native server and the app: ASGI ``receive`` and ``send``."""
 
-    def __init__(self, core: Any, token: int, wait_token: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(self, core: _core.ServerCore, token: int, wait_token: WaitToken) -> None:
         self.core, self.token, self.wait_token = core, token, wait_token
         self.state = _CONNECTING
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

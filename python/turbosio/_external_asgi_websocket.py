@@ -1,0 +1,123 @@
+"""WebSocket through the external ASGI driver: frames an ASGI server receives go to ``ExternalDriverCore``, and
+a writer task sends the session's outbox back through the server's ``send``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from . import _core
+from ._asyncio_pump import AsyncioPump
+from ._external_asgi import Receive, Scope, Send, client_of, close_websocket
+from ._kinds import ANSWER_ACCEPT_WEBSOCKET, WS_CLOSED, WS_CONTINUE, WS_ENDED_NOTIFY, WS_UPGRADED
+
+_UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
+
+
+async def serve_websocket(
+    driver: _core.ExternalDriverCore, server: AsyncioPump, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one Engine.IO WebSocket (a fresh session, or a probe to upgrade a polling one) until it closes."""
+    message = await receive()
+    if message['type'] != 'websocket.connect':
+        return
+    query = scope.get('query_string', b'').decode('latin-1')
+    answer = driver.ws_open(scope['path'], query, scope.get('headers', []), client_of(scope))
+    if answer[0] != ANSWER_ACCEPT_WEBSOCKET:
+        await send({'type': 'websocket.close', 'code': 1008})
+        return
+    _, eio_sid, open_frame = answer
+    if open_frame is not None:
+        server._keep_asgi_scope(eio_sid, scope)
+    await send({'type': 'websocket.accept'})
+    relay = WebSocketRelay(driver, server, eio_sid, send)
+    try:
+        await relay.start(open_frame)
+        while await relay.feed(await receive()):
+            pass
+    finally:
+        await relay.finish()
+
+
+class WebSocketRelay:
+    """One WebSocket under ASGI: frames in go to the engine; a writer task sends the outbox out once the socket
+    carries the session (at once for a fresh session, after the upgrade packet for a probe)."""
+
+    def __init__(self, driver: _core.ExternalDriverCore, server: AsyncioPump, eio_sid: str, send: Send) -> None:
+        self.driver, self.server, self.eio_sid, self.send = driver, server, eio_sid, send
+        self.limit = driver.max_payload + 16
+        self.carries_session = False
+        self.writer: asyncio.Task[None] | None = None
+        self.probe_watch: asyncio.Task[None] | None = None
+
+    async def start(self, open_frame: str | None) -> None:
+        if open_frame is None:
+            self.probe_watch = asyncio.ensure_future(self._watch_probe())
+            return
+        await self.send({'type': 'websocket.send', 'text': open_frame})
+        self._carry_session()
+
+    def _carry_session(self) -> None:
+        self.carries_session = True
+        if self.probe_watch is not None:
+            self.probe_watch.cancel()
+        self.writer = asyncio.ensure_future(self._write())
+
+    async def feed(self, message: dict[str, Any]) -> bool:
+        """Hand one received message to the engine; False when the connection is over."""
+        if message['type'] != 'websocket.receive':
+            return False
+        text, data = message.get('text'), message.get('bytes')
+        if len(text if text is not None else data or b'') > self.limit:
+            self.driver.ws_oversize(self.eio_sid)
+            return False
+        driver, eio_sid = self.driver, self.eio_sid
+        # A message carries text or bytes (ASGI spec); one with neither fails in ws_binary, as it always did.
+        outcome = driver.ws_text(eio_sid, text) if text is not None else driver.ws_binary(eio_sid, data)  # type: ignore[arg-type]
+        if outcome == WS_UPGRADED:
+            self._carry_session()
+        elif outcome == WS_CLOSED:
+            return False
+        elif outcome != WS_CONTINUE:
+            await self.send({'type': 'websocket.send', 'text': outcome})
+        return True
+
+    async def finish(self) -> None:
+        if self.probe_watch is not None:
+            self.probe_watch.cancel()
+        self.driver.ws_closed(self.eio_sid, self.carries_session)
+        if self.writer is None:
+            await close_websocket(self.send)
+            return
+        try:
+            await asyncio.wait_for(self.writer, 1)
+        except (asyncio.TimeoutError, Exception):
+            self.writer.cancel()
+
+    async def _watch_probe(self) -> None:
+        """While a WebSocket probes an upgrade, close it when its polling session ends or after 10 s without the
+        upgrade packet (Node's upgradeTimeout)."""
+        for _ in range(_UPGRADE_TIMEOUT):
+            await asyncio.sleep(1)
+            if not self.driver.session_open(self.eio_sid):
+                break
+        await close_websocket(self.send)
+
+    async def _write(self) -> None:
+        """Send the session's frames as the engine queues them, until it ends."""
+        driver, eio_sid, send = self.driver, self.eio_sid, self.send
+        token = driver.new_token()
+        while True:
+            frames, state = driver.ws_take(eio_sid, token)
+            for frame in frames:
+                if isinstance(frame, str):
+                    await send({'type': 'websocket.send', 'text': frame})
+                else:
+                    await send({'type': 'websocket.send', 'bytes': frame})
+            if state:
+                if state == WS_ENDED_NOTIFY:
+                    await send({'type': 'websocket.send', 'text': '1'})
+                await close_websocket(send)
+                return
+            if not frames:
+                await self.server._wait_token(token)
