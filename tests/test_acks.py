@@ -3,7 +3,8 @@
 import asyncio
 import uuid
 
-from support import AsyncPeers, arun, require_wsgi_server
+from support.clients import AsyncPeers, arun
+from support.marks import require_wsgi_server
 
 
 def test_concurrent_acks_come_back_to_their_own_callers(server):

@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 
 @pytest.mark.parametrize('mode', ['asgi'])

@@ -6,7 +6,7 @@ import http.client
 
 import pytest
 import requests
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 pytestmark = pytest.mark.parametrize('mode', ['asgi'], indirect=True)
 

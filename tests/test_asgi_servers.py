@@ -11,7 +11,9 @@ import textwrap
 
 import pytest
 import requests
-from support import IMPL, AsyncPeers, arun, reference_deviates
+from support.clients import AsyncPeers, arun
+from support.marks import reference_deviates
+from support.settings import IMPL
 
 SERVERS = ['hypercorn', 'granian']
 asgi_mode = pytest.mark.parametrize('mode', ['asgi'], indirect=True)

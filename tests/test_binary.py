@@ -1,6 +1,6 @@
 """Binary data: bytes nested in dicts and lists travel as attachments, both ways, with either client."""
 
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 SERVER_BLOB = {'blob': b'\x00\x01\xfe\xff', 'list': [b'abc', {'deep': b'\x10\x00'}], 'text': 'not bytes'}
 

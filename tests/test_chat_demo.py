@@ -9,13 +9,12 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from support import IMPL, JS_DIR, free_port
+from support.servers import free_port
+from support.settings import IMPL, JS_DIR, REPO_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 
 pytestmark = [
@@ -33,7 +32,7 @@ def _accepting(port: int) -> bool:
 def test_two_browser_pages_chat_in_a_room():
     port = free_port()
     demo = subprocess.Popen(
-        [sys.executable, str(ROOT / 'examples' / 'chat' / 'app.py'), '--port', str(port)],
+        [sys.executable, str(REPO_DIR / 'examples' / 'chat' / 'app.py'), '--port', str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     try:

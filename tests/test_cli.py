@@ -8,7 +8,9 @@ import sys
 import time
 
 import pytest
-from support import IMPL, AsyncPeers, arun, free_port
+from support.clients import AsyncPeers, arun
+from support.servers import free_port
+from support.settings import IMPL
 
 APP = """
 import turbosio

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 import socketio
-from support import AsyncPeers, arun, reference_deviates
+from support.clients import AsyncPeers, arun
+from support.marks import reference_deviates
 
 
 def tag() -> str:

@@ -6,7 +6,8 @@ import json
 import pytest
 import requests
 import websocket
-from support import AsyncPeers, arun, reference_deviates
+from support.clients import AsyncPeers, arun
+from support.marks import reference_deviates
 
 
 def raw_socketio_over_websocket(port: int) -> tuple[websocket.WebSocket, str]:

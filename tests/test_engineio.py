@@ -7,7 +7,9 @@ import asyncio
 import engineio
 import pytest
 import requests
-from support import IMPL, arun, reference_deviates
+from support.clients import arun
+from support.marks import reference_deviates
+from support.settings import IMPL
 
 
 async def _echo_round_trip(url: str, transports: list[str]) -> list:

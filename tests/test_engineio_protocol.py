@@ -6,7 +6,7 @@ the behaviour of the reference Node.js server as exercised by the official test
 suite (engine.io-protocol test-suite/test-suite.js) -- "node:" comments.
 
 Run against python-socketio with ``TURBOSIO_TEST_IMPL=socketio``; the tests
-where python-socketio breaks the spec call ``reference_deviates`` and only run
+where python-socketio breaks the spec are marked with ``reference_deviates`` and only run
 against turbosio.
 """
 
@@ -15,59 +15,31 @@ import time
 
 import pytest
 import requests
-
-try:
-    from protocol_support import (
-        ENGINE_PATH,
-        FAST_PING_INTERVAL,
-        FAST_PING_TIMEOUT,
-        HEARTBEAT_MARGIN,
-        HTTP_TIMEOUT,
-        MAX_HTTP_BUFFER_SIZE,
-        RS,
-        SLOW_PING_INTERVAL,
-        SLOW_PING_TIMEOUT,
-        Background,
-        WsFactory,
-        assert_ws_refused,
-        connect_polling_namespace,
-        decode_payload,
-        eio_params,
-        http,
-        open_packet,
-        poll,
-        poll_until,
-        polling_handshake,
-        post,
-        reference_deviates,
-        running_server,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.protocol_support import (
-        ENGINE_PATH,
-        FAST_PING_INTERVAL,
-        FAST_PING_TIMEOUT,
-        HEARTBEAT_MARGIN,
-        HTTP_TIMEOUT,
-        MAX_HTTP_BUFFER_SIZE,
-        RS,
-        SLOW_PING_INTERVAL,
-        SLOW_PING_TIMEOUT,
-        Background,
-        WsFactory,
-        assert_ws_refused,
-        connect_polling_namespace,
-        decode_payload,
-        eio_params,
-        http,
-        open_packet,
-        poll,
-        poll_until,
-        polling_handshake,
-        post,
-        reference_deviates,
-        running_server,
-    )
+from support.marks import reference_deviates
+from support.protocol import (
+    ENGINE_PATH,
+    FAST_PING_INTERVAL,
+    FAST_PING_TIMEOUT,
+    HEARTBEAT_MARGIN,
+    HTTP_TIMEOUT,
+    MAX_HTTP_BUFFER_SIZE,
+    RS,
+    SLOW_PING_INTERVAL,
+    SLOW_PING_TIMEOUT,
+    Background,
+    WsFactory,
+    assert_ws_refused,
+    connect_polling_namespace,
+    decode_payload,
+    eio_params,
+    http,
+    open_packet,
+    poll,
+    poll_until,
+    polling_handshake,
+    post,
+)
+from support.servers import running_server
 
 HANDSHAKE_KEYS = {'sid', 'upgrades', 'pingInterval', 'pingTimeout', 'maxPayload'}
 FAST_INTERVAL_S = FAST_PING_INTERVAL / 1000
@@ -161,8 +133,8 @@ def test_polling_handshake_sids_are_unique(server):
     assert len(sids) == 5
 
 
+@reference_deviates('pingInterval is int(seconds) * 1000, so ping_interval=0.3 is announced as 0')
 def test_handshake_reports_sub_second_heartbeat_in_milliseconds(fast_server):
-    reference_deviates('pingInterval is int(seconds) * 1000, so ping_interval=0.3 is announced as 0')
     _, data = polling_handshake(fast_server)
     # spec (Handshake): "pingInterval (in milliseconds)", "pingTimeout (in milliseconds)"
     assert data['pingInterval'] == FAST_PING_INTERVAL
@@ -198,8 +170,8 @@ def test_polling_handshake_rejects_bad_query(server, params):
     assert r.status_code == 400
 
 
+@reference_deviates('a missing transport query parameter defaults to polling instead of HTTP 400')
 def test_polling_handshake_rejects_missing_transport(server):
-    reference_deviates('a missing transport query parameter defaults to polling instead of HTTP 400')
     r = http(server, 'GET', {'EIO': '4'})
     # spec (Query parameters): "transport: Mandatory" -> missing -> HTTP 400
     assert r.status_code == 400
@@ -212,8 +184,8 @@ def test_post_without_sid_is_rejected(server):
 
 
 @pytest.mark.parametrize('method', ['PUT', 'DELETE'])
+@reference_deviates('unsupported HTTP methods get 405 Method Not Found instead of 400')
 def test_unsupported_method_is_rejected(server, method):
-    reference_deviates('unsupported HTTP methods get 405 Method Not Found instead of 400')
     r = http(server, method, eio_params())
     # node test-suite ("fails with an invalid request method"): HTTP 400
     assert r.status_code == 400
@@ -250,8 +222,8 @@ def test_websocket_handshake_rejects_bad_query(wsf, query):
 # --------------------------------------------------------------------------- polling data
 
 
+@reference_deviates('POST responses carry "OK" instead of "ok"')
 def test_polling_post_answers_ok(server):
-    reference_deviates('POST responses carry "OK" instead of "ok"')
     sid, _ = polling_handshake(server)
     r = post(server, sid, '40')
     # spec (Sending data): "the server MUST return an HTTP 200 response, with the string ok in the response body"
@@ -315,8 +287,8 @@ def test_polling_small_responses_are_not_compressed(server):
     assert '42["message-back","hi"]' in r.text.split(RS)
 
 
+@reference_deviates('a GET whose client left still counts, so the next GET waits behind it')
 def test_a_poll_whose_client_went_away_does_not_block_the_next_one(server):
-    reference_deviates('a GET whose client left still counts, so the next GET waits behind it')
     sid, _ = connect_polling_namespace(server)
     # A GET that waits, then its client drops the connection (a browser tab reloading, a proxy timing out).
     raw = socket.create_connection((server.host, server.port), timeout=5)
@@ -334,8 +306,8 @@ def test_a_poll_whose_client_went_away_does_not_block_the_next_one(server):
     assert '42["message-back","after"]' in r.text.split(RS)
 
 
+@reference_deviates('a second concurrent GET is accepted and both GETs hang until the poll timeout')
 def test_polling_concurrent_get_closes_session(server, bg):
-    reference_deviates('a second concurrent GET is accepted and both GETs hang until the poll timeout')
     sid, _ = polling_handshake(server)
     first = start_pending_get(bg, server, sid)
     second = poll(server, sid)
@@ -350,8 +322,8 @@ def test_polling_concurrent_get_closes_session(server, bg):
     assert poll(server, sid).status_code == 400
 
 
+@reference_deviates('an oversized POST hangs: disconnect() waits for the packet queue to be drained')
 def test_polling_post_over_max_http_buffer_size_is_refused(server):
-    reference_deviates('an oversized POST hangs: disconnect() waits for the packet queue to be drained')
     sid, _ = polling_handshake(server)
     body = '4' + 'a' * (MAX_HTTP_BUFFER_SIZE + 100)
     r = post(server, sid, body)
@@ -361,8 +333,8 @@ def test_polling_post_over_max_http_buffer_size_is_refused(server):
     assert poll(server, sid).status_code == 400
 
 
+@reference_deviates('a POST without Content-Length (chunked) is read as an empty body and dropped')
 def test_polling_chunked_post_is_delivered(server):
-    reference_deviates('a POST without Content-Length (chunked) is read as an empty body and dropped')
     sid, _ = polling_handshake(server)
     r = post(server, sid, iter([b'4', b'0']))  # chunked transfer encoding
     assert r.status_code == 200
@@ -371,8 +343,8 @@ def test_polling_chunked_post_is_delivered(server):
     assert packets[0].startswith('40{"sid":')
 
 
+@reference_deviates('a POST without Content-Length (chunked) is never checked against max_http_buffer_size')
 def test_polling_chunked_post_over_max_http_buffer_size_is_refused(server):
-    reference_deviates('a POST without Content-Length (chunked) is never checked against max_http_buffer_size')
     sid, _ = polling_handshake(server)
     chunk = b'a' * 10000
     body = iter([b'4'] + [chunk] * (MAX_HTTP_BUFFER_SIZE // len(chunk) + 1))
@@ -392,8 +364,8 @@ def test_polling_close_packet_ends_session(server):
     assert post(server, sid, '40').status_code == 400
 
 
+@reference_deviates('a pending GET is not released when the client sends a close packet')
 def test_polling_close_packet_answers_pending_get_with_noop(server, bg):
-    reference_deviates('a pending GET is not released when the client sends a close packet')
     sid, _ = polling_handshake(server)
     pending = start_pending_get(bg, server, sid)
     post(server, sid, '1')
@@ -405,8 +377,8 @@ def test_polling_close_packet_answers_pending_get_with_noop(server, bg):
 
 
 @pytest.mark.parametrize('body', ['abc', '9', '4hello\x1ex'])
+@reference_deviates('an undecodable POST body is logged and answered 200, the session stays open')
 def test_polling_malformed_packet_closes_session(server, body):
-    reference_deviates('an undecodable POST body is logged and answered 200, the session stays open')
     sid, _ = polling_handshake(server)
     try:
         r = post(server, sid, body)
@@ -432,10 +404,11 @@ def test_websocket_message_packets(wsf):
     assert client.recv() == '42["message-back","hello"]'
 
 
-@pytest.mark.parametrize('frame', ['x', '9', ''])
+@pytest.mark.parametrize(
+    'frame',
+    ['x', pytest.param('9', marks=reference_deviates('an unknown packet type over WebSocket is silently ignored')), ''],
+)
 def test_websocket_malformed_packet_closes_connection(wsf, server, frame):
-    if frame == '9':
-        reference_deviates('an unknown packet type over WebSocket is silently ignored')
     client, data = wsf.open()
     client.send(frame)
     # node test-suite ("closes the session upon invalid packet format"): the connection is closed
@@ -444,8 +417,8 @@ def test_websocket_malformed_packet_closes_connection(wsf, server, frame):
     assert poll(server, data['sid']).status_code == 400
 
 
+@reference_deviates('a close packet over WebSocket does not close the connection before the ping timeout')
 def test_websocket_close_packet_closes_connection(wsf):
-    reference_deviates('a close packet over WebSocket does not close the connection before the ping timeout')
     client, _ = wsf.open()
     client.send('1')
     # node test-suite ("forcefully closes the session", WebSocket): the server closes the connection
@@ -548,8 +521,8 @@ def test_upgrade_from_polling_to_websocket(server, wsf, bg):
     assert client.recv(skip=('6',)) == '42["message-back","over websocket"]'
 
 
+@reference_deviates('a probing WebSocket outlives its timed-out polling session')
 def test_a_stalled_upgrade_ends_when_its_polling_session_does(fast_server, fast_wsf):
-    reference_deviates('a probing WebSocket outlives its timed-out polling session')
     sid, _ = polling_handshake(fast_server)
     client = fast_wsf.connect(sid)
     client.send('2probe')

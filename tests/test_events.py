@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 import socketio
-from support import AsyncPeers, arun, reference_deviates, require_wsgi_server
+from support.clients import AsyncPeers, arun
+from support.marks import reference_deviates, require_wsgi_server
 
 UNICODE_TEXT = 'héllo wörld · 世界 · שלום · 🎉👩‍💻 · \u2028\u2029 · "quotes" \\ back'
 

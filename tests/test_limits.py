@@ -3,7 +3,8 @@
 import asyncio
 
 import pytest
-from support import IMPL, AsyncPeers, arun
+from support.clients import AsyncPeers, arun
+from support.settings import IMPL
 
 LIMIT = 10_000
 
@@ -58,7 +59,8 @@ def test_running_out_of_file_descriptors_is_logged_and_recovers(tmp_path):
     import sys
     import time
 
-    from support import APPS_DIR, free_port
+    from support.servers import free_port
+    from support.settings import APPS_DIR
 
     port = free_port()
     stderr = tmp_path / 'stderr.txt'

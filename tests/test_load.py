@@ -2,7 +2,7 @@
 
 import asyncio
 
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 CLIENTS = 200
 ECHOES = 20

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 import socketio
-from support import arun, reference_deviates
+from support.clients import arun
+from support.marks import reference_deviates
 
 pytestmark = pytest.mark.parametrize('mode', ['asgi'], indirect=True)
 

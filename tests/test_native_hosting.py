@@ -7,7 +7,9 @@ import sys
 
 import pytest
 import requests
-from support import APPS_DIR, IMPL, AsyncPeers, arun, free_port
+from support.clients import AsyncPeers, arun
+from support.servers import free_port
+from support.settings import APPS_DIR, IMPL
 
 pytestmark = pytest.mark.skipif(IMPL != 'turbosio', reason='native hosting is turbosio-only')
 native_only = pytest.mark.parametrize('mode', ['native'], indirect=True)

@@ -8,7 +8,7 @@ meant for it is in too.
 import asyncio
 import uuid
 
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 
 def names() -> tuple[str, str]:

@@ -8,7 +8,8 @@ its 'join_room'; only messages that do not depend on that order are asserted.
 
 import threading
 
-from support import SyncPeer, require_wsgi_server
+from support.clients import SyncPeer
+from support.marks import require_wsgi_server
 
 
 def seed_client() -> SyncPeer:

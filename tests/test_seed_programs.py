@@ -9,13 +9,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import socketio
-from support import IMPL
+from support.settings import IMPL, REPO_DIR
 
-SEED = Path(__file__).resolve().parent.parent / 'examples' / 'seed'
+SEED = REPO_DIR / 'examples' / 'seed'
 PORT = 5000  # the seed program's own address: localhost:5000
 
 

@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 import socketio
-from support import IMPL, arun
+from support.clients import arun
+from support.settings import IMPL
 
 
 def _impl():

@@ -2,7 +2,7 @@
 
 import uuid
 
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 
 def test_session_saved_at_connect_and_updated_by_events(server):

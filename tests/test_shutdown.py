@@ -6,7 +6,8 @@ import asyncio
 import signal
 
 import pytest
-from support import IMPL, AsyncPeers, arun
+from support.clients import AsyncPeers, arun
+from support.settings import IMPL
 
 
 @pytest.mark.parametrize('mode', ['native'], indirect=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import IMPL, AsyncPeers, arun
+from support.clients import AsyncPeers, arun
+from support.settings import IMPL
 
 pytestmark = [
     pytest.mark.skipif(IMPL != 'turbosio', reason='python-socketio does not report such handlers'),

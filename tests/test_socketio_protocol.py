@@ -9,7 +9,7 @@ Each Socket.IO packet travels as an Engine.IO message packet, so every frame
 below starts with ``4`` (spec: "Packet encoding": ``42["foo"]``).
 
 Run against python-socketio with ``TURBOSIO_TEST_IMPL=socketio``; the tests
-where python-socketio breaks the spec call ``reference_deviates`` and only run
+where python-socketio breaks the spec are marked with ``reference_deviates`` and only run
 against turbosio.
 """
 
@@ -17,33 +17,18 @@ import json
 import re
 
 import pytest
-
-try:
-    from protocol_support import (
-        SLOW_PING_INTERVAL,
-        SLOW_PING_TIMEOUT,
-        WsClosed,
-        WsFactory,
-        connect_namespace,
-        connect_polling_namespace,
-        poll_until,
-        post,
-        reference_deviates,
-        running_server,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.protocol_support import (
-        SLOW_PING_INTERVAL,
-        SLOW_PING_TIMEOUT,
-        WsClosed,
-        WsFactory,
-        connect_namespace,
-        connect_polling_namespace,
-        poll_until,
-        post,
-        reference_deviates,
-        running_server,
-    )
+from support.marks import reference_deviates
+from support.protocol import (
+    SLOW_PING_INTERVAL,
+    SLOW_PING_TIMEOUT,
+    WsClosed,
+    WsFactory,
+    connect_namespace,
+    connect_polling_namespace,
+    poll_until,
+    post,
+)
+from support.servers import running_server
 
 PLACEHOLDER_0 = '{"_placeholder":true,"num":0}'
 PLACEHOLDER_1 = '{"_placeholder":true,"num":1}'
@@ -113,8 +98,8 @@ def test_connect_custom_namespace_with_auth_payload(wsf):
     assert '42/custom,["auth",{"token":"abc"}]' in frames
 
 
+@reference_deviates('events emitted by the connect handler are sent before the CONNECT packet')
 def test_connect_reply_precedes_events_from_connect_handler(wsf):
-    reference_deviates('events emitted by the connect handler are sent before the CONNECT packet')
     client, _ = wsf.open()
     client.send('40/custom,')
     # spec (Connection to a namespace): the server MUST respond with a CONNECT packet; node test-suite
@@ -133,8 +118,8 @@ def test_connect_unknown_namespace_is_refused(wsf):
     assert client.recv().startswith('40{"sid":')
 
 
+@reference_deviates('CONNECT_ERROR for an unknown namespace carries the string "Unable to connect"')
 def test_connect_unknown_namespace_error_payload(wsf):
-    reference_deviates('CONNECT_ERROR for an unknown namespace carries the string "Unable to connect"')
     client, _ = wsf.open()
     client.send('40/unknown,')
     # spec (Difference between v5 and v4): the CONNECT_ERROR payload is an object;
@@ -320,8 +305,8 @@ def test_reconnect_to_main_namespace_after_disconnect(wsf):
 # --------------------------------------------------------------------------- protocol violations
 
 
+@reference_deviates('an EVENT before any CONNECT is ignored instead of closing the connection')
 def test_event_before_connect_closes_connection(wsf):
-    reference_deviates('an EVENT before any CONNECT is ignored instead of closing the connection')
     client, _ = wsf.open()
     client.send('42["message","too early"]')
     # spec (Connection to a namespace): "If the server does not receive a CONNECT packet first, then it
@@ -329,8 +314,8 @@ def test_event_before_connect_closes_connection(wsf):
     client.expect_closed(allowed=('1',))
 
 
+@reference_deviates('an EVENT for a namespace the client is not connected to is ignored')
 def test_event_for_unconnected_namespace_closes_connection(wsf):
-    reference_deviates('an EVENT for a namespace the client is not connected to is ignored')
     client, _ = wsf.sio()
     client.send('42/custom,["message","not connected"]')
     # node (Client.ondecoded): a non-CONNECT packet for a namespace without socket -> "invalid state" -> close
@@ -403,8 +388,8 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize(('frames', 'why'), MALFORMED)
+@reference_deviates('an undecodable Socket.IO packet is logged and ignored, the connection stays open')
 def test_malformed_packet_closes_connection(wsf, frames, why):
-    reference_deviates('an undecodable Socket.IO packet is logged and ignored, the connection stays open')
     client, _ = wsf.sio()
     for frame in frames:
         client.send(frame)

@@ -1,7 +1,7 @@
 """Transports: polling only, websocket only, and polling upgraded to websocket, with both clients."""
 
 import pytest
-from support import AsyncPeers, arun
+from support.clients import AsyncPeers, arun
 
 CASES = {
     # name: (client transports, transport after connect, transport the server first saw)

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import socketio
-from support import IMPL, AsyncPeers, arun
+from support.clients import AsyncPeers, arun
+from support.settings import IMPL
 
 pytestmark = pytest.mark.parametrize('mode', ['native'], indirect=True)
 

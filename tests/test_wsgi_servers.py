@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from support import IMPL, AsyncPeers, arun
+from support.clients import AsyncPeers, arun
+from support.settings import IMPL
 
 pytestmark = pytest.mark.parametrize('mode', ['asgi'], indirect=True)
 

@@ -1,40 +1,22 @@
-"""Shared helpers for the raw-wire Engine.IO v4 / Socket.IO v5 conformance tests.
+"""Raw-wire Engine.IO v4 / Socket.IO v5 helpers for the conformance suites.
 
-The tests talk to ``tests/apps/protocol_app.py`` over raw HTTP (``requests``) and
-raw WebSocket (``websocket-client``); no Socket.IO client library is involved.
-
-Environment:
-
-* ``TURBOSIO_TEST_IMPL`` -- ``turbosio`` (default) or ``socketio`` (the
-  python-socketio reference, served by uvicorn).
-* ``TURBOSIO_TEST_RUN_DEVIATIONS=1`` -- do not skip the tests marked with
-  :func:`reference_deviates` on the reference; handy to see how (and that) the
-  reference fails them.
+The suites talk to ``tests/apps/protocol_app.py`` (``support.servers.ProtocolServer``) over raw HTTP
+(``requests``) and raw WebSocket (``websocket-client``); no Socket.IO client library is involved.
 """
 
 import base64
 import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 import requests
 import websocket
 
-IMPL = os.environ.get('TURBOSIO_TEST_IMPL', 'turbosio')
-APP_PATH = Path(__file__).resolve().parent / 'apps' / 'protocol_app.py'
 ENGINE_PATH = '/socket.io/'
 RS = '\x1e'  # Engine.IO v4 payload separator (spec: "Packet encoding / HTTP long-polling")
 
-STARTUP_TIMEOUT = 20.0
 HTTP_TIMEOUT = 5.0  # upper bound for any request that the server should answer promptly
 WS_TIMEOUT = 5.0
 # The server must end a session whose client stops answering pings within
@@ -47,108 +29,6 @@ SLOW_PING_TIMEOUT = 5000
 FAST_PING_INTERVAL = 300
 FAST_PING_TIMEOUT = 200
 MAX_HTTP_BUFFER_SIZE = 50000
-
-if IMPL not in ('turbosio', 'socketio'):  # pragma: no cover - configuration error
-    raise RuntimeError(f'TURBOSIO_TEST_IMPL must be turbosio or socketio, not {IMPL!r}')
-
-
-def reference_deviates(reason):
-    """Skip the calling test when it runs against python-socketio.
-
-    Call it where python-socketio is known to break the specification; the test
-    still runs (and must pass) against turbosio.
-    """
-    if IMPL == 'socketio' and os.environ.get('TURBOSIO_TEST_RUN_DEVIATIONS') != '1':
-        pytest.skip(f'python-socketio deviates from the spec: {reason}')
-
-
-# --------------------------------------------------------------------------- server
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-class ProtocolServer:
-    """``tests/apps/protocol_app.py`` running as a subprocess on 127.0.0.1."""
-
-    def __init__(self, ping_interval, ping_timeout, max_http_buffer_size=MAX_HTTP_BUFFER_SIZE):
-        self.ping_interval = ping_interval  # ms
-        self.ping_timeout = ping_timeout  # ms
-        self.max_http_buffer_size = max_http_buffer_size
-        self.port = free_port()
-        self.host = '127.0.0.1'
-        self.base_url = f'http://{self.host}:{self.port}{ENGINE_PATH}'
-        self.ws_base_url = f'ws://{self.host}:{self.port}{ENGINE_PATH}'
-        self.proc = None
-        self._log = None
-
-    def start(self):
-        cmd = [
-            sys.executable,
-            str(APP_PATH),
-            '--impl',
-            IMPL,
-            '--port',
-            str(self.port),
-            '--ping-interval',
-            str(self.ping_interval),
-            '--ping-timeout',
-            str(self.ping_timeout),
-            '--max-http-buffer-size',
-            str(self.max_http_buffer_size),
-        ]
-        self._log = tempfile.TemporaryFile()
-        env = dict(os.environ, PYTHONUNBUFFERED='1')
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                output = self.output()
-                self.stop()
-                raise RuntimeError(f'protocol app exited with {self.proc.returncode}:\n{output}')
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                output = self.output()
-                self.stop()
-                raise RuntimeError(f'protocol app did not accept TCP within {STARTUP_TIMEOUT}s:\n{output}')
-            time.sleep(0.05)
-
-    def output(self):
-        if self._log is None:
-            return ''
-        self._log.seek(0)
-        return self._log.read().decode('utf-8', 'replace')
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def ws_url(self, **params):
-        return f'{self.ws_base_url}?{urlencode(params)}' if params else self.ws_base_url
-
-
-@contextlib.contextmanager
-def running_server(**kwargs):
-    server = ProtocolServer(**kwargs).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # --------------------------------------------------------------------------- polling
@@ -269,29 +149,9 @@ class WsClient:
         """
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                pytest.fail(f'no WebSocket frame within {timeout}s')
-            self.ws.settimeout(remaining)
-            try:
-                opcode, frame = self.ws.recv_data_frame(control_frame=True)
-            except websocket.WebSocketTimeoutException:
-                pytest.fail(f'no WebSocket frame within {timeout}s')
-            except (websocket.WebSocketConnectionClosedException, ConnectionError, BrokenPipeError) as exc:
-                raise WsClosed(repr(exc)) from exc
-            except OSError as exc:  # e.g. reset while sending the close reply
-                raise WsClosed(repr(exc)) from exc
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                raise WsClosed('close frame')
-            if opcode == websocket.ABNF.OPCODE_TEXT:
-                data = frame.data.decode('utf-8')
-            elif opcode == websocket.ABNF.OPCODE_BINARY:
-                data = bytes(frame.data)
-            else:  # ping/pong control frames
-                continue
-            if data in skip:
-                continue
-            return data
+            data = self._next_frame(deadline, f'no WebSocket frame within {timeout}s')
+            if data is not None and data not in skip:
+                return data
 
     def expect_closed(self, timeout=WS_TIMEOUT, allowed=('1', '2', '6')):
         """Wait until the server closes the connection; returns the frames seen before.
@@ -302,22 +162,34 @@ class WsClient:
         deadline = time.monotonic() + timeout
         seen = []
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                pytest.fail(f'connection still open after {timeout}s (frames seen: {seen!r})')
-            self.ws.settimeout(remaining)
             try:
-                opcode, frame = self.ws.recv_data_frame(control_frame=True)
-            except websocket.WebSocketTimeoutException:
-                pytest.fail(f'connection still open after {timeout}s (frames seen: {seen!r})')
-            except (websocket.WebSocketConnectionClosedException, OSError):
+                data = self._next_frame(deadline, f'connection still open after {timeout}s (frames seen: {seen!r})')
+            except WsClosed:
                 return seen
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                return seen
-            if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
-                data = frame.data.decode('utf-8') if opcode == websocket.ABNF.OPCODE_TEXT else bytes(frame.data)
+            if data is not None:
                 assert data in allowed, f'unexpected frame {data!r} while waiting for the connection to close'
                 seen.append(data)
+
+    def _next_frame(self, deadline, failure):
+        """The next data frame's text (str) or bytes, or None for a ping or pong; fails the test with ``failure``
+        at ``deadline``, raises WsClosed when the server closes the connection."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(failure)
+        self.ws.settimeout(remaining)
+        try:
+            opcode, frame = self.ws.recv_data_frame(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            pytest.fail(failure)
+        except (websocket.WebSocketConnectionClosedException, OSError) as exc:  # OSError: e.g. a reset
+            raise WsClosed(repr(exc)) from exc
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            raise WsClosed('close frame')
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            return frame.data.decode('utf-8')
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            return bytes(frame.data)
+        return None
 
     def close(self):
         with contextlib.suppress(Exception):
