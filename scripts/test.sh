@@ -23,7 +23,7 @@ echo "== pytest"
 python -m pytest tests -q -p no:cacheprovider
 
 echo "== pytest: the protocol conformance suite again, through the ASGI driver under uvicorn"
-TURBOSIO_PROTOCOL_DRIVER=asgi python -m pytest tests/test_engineio_protocol.py tests/test_socketio_protocol.py \
+TURBOSIO_PROTOCOL_DRIVER=asgi python -m pytest tests/protocol/test_engineio_protocol.py tests/protocol/test_socketio_protocol.py \
     -q -p no:cacheprovider
 
 if [ -f bench/smoke.sh ]; then

@@ -13,7 +13,8 @@ import subprocess
 import time
 
 import pytest
-from support import IMPL, JS_DIR, MODES, ServerProcess, ServerView
+from support.servers import ServerProcess, ServerView
+from support.settings import IMPL, JS_DIR, MODES
 
 NODE_TIMEOUT = 30.0
 

@@ -1,0 +1,94 @@
+"""The servers under test and the scenarios each one runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .paths import BENCH
+
+BASELINE = 'python-socketio (uvicorn)'
+NODE = 'socket.io (Node)'
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    argv: tuple[str, ...]
+    impl: str  # 'turbosio', 'python-socketio' or 'node'
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    loadgen: tuple[str, ...]
+    metric: str  # what `rate` means
+    higher_is_better: bool = True
+    # The number that ratios and the chart compare: the rate, or (at a fixed offered load) the p50 latency.
+    key: str = 'rate'
+
+
+def servers(python: str) -> dict[str, Server]:
+    app = str(BENCH / 'app.py')
+    return {
+        s.name: s
+        for s in [
+            Server('turbosio (native)', (python, app, '--impl', 'turbosio', '--mode', 'native'), 'turbosio'),
+            Server('turbosio (uvicorn)', (python, app, '--impl', 'turbosio', '--mode', 'asgi'), 'turbosio'),
+            Server(BASELINE, (python, app, '--impl', 'socketio', '--mode', 'uvicorn'), 'python-socketio'),
+            Server(
+                'python-socketio (granian)', (python, app, '--impl', 'socketio', '--mode', 'granian'), 'python-socketio'
+            ),
+            Server(NODE, ('node', str(BENCH / 'node' / 'server.js')), 'node'),
+        ]
+    }
+
+
+def scenarios(profile: str) -> list[Scenario]:
+    """The scenario list for one profile: 'full' (default), 'quick' or 'smoke'."""
+    seconds = {'full': '8', 'quick': '2', 'smoke': '2'}[profile]
+    warmup = {'full': '1', 'quick': '0.5', 'smoke': '0.5'}[profile]
+    timed = ('--duration', seconds, '--warmup', warmup)
+    small = profile != 'full'
+    return [
+        Scenario(
+            'echo',
+            "echo: 50 clients (the issue's C=50), closed loop, 64-byte padding, WebSocket",
+            ('echo', '--clients', '50', *timed),
+            'acks/s',
+        ),
+        Scenario(
+            'broadcast',
+            "broadcast: 500 receivers in one room (the issue's target size), closed loop (16 broadcasts in flight)",
+            ('broadcast', '--clients', '50' if profile == 'smoke' else '500', '--window', '16', *timed),
+            'deliveries/s',
+        ),
+        Scenario(
+            'broadcast-steady',
+            'broadcast at a steady 100 emits/s to 200 receivers (20,000 deliveries/s): latency at equal load; ratios'
+            ' and chart compare the p50 latency',
+            ('broadcast', '--clients', '50' if profile == 'smoke' else '200', '--rate', '100', *timed),
+            'deliveries/s',
+            higher_is_better=False,
+            key='p50_us',
+        ),
+        Scenario(
+            'storm',
+            'connection storm: WebSocket connects through the Socket.IO CONNECT answer, 64 at a time',
+            ('storm', '--clients', '500' if small else '2000', '--concurrency', '64'),
+            'connects/s',
+        ),
+        Scenario(
+            'idle',
+            'idle: connections held open (pings answered), server RSS growth per connection',
+            ('idle', '--clients', '300' if small else '1000', '--hold', '2' if small else '5'),
+            'KiB/conn',
+            higher_is_better=False,
+        ),
+        Scenario(
+            'polling',
+            'echo over HTTP long-polling only: 20 clients, closed loop',
+            ('polling', '--clients', '20', *timed),
+            'acks/s',
+        ),
+    ]
