@@ -12,8 +12,9 @@ echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 
-echo "== ruff / stubtest"
-ruff check python tests examples
+echo "== ruff / mypy / stubtest"
+ruff check python tests examples bench
+python -m mypy
 python -m mypy.stubtest turbosio._core
 
 echo "== cargo test"
