@@ -13,5 +13,10 @@
 pub mod packet;
 pub mod payload;
 
+#[cfg(test)]
+mod packet_tests;
+#[cfg(test)]
+mod payload_tests;
+
 pub use packet::{DecodeError, Frame, Packet};
 pub use payload::{SEPARATOR, decode_payload, encode_payload};

@@ -12,6 +12,11 @@
 pub mod attachments;
 pub mod packet;
 
+#[cfg(test)]
+mod attachments_tests;
+#[cfg(test)]
+mod packet_tests;
+
 pub use attachments::{PartialBinary, validate_placeholders};
 pub use packet::{
     DEFAULT_MAX_ATTACHMENTS, DecodeError, DecodeLimits, Packet, PacketType, encode, encode_connect_error,
