@@ -11,6 +11,7 @@
 pub mod config;
 pub mod errors;
 pub mod event;
+mod handshake;
 pub mod heartbeat;
 pub mod outbox;
 pub mod rooms;
@@ -125,18 +126,7 @@ impl Engine {
             return Err(SessionError::TransportNotAllowed);
         }
         let eio_sid = EioSid::random();
-        // spec: the handshake's keys in the spec's order, intervals in exact milliseconds.
-        let upgrades = if transport == Transport::Polling && self.config.transports.websocket {
-            "[\"websocket\"]"
-        } else {
-            "[]"
-        };
-        let text = format!(
-            "0{{\"sid\":\"{eio_sid}\",\"upgrades\":{upgrades},\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
-            self.config.ping_interval.as_millis(),
-            self.config.ping_timeout.as_millis(),
-            self.config.max_payload,
-        );
+        let upgrades = transport == Transport::Polling && self.config.transports.websocket;
         let outbox = Arc::new(Outbox::new(self.config.outbox));
         let heartbeat = self
             .heartbeats
@@ -161,7 +151,7 @@ impl Engine {
         Ok(Opened {
             eio_sid,
             outbox,
-            open_frame: Frame::Text(text.into()),
+            open_frame: handshake::open_frame(eio_sid, upgrades, &self.config),
         })
     }
 

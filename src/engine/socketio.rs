@@ -16,6 +16,7 @@ use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBi
 use super::Engine;
 use super::errors::SessionError;
 use super::event::{DisconnectReason, Event};
+use super::handshake;
 use super::outbox::PushError;
 use super::rooms::{Room, RoomIndex};
 use super::sid::{EioSid, Sid};
@@ -205,20 +206,12 @@ impl Engine {
             .ok_or(SocketError::NotConnected)
     }
 
-    fn connect_answer(sid: Sid, namespace: &str) -> Frame {
-        let mut data = Vec::with_capacity(32);
-        data.extend_from_slice(b"{\"sid\":\"");
-        data.extend_from_slice(sid.as_str().as_bytes());
-        data.extend_from_slice(b"\"}");
-        sio_frame(PacketType::Connect, namespace, None, 0, Some(&data))
-    }
-
     fn repeat_connect_answer(&mut self, sid: Sid) {
         let Some(socket) = self.sockets.get(&sid) else { return };
         if socket.pending.is_some() {
             return;
         }
-        let frame = Self::connect_answer(sid, &socket.namespace);
+        let frame = handshake::connect_ok_frame(&socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
     }
@@ -229,7 +222,7 @@ impl Engine {
         let Some(pending) = socket.pending.take() else {
             return Ok(());
         };
-        let connect = Self::connect_answer(sid, &socket.namespace);
+        let connect = handshake::connect_ok_frame(&socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
         Ok(())
@@ -238,15 +231,7 @@ impl Engine {
     /// Turn a connecting socket away with `CONNECT_ERROR {"message", "data"}`; no disconnect handler runs.
     pub fn refuse(&mut self, sid: Sid, message: &str, data: Option<&[u8]>) -> Result<(), SocketError> {
         let socket = self.sockets.get(&sid).ok_or(SocketError::NotConnected)?;
-        let mut body = Vec::with_capacity(32 + message.len());
-        body.extend_from_slice(b"{\"message\":");
-        body.extend_from_slice(serde_json::to_string(message).unwrap_or_default().as_bytes());
-        if let Some(data) = data {
-            body.extend_from_slice(b",\"data\":");
-            body.extend_from_slice(data);
-        }
-        body.push(b'}');
-        let frame = sio_frame(PacketType::ConnectError, &socket.namespace, None, 0, Some(&body));
+        let frame = handshake::connect_error_frame(&socket.namespace, message, data);
         let eio_sid = socket.eio_sid;
         self.drop_socket(sid, None);
         self.push_to_session(eio_sid, std::iter::once(&frame), true);

@@ -18,7 +18,4 @@ mod attachments_tests;
 mod packet_tests;
 
 pub use attachments::{PartialBinary, validate_placeholders};
-pub use packet::{
-    DEFAULT_MAX_ATTACHMENTS, DecodeError, DecodeLimits, Packet, PacketType, encode, encode_connect_error,
-    encode_connect_ok,
-};
+pub use packet::{DEFAULT_MAX_ATTACHMENTS, DecodeError, DecodeLimits, Packet, PacketType, encode};

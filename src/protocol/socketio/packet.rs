@@ -475,33 +475,6 @@ pub fn encode(
     }
 }
 
-/// Encode the server's answer to a successful namespace connection: `0/ns,{"sid":"..."}`.
-pub fn encode_connect_ok(out: &mut Vec<u8>, namespace: &str, sid: &str) {
-    let sid = serde_json::Value::from(sid).to_string();
-    let mut data = Vec::with_capacity(sid.len() + 8);
-    data.extend_from_slice(br#"{"sid":"#);
-    data.extend_from_slice(sid.as_bytes());
-    data.push(b'}');
-    encode(out, PacketType::Connect, namespace, None, 0, Some(&data));
-}
-
-/// Encode a refused namespace connection: `4/ns,{"message":"...","data":...}`.
-///
-/// `message` is JSON-escaped here; `data` is already-serialised JSON, and the `data` member is left out when it
-/// is `None`.
-pub fn encode_connect_error(out: &mut Vec<u8>, namespace: &str, message: &str, data: Option<&[u8]>) {
-    let message = serde_json::Value::from(message).to_string();
-    let mut body = Vec::with_capacity(message.len() + data.map_or(0, <[u8]>::len) + 20);
-    body.extend_from_slice(br#"{"message":"#);
-    body.extend_from_slice(message.as_bytes());
-    if let Some(data) = data {
-        body.extend_from_slice(br#","data":"#);
-        body.extend_from_slice(data);
-    }
-    body.push(b'}');
-    encode(out, PacketType::ConnectError, namespace, None, 0, Some(&body));
-}
-
 /// Append the decimal digits of `n` to `out`.
 fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     let start = out.len();

@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use super::*;
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn packet(kind: PacketType, namespace: &str, id: Option<u64>, attachments: usize, data: Option<&str>) -> Packet {
     let event = match (kind, data.map(serde_json::from_str::<Value>)) {
@@ -336,32 +336,6 @@ fn encodes_spec_examples() {
 }
 
 #[test]
-fn encodes_connect_answers() {
-    let mut out = Vec::new();
-    encode_connect_ok(&mut out, "/admin", "oSO0OpakMV_3jnilAAAA");
-    assert_eq!(out, br#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#);
-
-    out.clear();
-    encode_connect_ok(&mut out, "/", "wZX3oN0bSVIhsaknAAAI");
-    assert_eq!(out, br#"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#);
-
-    out.clear();
-    encode_connect_error(&mut out, "/", "Not authorized", None);
-    assert_eq!(out, br#"4{"message":"Not authorized"}"#);
-
-    out.clear();
-    encode_connect_error(&mut out, "/random", "Invalid namespace", None);
-    assert_eq!(out, br#"4/random,{"message":"Invalid namespace"}"#);
-
-    out.clear();
-    encode_connect_error(&mut out, "/", "say \"no\"\n", Some(br#"{"code":7}"#));
-    assert_eq!(out, br#"4{"message":"say \"no\"\n","data":{"code":7}}"#);
-    let decoded = Packet::decode(Bytes::from(out), &DecodeLimits::default()).unwrap();
-    let data: Value = serde_json::from_slice(&decoded.data.unwrap()).unwrap();
-    assert_eq!(data, json!({"message": "say \"no\"\n", "data": {"code": 7}}));
-}
-
-#[test]
 fn packet_type_digits() {
     for digit in b'0'..=b'6' {
         let kind = PacketType::from_digit(digit).unwrap();
@@ -472,18 +446,5 @@ proptest! {
         let mut out = Vec::new();
         expected.encode(&mut out);
         prop_assert_eq!(Packet::decode(Bytes::from(out), &DecodeLimits::default()), Ok(expected));
-    }
-
-    #[test]
-    fn connect_answers_round_trip(sid in any::<String>(), message in any::<String>()) {
-        let mut out = Vec::new();
-        encode_connect_ok(&mut out, "/", &sid);
-        let data = Packet::decode(Bytes::from(out), &DecodeLimits::default()).unwrap().data.unwrap();
-        prop_assert_eq!(serde_json::from_slice::<Value>(&data).unwrap(), json!({ "sid": sid }));
-
-        let mut out = Vec::new();
-        encode_connect_error(&mut out, "/x", &message, None);
-        let data = Packet::decode(Bytes::from(out), &DecodeLimits::default()).unwrap().data.unwrap();
-        prop_assert_eq!(serde_json::from_slice::<Value>(&data).unwrap(), json!({ "message": message }));
     }
 }
