@@ -18,7 +18,7 @@ pub enum DecodeError {
     /// A `b`-prefixed polling segment is not valid standard base64.
     #[error("invalid base64 in binary packet")]
     InvalidBase64,
-    /// A polling body holds more packets than the server accepts in one request.
+    /// A polling body holds more packets than the receiver accepts in one body.
     #[error("more than {limit} packets in one payload")]
     TooManyPackets {
         /// The largest number of packets accepted in one body.
@@ -153,7 +153,7 @@ pub(crate) fn push_base64(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(encoded.as_bytes());
 }
 
-/// An outbound frame as queued for a client.
+/// An outbound frame as queued for the peer (by either side).
 ///
 /// `Text` holds a complete Engine.IO text packet, type digit included (`b"42[\"a\"]"`, `b"2"`); `Binary` holds
 /// the raw bytes of a binary message. Polling encodes `Binary` as `b` + base64 (see
@@ -206,7 +206,7 @@ impl Frame {
         Frame::Text(Bytes::from_static(b"1"))
     }
 
-    /// A heartbeat `ping` packet with no payload, `2`.
+    /// A `ping` packet with no payload, `2`, as heartbeats send it.
     pub fn ping() -> Frame {
         Frame::Text(Bytes::from_static(b"2"))
     }
@@ -220,12 +220,12 @@ impl Frame {
         }
     }
 
-    /// spec: the server answers the upgrade probe `2probe` with `3probe`.
+    /// spec: `3probe`, the answer to the upgrade probe `2probe`.
     pub fn pong_probe() -> Frame {
         Frame::Text(Bytes::from_static(b"3probe"))
     }
 
-    /// The `noop` packet, `6`, sent to a pending polling request during an upgrade.
+    /// The `noop` packet, `6` (spec: it releases a pending polling request during an upgrade).
     pub fn noop() -> Frame {
         Frame::Text(Bytes::from_static(b"6"))
     }

@@ -7,7 +7,7 @@ use super::packet::{BASE64, BINARY_PREFIX, DecodeError, Frame, Packet, push_base
 /// spec: packets are separated by the record separator 0x1e; binary packets are 'b' + base64.
 pub const SEPARATOR: u8 = 0x1e;
 
-/// Decode a polling POST body into its packets, in order.
+/// Decode a polling body (a POST body on a server, a GET response on a client) into its packets, in order.
 ///
 /// Text segments are decoded by [`Packet::decode_text`] and keep pointing into `body`; `b` segments are decoded
 /// from base64 into [`Packet::Binary`]. A body with more than `max_packets` segments is refused with
@@ -44,7 +44,7 @@ fn decode_segment(segment: Bytes) -> Result<Packet, DecodeError> {
     }
 }
 
-/// Encode queued frames into one polling response body, joined by [`SEPARATOR`].
+/// Encode queued frames into one polling body, joined by [`SEPARATOR`].
 ///
 /// `Text` frames are copied verbatim and `Binary` frames become `b` + standard base64. No frames give an empty
 /// body; the caller decides whether that is worth sending.
