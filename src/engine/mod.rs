@@ -72,10 +72,6 @@ pub struct Engine {
     wakes: Vec<Waker>,
 }
 
-fn static_frame(text: &'static [u8]) -> Frame {
-    Frame::Text(Bytes::from_static(text))
-}
-
 impl Engine {
     /// An engine with no sessions.
     pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
@@ -172,7 +168,7 @@ impl Engine {
             // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
             // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
             // every 100 ms for the same reason).
-            let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
+            let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
         }
         Ok(session.outbox.clone())
     }
@@ -291,7 +287,7 @@ impl Engine {
             match session.heartbeat.beat {
                 Beat::SendPing => {
                     // A ping goes out even past the queue bound: the pong deadline decides about slow readers.
-                    let _ = session.outbox.push_control(static_frame(b"2"), &mut self.wakes);
+                    let _ = session.outbox.push_control(Frame::ping(), &mut self.wakes);
                     session.heartbeat =
                         self.heartbeats
                             .schedule(eio_sid, Beat::AwaitPong, now + self.config.ping_timeout);
@@ -305,12 +301,7 @@ impl Engine {
     pub fn eio_send(&mut self, eio_sid: EioSid, data: EioData) -> Result<(), SessionError> {
         let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
         let frame = match data {
-            EioData::Text(text) => {
-                let mut out = Vec::with_capacity(text.len() + 1);
-                out.push(b'4');
-                out.extend_from_slice(&text);
-                Frame::Text(out.into())
-            }
+            EioData::Text(text) => Frame::message(&text),
             EioData::Binary(bin) => Frame::Binary(bin),
         };
         if let Err(PushError::Overflow) = session.outbox.push(frame, &mut self.wakes) {
@@ -334,13 +325,10 @@ impl Engine {
                 Ok(WsOutcome::Closed)
             }
             Packet::Ping(data) => {
-                let mut pong = Vec::with_capacity(data.len() + 1);
-                pong.push(b'3');
-                pong.extend_from_slice(&data);
-                let pong = Frame::Text(pong.into());
+                let pong = Frame::pong(&data);
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
-                    let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
+                    let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
                     Ok(WsOutcome::Reply(pong))
                 } else {
                     let _ = session.outbox.push_control(pong, &mut self.wakes);
