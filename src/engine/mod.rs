@@ -8,6 +8,7 @@
 //! `Engine` (it is plain `&mut self` state), so the whole protocol is tested here with scripted input and a
 //! fake clock.
 
+pub mod adapter;
 pub mod config;
 pub mod errors;
 pub mod event;

@@ -6,12 +6,9 @@
 //! disconnect costs only the rooms that socket is in.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
+use super::adapter::Room;
 use super::sid::Sid;
-
-/// A room's name.
-pub type Room = Arc<str>;
 
 /// Rooms of one namespace, both directions.
 #[derive(Default)]

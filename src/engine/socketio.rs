@@ -14,11 +14,12 @@ use crate::protocol::engineio::Frame;
 use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBinary};
 
 use super::Engine;
+use super::adapter::{Room, Target};
 use super::errors::SessionError;
 use super::event::{DisconnectReason, Event};
 use super::handshake;
 use super::outbox::PushError;
-use super::rooms::{Room, RoomIndex};
+use super::rooms::RoomIndex;
 use super::sid::{EioSid, Sid};
 
 /// A namespace's sockets and rooms.
@@ -35,15 +36,6 @@ pub struct Socket {
     /// Frames emitted before the connect was accepted; `None` once connected.
     pending: Option<Vec<Frame>>,
     next_ack_id: u64,
-}
-
-/// Who an emit goes to.
-#[derive(Clone, Copy, Debug)]
-pub enum Target<'a> {
-    /// Every socket of the namespace.
-    All,
-    /// The members of these rooms (a sid names that socket's own room), each socket once.
-    Rooms(&'a [&'a str]),
 }
 
 /// Why an operation on a socket did nothing.
