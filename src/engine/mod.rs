@@ -1,12 +1,21 @@
 //! Sans-IO Engine.IO v4 and Socket.IO v5 server state.
 //!
-//! In: decoded requests and frames from a driver (`open`, `begin_poll`, `on_post`, `on_ws_text`, ...), calls from
-//! the bindings (`emit`, `accept`, `join`, ...), and the time as an argument (`on_tick(now)`).
+//! In: requests and raw frames from a driver (`open`, `begin_poll`, `on_post`, `on_ws_text`, ...), which the engine
+//! decodes with `protocol`; calls from the bindings (`emit`, `accept`, `join`, ...); and the time as an argument
+//! (`on_tick(now)`).
 //! Out: frames queued in each session's [`Outbox`], [`Event`]s pushed into the [`EventSink`] the engine was built
 //! with, and the next heartbeat deadline.
 //! Never: sockets, timers, threads, tokio or Python. The driver owns those and serialises calls into an
 //! `Engine` (it is plain `&mut self` state), so the whole protocol is tested here with scripted input and a
 //! fake clock.
+//!
+//! This is the server's side of the protocol: what only a server says is built in `handshake` (the open packet,
+//! the answers to a namespace CONNECT), and the packets a server refuses from its peer (an open packet, an upgrade
+//! outside an upgrade, a `CONNECT_ERROR`) are refused where they arrive, in `on_packet` and `on_socketio_packet`.
+//! Room membership and fan-out targets go through an [`adapter::Adapter`] ([`rooms::LocalAdapter`] unless
+//! [`Engine::with_adapter`] is given another), asked once per broadcast; the broadcast is framed once and the same
+//! frames go to every recipient. Tests: `tests.rs` drives the whole engine; smaller files test themselves at their
+//! bottom.
 
 pub mod adapter;
 pub mod config;
@@ -29,14 +38,16 @@ use bytes::Bytes;
 
 use crate::protocol::engineio::{self as eio, Frame, Packet};
 
+use self::adapter::Adapter;
 pub use self::config::{EngineConfig, Transports};
 pub use self::errors::SessionError;
 pub use self::event::{DisconnectReason, EioData, Event, EventSink, RequestInfo, Transport};
 use self::heartbeat::{Beat, Heartbeats};
 pub use self::outbox::{Drained, Outbox, OutboxLimits, PushError};
+use self::rooms::LocalAdapter;
 use self::session::{Session, Upgrade};
 pub use self::sid::{EioSid, Sid};
-use self::socketio::{Namespace, Socket};
+use self::socketio::Socket;
 
 /// A session that was just opened.
 pub struct Opened {
@@ -61,27 +72,35 @@ pub enum WsOutcome {
     Closed,
 }
 
-/// The server's whole protocol state.
-pub struct Engine {
+/// The server's whole protocol state; `A` keeps room membership (see [`adapter`]).
+pub struct Engine<A = LocalAdapter> {
     config: EngineConfig,
     sink: Arc<dyn EventSink>,
     sessions: HashMap<EioSid, Session>,
     sockets: HashMap<Sid, Socket>,
-    namespaces: HashMap<Arc<str>, Namespace>,
+    /// Room membership and fan-out resolution.
+    adapter: A,
     heartbeats: Heartbeats,
     /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
     wakes: Vec<Waker>,
 }
 
 impl Engine {
-    /// An engine with no sessions.
+    /// An engine with no sessions, keeping rooms in this process.
     pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
+        Self::with_adapter(config, sink, LocalAdapter::default())
+    }
+}
+
+impl<A: Adapter> Engine<A> {
+    /// An engine with no sessions whose rooms and fan-out go through `adapter`.
+    pub fn with_adapter(config: EngineConfig, sink: Arc<dyn EventSink>, adapter: A) -> Self {
         Self {
             config,
             sink,
             sessions: HashMap::new(),
             sockets: HashMap::new(),
-            namespaces: HashMap::new(),
+            adapter,
             heartbeats: Heartbeats::default(),
             wakes: Vec::new(),
         }
