@@ -1,16 +1,27 @@
 //! Sans-IO Engine.IO v4 and Socket.IO v5 server state.
 //!
-//! In: decoded requests and frames from a driver (`open`, `begin_poll`, `on_post`, `on_ws_text`, ...), calls from
-//! the bindings (`emit`, `accept`, `join`, ...), and the time as an argument (`on_tick(now)`).
+//! In: requests and raw frames from a driver (`open`, `begin_poll`, `on_post`, `on_ws_text`, ...), which the engine
+//! decodes with `protocol`; calls from the bindings (`emit`, `accept`, `join`, ...); and the time as an argument
+//! (`on_tick(now)`).
 //! Out: frames queued in each session's [`Outbox`], [`Event`]s pushed into the [`EventSink`] the engine was built
 //! with, and the next heartbeat deadline.
 //! Never: sockets, timers, threads, tokio or Python. The driver owns those and serialises calls into an
 //! `Engine` (it is plain `&mut self` state), so the whole protocol is tested here with scripted input and a
 //! fake clock.
+//!
+//! This is the server's side of the protocol: what only a server says is built in `handshake` (the open packet,
+//! the answers to a namespace CONNECT), and the packets a server refuses from its peer (an open packet, an upgrade
+//! outside an upgrade, a `CONNECT_ERROR`) are refused where they arrive, in `on_packet` and `on_socketio_packet`.
+//! Room membership and fan-out targets go through an [`adapter::Adapter`] ([`rooms::LocalAdapter`] unless
+//! [`Engine::with_adapter`] is given another), asked once per broadcast; the broadcast is framed once and the same
+//! frames go to every recipient. Tests: `tests.rs` drives the whole engine; smaller files test themselves at their
+//! bottom.
 
+pub mod adapter;
 pub mod config;
 pub mod errors;
 pub mod event;
+mod handshake;
 pub mod heartbeat;
 pub mod outbox;
 pub mod rooms;
@@ -27,14 +38,16 @@ use bytes::Bytes;
 
 use crate::protocol::engineio::{self as eio, Frame, Packet};
 
+use self::adapter::Adapter;
 pub use self::config::{EngineConfig, Transports};
 pub use self::errors::SessionError;
 pub use self::event::{DisconnectReason, EioData, Event, EventSink, RequestInfo, Transport};
 use self::heartbeat::{Beat, Heartbeats};
 pub use self::outbox::{Drained, Outbox, OutboxLimits, PushError};
+use self::rooms::LocalAdapter;
 use self::session::{Session, Upgrade};
 pub use self::sid::{EioSid, Sid};
-use self::socketio::{Namespace, Socket};
+use self::socketio::Socket;
 
 /// A session that was just opened.
 pub struct Opened {
@@ -59,31 +72,35 @@ pub enum WsOutcome {
     Closed,
 }
 
-/// The server's whole protocol state.
-pub struct Engine {
+/// The server's whole protocol state; `A` keeps room membership (see [`adapter`]).
+pub struct Engine<A = LocalAdapter> {
     config: EngineConfig,
     sink: Arc<dyn EventSink>,
     sessions: HashMap<EioSid, Session>,
     sockets: HashMap<Sid, Socket>,
-    namespaces: HashMap<Arc<str>, Namespace>,
+    /// Room membership and fan-out resolution.
+    adapter: A,
     heartbeats: Heartbeats,
     /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
     wakes: Vec<Waker>,
 }
 
-fn static_frame(text: &'static [u8]) -> Frame {
-    Frame::Text(Bytes::from_static(text))
+impl Engine {
+    /// An engine with no sessions, keeping rooms in this process.
+    pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
+        Self::with_adapter(config, sink, LocalAdapter::default())
+    }
 }
 
-impl Engine {
-    /// An engine with no sessions.
-    pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
+impl<A: Adapter> Engine<A> {
+    /// An engine with no sessions whose rooms and fan-out go through `adapter`.
+    pub fn with_adapter(config: EngineConfig, sink: Arc<dyn EventSink>, adapter: A) -> Self {
         Self {
             config,
             sink,
             sessions: HashMap::new(),
             sockets: HashMap::new(),
-            namespaces: HashMap::new(),
+            adapter,
             heartbeats: Heartbeats::default(),
             wakes: Vec::new(),
         }
@@ -125,18 +142,7 @@ impl Engine {
             return Err(SessionError::TransportNotAllowed);
         }
         let eio_sid = EioSid::random();
-        // spec: the handshake's keys in the spec's order, intervals in exact milliseconds.
-        let upgrades = if transport == Transport::Polling && self.config.transports.websocket {
-            "[\"websocket\"]"
-        } else {
-            "[]"
-        };
-        let text = format!(
-            "0{{\"sid\":\"{eio_sid}\",\"upgrades\":{upgrades},\"pingInterval\":{},\"pingTimeout\":{},\"maxPayload\":{}}}",
-            self.config.ping_interval.as_millis(),
-            self.config.ping_timeout.as_millis(),
-            self.config.max_payload,
-        );
+        let upgrades = transport == Transport::Polling && self.config.transports.websocket;
         let outbox = Arc::new(Outbox::new(self.config.outbox));
         let heartbeat = self
             .heartbeats
@@ -161,7 +167,7 @@ impl Engine {
         Ok(Opened {
             eio_sid,
             outbox,
-            open_frame: Frame::Text(text.into()),
+            open_frame: handshake::open_frame(eio_sid, upgrades, &self.config),
         })
     }
 
@@ -182,7 +188,7 @@ impl Engine {
             // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
             // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
             // every 100 ms for the same reason).
-            let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
+            let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
         }
         Ok(session.outbox.clone())
     }
@@ -301,7 +307,7 @@ impl Engine {
             match session.heartbeat.beat {
                 Beat::SendPing => {
                     // A ping goes out even past the queue bound: the pong deadline decides about slow readers.
-                    let _ = session.outbox.push_control(static_frame(b"2"), &mut self.wakes);
+                    let _ = session.outbox.push_control(Frame::ping(), &mut self.wakes);
                     session.heartbeat =
                         self.heartbeats
                             .schedule(eio_sid, Beat::AwaitPong, now + self.config.ping_timeout);
@@ -315,12 +321,7 @@ impl Engine {
     pub fn eio_send(&mut self, eio_sid: EioSid, data: EioData) -> Result<(), SessionError> {
         let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
         let frame = match data {
-            EioData::Text(text) => {
-                let mut out = Vec::with_capacity(text.len() + 1);
-                out.push(b'4');
-                out.extend_from_slice(&text);
-                Frame::Text(out.into())
-            }
+            EioData::Text(text) => Frame::message(&text),
             EioData::Binary(bin) => Frame::Binary(bin),
         };
         if let Err(PushError::Overflow) = session.outbox.push(frame, &mut self.wakes) {
@@ -344,13 +345,10 @@ impl Engine {
                 Ok(WsOutcome::Closed)
             }
             Packet::Ping(data) => {
-                let mut pong = Vec::with_capacity(data.len() + 1);
-                pong.push(b'3');
-                pong.extend_from_slice(&data);
-                let pong = Frame::Text(pong.into());
+                let pong = Frame::pong(&data);
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
-                    let _ = session.outbox.push_control(static_frame(b"6"), &mut self.wakes);
+                    let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
                     Ok(WsOutcome::Reply(pong))
                 } else {
                     let _ = session.outbox.push_control(pong, &mut self.wakes);

@@ -1,17 +1,16 @@
-//! Room membership for one namespace.
+//! Room membership in one process: [`RoomIndex`] for one namespace, and [`LocalAdapter`], the [`Adapter`] over
+//! every namespace's sockets and rooms.
 //!
 //! A room is a named set of sockets. Every socket is also addressable through its own sid, but that implicit
-//! room is not stored here: the engine resolves a sid-shaped target directly, which saves two map inserts per
-//! connection. `RoomIndex` keeps both directions (room -> members and member -> rooms) so leaving all rooms on
-//! disconnect costs only the rooms that socket is in.
+//! room is not stored here: a sid-shaped target is resolved against the namespace's sockets directly, which saves
+//! two map inserts per connection. `RoomIndex` keeps both directions (room -> members and member -> rooms) so
+//! leaving all rooms on disconnect costs only the rooms that socket is in.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::adapter::{Adapter, Room, Target};
 use super::sid::Sid;
-
-/// A room's name.
-pub type Room = Arc<str>;
 
 /// Rooms of one namespace, both directions.
 #[derive(Default)]
@@ -91,6 +90,93 @@ impl RoomIndex {
     /// Whether no room has members.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
+    }
+}
+
+/// A namespace's sockets and rooms.
+#[derive(Default)]
+struct Namespace {
+    sockets: HashSet<Sid>,
+    rooms: RoomIndex,
+}
+
+/// The adapter of a single process: every namespace's sockets and their [`RoomIndex`].
+#[derive(Default)]
+pub struct LocalAdapter {
+    namespaces: HashMap<Arc<str>, Namespace>,
+}
+
+impl Adapter for LocalAdapter {
+    fn add_socket(&mut self, namespace: &Arc<str>, sid: Sid) {
+        self.namespaces
+            .entry(namespace.clone())
+            .or_default()
+            .sockets
+            .insert(sid);
+    }
+
+    fn remove_socket(&mut self, namespace: &str, sid: Sid) {
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.sockets.remove(&sid);
+            ns.rooms.leave_all(sid);
+            if ns.sockets.is_empty() && ns.rooms.is_empty() {
+                self.namespaces.remove(namespace);
+            }
+        }
+    }
+
+    fn join(&mut self, namespace: &str, sid: Sid, room: &str) {
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.join(sid, room);
+        }
+    }
+
+    fn leave(&mut self, namespace: &str, sid: Sid, room: &str) {
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.leave(sid, room);
+        }
+    }
+
+    fn close_room(&mut self, namespace: &str, room: &str) {
+        if let Some(ns) = self.namespaces.get_mut(namespace) {
+            ns.rooms.close(room);
+        }
+    }
+
+    fn rooms_of(&self, namespace: &str, sid: Sid) -> &[Room] {
+        self.namespaces.get(namespace).map_or(&[], |ns| ns.rooms.rooms_of(sid))
+    }
+
+    fn recipients(&self, namespace: &str, target: Target<'_>, skip: &[Sid]) -> Vec<Sid> {
+        let Some(ns) = self.namespaces.get(namespace) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Sid> = match target {
+            Target::All => ns.sockets.iter().copied().collect(),
+            Target::Rooms(rooms) => {
+                let mut seen: HashSet<Sid> = HashSet::new();
+                let mut out = Vec::new();
+                for room in rooms {
+                    if let Some(members) = ns.rooms.members(room) {
+                        out.extend(
+                            members
+                                .iter()
+                                .copied()
+                                .filter(|sid| rooms.len() == 1 || seen.insert(*sid)),
+                        );
+                    } else if let Some(sid) = Sid::parse(room).filter(|sid| ns.sockets.contains(sid))
+                        && (rooms.len() == 1 || seen.insert(sid))
+                    {
+                        out.push(sid);
+                    }
+                }
+                out
+            }
+        };
+        if !skip.is_empty() {
+            out.retain(|sid| !skip.contains(sid));
+        }
+        out
     }
 }
 

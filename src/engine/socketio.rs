@@ -1,11 +1,11 @@
-//! The Socket.IO v5 layer of the engine: namespaces, sockets, connects, events, acks, rooms and broadcasts.
+//! The Socket.IO v5 layer of the engine: namespaces, sockets, connects, events, acks, rooms (kept by the adapter)
+//! and broadcasts.
 //!
 //! One Engine.IO session carries one socket per namespace. A socket is created when its CONNECT arrives and is
 //! "connecting" until the bindings `accept` or `refuse` it (the connect handler runs in between); frames emitted
 //! to it meanwhile wait in the socket and follow the CONNECT answer, so a client never sees an event before its
 //! connect succeeded.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -14,18 +14,12 @@ use crate::protocol::engineio::Frame;
 use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBinary};
 
 use super::Engine;
+use super::adapter::{Adapter, Broadcast, Room, Target};
 use super::errors::SessionError;
 use super::event::{DisconnectReason, Event};
+use super::handshake;
 use super::outbox::PushError;
-use super::rooms::{Room, RoomIndex};
 use super::sid::{EioSid, Sid};
-
-/// A namespace's sockets and rooms.
-#[derive(Default)]
-pub struct Namespace {
-    sockets: HashSet<Sid>,
-    rooms: RoomIndex,
-}
 
 /// One Socket.IO socket.
 pub struct Socket {
@@ -34,15 +28,6 @@ pub struct Socket {
     /// Frames emitted before the connect was accepted; `None` once connected.
     pending: Option<Vec<Frame>>,
     next_ack_id: u64,
-}
-
-/// Who an emit goes to.
-#[derive(Clone, Copy, Debug)]
-pub enum Target<'a> {
-    /// Every socket of the namespace.
-    All,
-    /// The members of these rooms (a sid names that socket's own room), each socket once.
-    Rooms(&'a [&'a str]),
 }
 
 /// Why an operation on a socket did nothing.
@@ -64,7 +49,7 @@ fn event_kind(attachments: &[Bytes], text: PacketType, binary: PacketType) -> Pa
     if attachments.is_empty() { text } else { binary }
 }
 
-impl Engine {
+impl<A: Adapter> Engine<A> {
     pub(super) fn on_socketio_text(&mut self, eio_sid: EioSid, text: Bytes) -> Result<(), SessionError> {
         let limits = DecodeLimits {
             max_attachments: self.config.max_attachments,
@@ -131,11 +116,7 @@ impl Engine {
                         next_ack_id: 0,
                     },
                 );
-                self.namespaces
-                    .entry(namespace.clone())
-                    .or_default()
-                    .sockets
-                    .insert(sid);
+                self.adapter.add_socket(&namespace, sid);
                 self.sink.push(Event::Connect {
                     eio_sid,
                     sid,
@@ -205,20 +186,12 @@ impl Engine {
             .ok_or(SocketError::NotConnected)
     }
 
-    fn connect_answer(sid: Sid, namespace: &str) -> Frame {
-        let mut data = Vec::with_capacity(32);
-        data.extend_from_slice(b"{\"sid\":\"");
-        data.extend_from_slice(sid.as_str().as_bytes());
-        data.extend_from_slice(b"\"}");
-        sio_frame(PacketType::Connect, namespace, None, 0, Some(&data))
-    }
-
     fn repeat_connect_answer(&mut self, sid: Sid) {
         let Some(socket) = self.sockets.get(&sid) else { return };
         if socket.pending.is_some() {
             return;
         }
-        let frame = Self::connect_answer(sid, &socket.namespace);
+        let frame = handshake::connect_ok_frame(&socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
     }
@@ -229,7 +202,7 @@ impl Engine {
         let Some(pending) = socket.pending.take() else {
             return Ok(());
         };
-        let connect = Self::connect_answer(sid, &socket.namespace);
+        let connect = handshake::connect_ok_frame(&socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
         Ok(())
@@ -238,15 +211,7 @@ impl Engine {
     /// Turn a connecting socket away with `CONNECT_ERROR {"message", "data"}`; no disconnect handler runs.
     pub fn refuse(&mut self, sid: Sid, message: &str, data: Option<&[u8]>) -> Result<(), SocketError> {
         let socket = self.sockets.get(&sid).ok_or(SocketError::NotConnected)?;
-        let mut body = Vec::with_capacity(32 + message.len());
-        body.extend_from_slice(b"{\"message\":");
-        body.extend_from_slice(serde_json::to_string(message).unwrap_or_default().as_bytes());
-        if let Some(data) = data {
-            body.extend_from_slice(b",\"data\":");
-            body.extend_from_slice(data);
-        }
-        body.push(b'}');
-        let frame = sio_frame(PacketType::ConnectError, &socket.namespace, None, 0, Some(&body));
+        let frame = handshake::connect_error_frame(&socket.namespace, message, data);
         let eio_sid = socket.eio_sid;
         self.drop_socket(sid, None);
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
@@ -268,13 +233,7 @@ impl Engine {
         let Some(socket) = self.sockets.remove(&sid) else {
             return;
         };
-        if let Some(ns) = self.namespaces.get_mut(&socket.namespace) {
-            ns.sockets.remove(&sid);
-            ns.rooms.leave_all(sid);
-            if ns.sockets.is_empty() && ns.rooms.is_empty() {
-                self.namespaces.remove(&socket.namespace);
-            }
-        }
+        self.adapter.remove_socket(&socket.namespace, sid);
         if let Some(session) = self.sessions.get_mut(&socket.eio_sid) {
             session.remove_socket(sid);
         }
@@ -291,26 +250,20 @@ impl Engine {
     /// Put a socket in a room.
     pub fn join(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
-        if let Some(ns) = self.namespaces.get_mut(namespace) {
-            ns.rooms.join(sid, room);
-        }
+        self.adapter.join(namespace, sid, room);
         Ok(())
     }
 
     /// Take a socket out of a room.
     pub fn leave(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
-        if let Some(ns) = self.namespaces.get_mut(namespace) {
-            ns.rooms.leave(sid, room);
-        }
+        self.adapter.leave(namespace, sid, room);
         Ok(())
     }
 
     /// Empty a room.
     pub fn close_room(&mut self, namespace: &str, room: &str) {
-        if let Some(ns) = self.namespaces.get_mut(namespace) {
-            ns.rooms.close(room);
-        }
+        self.adapter.close_room(namespace, room);
     }
 
     /// The rooms of a socket: its own sid first, then the rooms it joined in order.
@@ -319,49 +272,25 @@ impl Engine {
             return Vec::new();
         }
         let mut rooms = vec![Room::from(sid.as_str())];
-        if let Some(ns) = self.namespaces.get(namespace) {
-            rooms.extend(ns.rooms.rooms_of(sid).iter().cloned());
-        }
+        rooms.extend(self.adapter.rooms_of(namespace, sid).iter().cloned());
         rooms
     }
 
     /// The sockets of a namespace that a `target` names, minus `skip`, each once.
     pub fn recipients(&self, namespace: &str, target: Target<'_>, skip: &[Sid]) -> Vec<Sid> {
-        let Some(ns) = self.namespaces.get(namespace) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Sid> = match target {
-            Target::All => ns.sockets.iter().copied().collect(),
-            Target::Rooms(rooms) => {
-                let mut seen: HashSet<Sid> = HashSet::new();
-                let mut out = Vec::new();
-                for room in rooms {
-                    if let Some(members) = ns.rooms.members(room) {
-                        out.extend(
-                            members
-                                .iter()
-                                .copied()
-                                .filter(|sid| rooms.len() == 1 || seen.insert(*sid)),
-                        );
-                    } else if let Some(sid) = Sid::parse(room).filter(|sid| ns.sockets.contains(sid))
-                        && (rooms.len() == 1 || seen.insert(sid))
-                    {
-                        out.push(sid);
-                    }
-                }
-                out
-            }
-        };
-        if !skip.is_empty() {
-            out.retain(|sid| !skip.contains(sid));
-        }
-        out
+        self.adapter.recipients(namespace, target, skip)
     }
 
     /// Send an event to the sockets `target` names. `data` is the serialised JSON array (event name first) and
     /// `attachments` its binary parts. The frame is encoded once and shared by every recipient.
     pub fn emit(&mut self, namespace: &str, data: &[u8], attachments: &[Bytes], target: Target<'_>, skip: &[Sid]) {
-        let recipients = self.recipients(namespace, target, skip);
+        let recipients = self.adapter.broadcast(&Broadcast {
+            namespace,
+            target,
+            skip,
+            data,
+            attachments,
+        });
         if recipients.is_empty() {
             return;
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::socketio::Target;
+use super::adapter::Target;
 use super::*;
 use crate::protocol::engineio::{Frame, decode_payload};
 

@@ -16,7 +16,7 @@ use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
 use super::web::WebBridge;
-use crate::engine::socketio::Target;
+use crate::engine::adapter::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;

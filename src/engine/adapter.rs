@@ -1,0 +1,92 @@
+//! The adapter seam: the engine keeps room membership and finds who a broadcast reaches only through [`Adapter`],
+//! so that whatever spans processes stays out of `emit`.
+//!
+//! In: membership changes from the engine (a socket entered or left a namespace, joined or left a room, a room
+//! was closed) and, once per broadcast, a [`Broadcast`]: namespace, [`Target`], sids to skip and the serialised
+//! event. Out: the sockets of this process that a target names, each once and minus the skipped ones, and the
+//! rooms a socket joined.
+//! Never: frames, outboxes or sessions (the engine encodes a broadcast once and pushes that one frame to every sid
+//! it gets back), I/O or blocking on the engine's thread, Python.
+//!
+//! What the engine promises an adapter: `add_socket` when a socket's CONNECT arrives (before the connect handler
+//! has accepted it) and `remove_socket` when it goes, whatever the reason; `join`, `leave` and `rooms_of` only
+//! for sockets of this process that are in that namespace (the engine checks first); one `broadcast` per `emit`,
+//! never one call per recipient.
+//!
+//! [`LocalAdapter`](super::rooms::LocalAdapter) is all a single process needs. A pub/sub adapter (Redis, with
+//! python-socketio's JSON messages on channel `socketio`) would wrap it, delegate every call to it, and add:
+//! - in `broadcast`, publishing `{"method":"emit","event","data","namespace","room","skip_sid","host_id"}`
+//!   (event name and arguments split out of [`Broadcast::data`], a JSON array with the name first) before
+//!   returning the local recipients. The message is queued for a driver task that owns the connection, as
+//!   sessions queue frames in their outbox: the engine runs under a lock and never waits on the network;
+//! - in `close_room`, publishing `close_room`;
+//! - for messages from other hosts (its own come back with its `host_id` and are dropped): an engine entry point
+//!   that fans out with [`Adapter::recipients`] instead of `broadcast`, so they are not published again.
+//!
+//! Membership stays where the socket lives, so `add_socket`, `remove_socket`, `join`, `leave` and `rooms_of` only
+//! delegate. Not covered by this seam yet: emits that wait for acks (`Engine::emit_with_ack` asks
+//! [`Adapter::recipients`] for local sockets only), joins and disconnects of sids that live on other hosts (the
+//! engine refuses unknown sids before it asks the adapter), and asking other hosts which sockets a room has.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::sid::Sid;
+
+/// A room's name.
+pub type Room = Arc<str>;
+
+/// Who an emit goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// Every socket of the namespace.
+    All,
+    /// The members of these rooms (a sid names that socket's own room), each socket once.
+    Rooms(&'a [&'a str]),
+}
+
+/// One emit as the adapter sees it: where it goes and what it says, before it is framed.
+#[derive(Clone, Copy, Debug)]
+pub struct Broadcast<'a> {
+    /// The namespace it is emitted in.
+    pub namespace: &'a str,
+    /// Who it goes to.
+    pub target: Target<'a>,
+    /// Sockets left out even when the target names them.
+    pub skip: &'a [Sid],
+    /// The serialised JSON array: event name first, then the arguments.
+    pub data: &'a [u8],
+    /// The binary attachments the data's placeholders point to.
+    pub attachments: &'a [Bytes],
+}
+
+/// Room membership and fan-out target resolution for one engine (every namespace).
+pub trait Adapter {
+    /// `sid` entered `namespace`: from now on it is one of [`Target::All`], and its sid names it as a room.
+    fn add_socket(&mut self, namespace: &Arc<str>, sid: Sid);
+
+    /// `sid` left `namespace` (disconnect, refused connect, or its session ended): it leaves every room there.
+    fn remove_socket(&mut self, namespace: &str, sid: Sid);
+
+    /// Put `sid` in `room`. Joining twice is harmless.
+    fn join(&mut self, namespace: &str, sid: Sid, room: &str);
+
+    /// Take `sid` out of `room`. Leaving a room one is not in is harmless.
+    fn leave(&mut self, namespace: &str, sid: Sid, room: &str);
+
+    /// Empty `room`; its members stay connected.
+    fn close_room(&mut self, namespace: &str, room: &str);
+
+    /// The rooms `sid` joined in `namespace`, in join order, without its own sid.
+    fn rooms_of(&self, namespace: &str, sid: Sid) -> &[Room];
+
+    /// The sockets of this process in `namespace` that `target` names, each once, minus `skip`.
+    fn recipients(&self, namespace: &str, target: Target<'_>, skip: &[Sid]) -> Vec<Sid>;
+
+    /// An emit is about to be fanned out: give the local sockets it reaches. Only [`Adapter::recipients`] by
+    /// default; a pub/sub adapter also publishes it to the other hosts here.
+    fn broadcast(&mut self, emit: &Broadcast<'_>) -> Vec<Sid> {
+        self.recipients(emit.namespace, emit.target, emit.skip)
+    }
+}
