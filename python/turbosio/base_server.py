@@ -6,6 +6,7 @@ translation of engine events into handler calls. The two flavours differ only in
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,7 @@ class BaseServer:
         self._sockets: dict[str, tuple[str, str]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
         self._callbacks: dict[str, dict[int, Callable[..., Any]]] = {}
+        self._ack_lock = threading.Lock()  # see _emit_with_ack
         self._quiet_disconnects: set[str] = set()
         self.async_handlers = async_handlers
         self.always_connect = always_connect
@@ -181,19 +183,35 @@ class BaseServer:
         try:
             if callback is None:
                 self._core.emit(namespace, event, args, target, skip_sid)
-                return
-            sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
+            else:
+                self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
+            return
         except TypeError:
             if self._json is None:
                 raise
             # A custom json module (json=...) may know types the built-in encoder does not.
             args = tuple(self._json.loads(self._json.dumps(arg)) for arg in args)
-            if callback is None:
-                self._core.emit(namespace, event, args, target, skip_sid)
-                return
+        if callback is None:
+            self._core.emit(namespace, event, args, target, skip_sid)
+        else:
+            self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
+
+    def _emit_with_ack(
+        self,
+        namespace: str,
+        event: str,
+        args: tuple[Any, ...],
+        target: Any,
+        skip_sid: Any,
+        callback: Callable[..., Any],
+    ) -> None:
+        # The ack ids are chosen in Rust as the packets go out, and the threaded flavour drains ACKs on its pump
+        # thread: a client's answer can be looked up there before this thread has stored the callback for its id,
+        # and would be dropped. Sending and storing under the lock that _on_ack takes closes that gap.
+        with self._ack_lock:
             sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
-        for sid, ack_id in sent:
-            self._callbacks.setdefault(sid, {})[ack_id] = callback
+            for sid, ack_id in sent:
+                self._callbacks.setdefault(sid, {})[ack_id] = callback
 
     def _enter_room(self, sid: str, room: Any, namespace: str | None) -> None:
         self._core.enter_room(sid, namespace or '/', room)
@@ -306,7 +324,8 @@ class BaseServer:
         self._call_handler(event, namespace, (sid, *args), send_ack)
 
     def _on_ack(self, sid: str, ack_id: int, args: list[Any]) -> None:
-        callback = self._callbacks.get(sid, {}).pop(ack_id, None)
+        with self._ack_lock:
+            callback = self._callbacks.get(sid, {}).pop(ack_id, None)
         if callback is not None:
             self._invoke(callback, tuple(args), None, None, 'ack callback')
 
