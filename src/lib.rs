@@ -14,7 +14,7 @@ mod _core {
     use crate::py::server::ServerCore;
 
     #[pymodule_export]
-    use crate::py::asgi::ExternalDriverCore;
+    use crate::py::external::ExternalDriverCore;
 
     use pyo3::prelude::*;
 

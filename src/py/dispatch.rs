@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
-use crate::server::web::{BodyPiece, WebRequest, WebSocketData};
+use crate::server::hosted::{BodyPiece, WebRequest, WebSocketData};
 
 /// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
 pub mod kind {

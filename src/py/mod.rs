@@ -4,10 +4,10 @@
 //! drained events. Never: Python work on a tokio thread, the GIL held across fan-out or I/O, a `Py<T>` handed to
 //! a lower layer.
 
-pub mod asgi;
 pub mod convert;
 pub mod dispatch;
 pub mod errors;
+pub mod external;
 pub mod fd;
+pub mod hosted;
 pub mod server;
-pub mod web;

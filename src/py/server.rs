@@ -15,15 +15,15 @@ use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
 use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
-use super::web::WebBridge;
+use super::hosted::WebBridge;
 use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
 use crate::server::handle::EngineHandle;
+use crate::server::hosted::{WebApp, WebSocketCommand, WebSocketData};
 use crate::server::native::{HttpConfig, NativeServer};
 use crate::server::runtime::runtime;
-use crate::server::web::{WebApp, WebSocketCommand, WebSocketData};
 
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]
@@ -531,7 +531,7 @@ impl ServerCore {
     }
 
     /// The ASGI driver for this server.
-    fn external_driver(&self) -> super::asgi::ExternalDriverCore {
-        super::asgi::ExternalDriverCore::for_server(self)
+    fn external_driver(&self) -> super::external::ExternalDriverCore {
+        super::external::ExternalDriverCore::for_server(self)
     }
 }

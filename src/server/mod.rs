@@ -5,12 +5,13 @@
 //! Never: Python. Every wait here is on tokio; the only way up to Python is the engine's event sink, which the
 //! bindings implement without taking the GIL on a tokio thread.
 
+pub mod adopted;
 pub mod compression;
 pub mod cors;
 pub mod handle;
+pub mod hosted;
 pub mod native;
 pub mod request;
 pub mod runtime;
-pub mod web;
 
 pub use handle::EngineHandle;

@@ -2,10 +2,9 @@
 //! shared tokio runtime. One task per TCP connection; a WebSocket task both reads frames into the engine and
 //! writes its session's outbox, so no frame waits on another client.
 
-pub mod adopted;
+mod hosted;
 mod polling;
-mod web;
-mod websocket;
+pub(crate) mod websocket;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -27,8 +26,8 @@ use tokio::sync::watch;
 use super::compression::CompressionConfig;
 use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
+use super::hosted::WebApp;
 use super::request::{EioQuery, RequestError, Route, route};
-use super::web::WebApp;
 use crate::engine::RequestInfo;
 
 /// HTTP-level settings of the native server.
@@ -182,8 +181,10 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
     let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
     if !under_path {
         return match &shared.web_app {
-            Some(app) if websocket::is_upgrade_request(&req) => web::websocket(&shared, app.clone(), req, peer).await,
-            Some(app) => web::serve(app, req, peer).await,
+            Some(app) if websocket::is_upgrade_request(&req) => {
+                hosted::websocket(&shared, app.clone(), req, peer).await
+            }
+            Some(app) => hosted::serve(app, req, peer).await,
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };
     }

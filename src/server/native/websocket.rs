@@ -58,7 +58,7 @@ fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
 }
 
 /// How a WebSocket joins its session.
-pub(super) enum Start {
+pub(crate) enum Start {
     /// Opened by this very request: send the open packet, then serve.
     Fresh(Frame),
     /// An upgrade of a polling session: probe first, drain the outbox only after `5`.
@@ -121,7 +121,7 @@ fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, o
 }
 
 /// Frame limits of a server-side WebSocket.
-pub(super) fn ws_config(handle: &EngineHandle) -> WebSocketConfig {
+pub(crate) fn ws_config(handle: &EngineHandle) -> WebSocketConfig {
     // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
     // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
     // are small and a large one only costs a few more reads.
@@ -141,7 +141,7 @@ fn to_message(frame: Frame) -> Option<Message> {
 }
 
 /// Serve one session's WebSocket until either side closes it.
-pub(super) async fn run<S>(handle: &EngineHandle, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
+pub(crate) async fn run<S>(handle: &EngineHandle, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::dispatch::EventQueue;
 use crate::engine::EventSink;
-use crate::server::web::{
+use crate::server::hosted::{
     Backlog, BodyPiece, ExchangeFlow, RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
     WebSocketFlow,
 };

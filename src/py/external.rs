@@ -19,11 +19,11 @@ use super::dispatch::EventQueue;
 use super::server::ServerCore;
 use crate::engine::{Drained, EioSid, Outbox, RequestInfo, SessionError, Transport, WsOutcome};
 use crate::protocol::engineio::{Frame, encode_payload};
+use crate::server::adopted::{AdoptedRequest, adopt};
 use crate::server::compression::compress;
 use crate::server::cors::CorsDecision;
 use crate::server::handle::EngineHandle;
 use crate::server::native::HttpConfig;
-use crate::server::native::adopted::{AdoptedRequest, adopt};
 use crate::server::request::{EioQuery, RequestError, Route, route};
 use crate::server::runtime::runtime;
 

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Body, Live, Shared, plain};
-use crate::server::web::{
+use crate::server::hosted::{
     BodyPiece, ExchangeFlow, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
     WebSocketData, WebSocketFlow,
 };
@@ -456,7 +456,7 @@ mod tests {
     use tokio_tungstenite::tungstenite::protocol::Role;
 
     use super::{decode_path, relay};
-    use crate::server::web::{
+    use crate::server::hosted::{
         BodyPiece, ExchangeFlow, WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
         WebSocketData, WebSocketFlow,
     };
