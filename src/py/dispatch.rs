@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
-use crate::server::hosted::{BodyPiece, WebRequest, WebSocketData};
+use crate::server::hosted::{BodyPiece, HostedRequest, HostedWebSocketData};
 
 /// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
 pub mod kind {
@@ -61,9 +61,9 @@ pub mod kind {
 enum Item {
     Engine(Event),
     Wake(u64),
-    Http(u64, Box<WebRequest>),
-    WebSocket(u64, Box<WebRequest>),
-    WebSocketMessage(u64, WebSocketData),
+    Http(u64, Box<HostedRequest>),
+    WebSocket(u64, Box<HostedRequest>),
+    WebSocketMessage(u64, HostedWebSocketData),
     WebSocketGone(u64, u16),
     HttpBody(u64, BodyPiece),
 }
@@ -167,7 +167,7 @@ impl EventQueue {
     }
 
     /// Queue a request for the hosted web app and signal Python (this runs on a tokio thread, outside the engine).
-    pub fn push_http(&self, token: u64, request: WebRequest) {
+    pub fn push_http(&self, token: u64, request: HostedRequest) {
         self.push_item(Item::Http(token, Box::new(request)));
         self.flush();
     }
@@ -179,13 +179,13 @@ impl EventQueue {
     }
 
     /// Queue a WebSocket request for the hosted web app.
-    pub fn push_websocket(&self, token: u64, request: WebRequest) {
+    pub fn push_websocket(&self, token: u64, request: HostedRequest) {
         self.push_item(Item::WebSocket(token, Box::new(request)));
         self.flush();
     }
 
     /// Queue a message that arrived on one of the web app's WebSocket connections.
-    pub fn push_websocket_message(&self, token: u64, data: WebSocketData) {
+    pub fn push_websocket_message(&self, token: u64, data: HostedWebSocketData) {
         self.push_item(Item::WebSocketMessage(token, data));
         self.flush();
     }
@@ -294,7 +294,7 @@ fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResul
         .into_any())
 }
 
-fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: WebRequest) -> PyResult<Bound<'_, PyTuple>> {
+fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: HostedRequest) -> PyResult<Bound<'_, PyTuple>> {
     let headers = PyList::empty(py);
     for (name, value) in &r.headers {
         headers.append((
@@ -326,10 +326,10 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
         Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
         Item::Http(token, request) => return http_tuple(py, kind::HTTP, token, *request),
         Item::WebSocket(token, request) => return http_tuple(py, kind::WEBSOCKET, token, *request),
-        Item::WebSocketMessage(token, WebSocketData::Text(text)) => {
+        Item::WebSocketMessage(token, HostedWebSocketData::Text(text)) => {
             return (kind::WEBSOCKET_MESSAGE, token, text).into_pyobject(py);
         }
-        Item::WebSocketMessage(token, WebSocketData::Binary(data)) => {
+        Item::WebSocketMessage(token, HostedWebSocketData::Binary(data)) => {
             return (kind::WEBSOCKET_MESSAGE, token, pyo3::types::PyBytes::new(py, &data)).into_pyobject(py);
         }
         Item::WebSocketGone(token, code) => return (kind::WEBSOCKET_GONE, token, code).into_pyobject(py),

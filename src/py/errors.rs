@@ -26,12 +26,12 @@ impl From<SessionError> for PyErr {
     }
 }
 
-impl From<super::hosted::WebAnswerError> for PyErr {
-    fn from(err: super::hosted::WebAnswerError) -> Self {
+impl From<super::hosted::HostedAnswerError> for PyErr {
+    fn from(err: super::hosted::HostedAnswerError) -> Self {
         match err {
             // What ASGI servers raise when an app sends on a connection the client has left.
-            super::hosted::WebAnswerError::WebSocketClosed => PyOSError::new_err(err.to_string()),
-            super::hosted::WebAnswerError::NotOpen => PyRuntimeError::new_err(err.to_string()),
+            super::hosted::HostedAnswerError::WebSocketClosed => PyOSError::new_err(err.to_string()),
+            super::hosted::HostedAnswerError::NotOpen => PyRuntimeError::new_err(err.to_string()),
         }
     }
 }

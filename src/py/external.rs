@@ -1,4 +1,5 @@
-//! The ASGI driver's Rust half: Engine.IO requests handed over from an ASGI server (uvicorn, hypercorn, granian).
+//! External direction: turbosio served by someone else's server. Engine.IO requests handed over from an ASGI
+//! server (uvicorn, hypercorn, granian) or a WSGI server (eventlet, gunicorn, werkzeug).
 //!
 //! Python reads the ASGI `receive` messages and calls in here; answers come back as plain tuples for Python to
 //! `send`. A long-polling GET or a WebSocket writer that must wait registers a waker that queues `WAKE(token)`

@@ -15,13 +15,13 @@ use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
 use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
-use super::hosted::WebBridge;
+use super::hosted::HostedBridge;
 use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
 use crate::server::handle::EngineHandle;
-use crate::server::hosted::{WebApp, WebSocketCommand, WebSocketData};
+use crate::server::hosted::{HostedApp, HostedWebSocketCommand, HostedWebSocketData};
 use crate::server::native::{HttpConfig, NativeServer};
 use crate::server::runtime::runtime;
 
@@ -32,7 +32,7 @@ pub struct ServerCore {
     pub(crate) queue: Arc<EventQueue>,
     pub(crate) http: HttpConfig,
     native: Mutex<Option<NativeServer>>,
-    web: Arc<WebBridge>,
+    hosted: Arc<HostedBridge>,
     /// The process that created the server (its engine threads live there).
     created_by: u32,
 }
@@ -245,13 +245,13 @@ impl ServerCore {
         let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;
         let handle = EngineHandle::new(config, queue.clone());
         handle.start_timer(runtime);
-        let web = WebBridge::new(queue.clone());
+        let hosted = HostedBridge::new(queue.clone());
         Ok(Self {
             handle,
             queue,
             http,
             native: Mutex::new(None),
-            web,
+            hosted,
             created_by: std::process::id(),
         })
     }
@@ -423,8 +423,8 @@ impl ServerCore {
         // the GIL.
         let server = py
             .detach(|| {
-                let web: Option<Arc<dyn WebApp>> = web_app.then(|| self.web.clone() as Arc<dyn WebApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, web))
+                let hosted: Option<Arc<dyn HostedApp>> = web_app.then(|| self.hosted.clone() as Arc<dyn HostedApp>);
+                runtime.block_on(NativeServer::bind(addr, handle, http, hosted))
             })
             .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
         let port = server.local_addr().port();
@@ -456,14 +456,14 @@ impl ServerCore {
 
     /// `http.response.start` for a hosted web-app request.
     fn http_start(&self, token: u64, status: u16, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.web.start(token, status, headers).map_err(state_error)
+        self.hosted.start(token, status, headers).map_err(state_error)
     }
 
     /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it. Returns True when the
     /// client is behind: call `http_wait_written` before the next chunk.
     #[pyo3(signature = (token, body, more_body=false))]
     fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<bool> {
-        self.web
+        self.hosted
             .body(token, Bytes::copy_from_slice(body), more_body)
             .map_err(state_error)
     }
@@ -471,31 +471,31 @@ impl ServerCore {
     /// After `http_body` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or left),
     /// or None to go on now.
     fn http_wait_written(&self, token: u64) -> Option<u64> {
-        self.web.wait_written(token)
+        self.hosted.wait_written(token)
     }
 
     /// The app read a piece of a request body (an `HTTP_BODY` item): let the driver read another.
     fn http_body_consumed(&self, token: u64) {
-        self.web.request_body_consumed(token);
+        self.hosted.request_body_consumed(token);
     }
 
     /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
     fn http_abort(&self, token: u64) {
-        self.web.abort(token);
+        self.hosted.abort(token);
     }
 
     /// `websocket.accept` for one of the hosted web app's WebSocket connections.
     #[pyo3(signature = (token, subprotocol=None, headers=Vec::new()))]
     fn ws_accept(&self, token: u64, subprotocol: Option<String>, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.web
-            .websocket(token, WebSocketCommand::Accept { subprotocol, headers })?;
+        self.hosted
+            .websocket(token, HostedWebSocketCommand::Accept { subprotocol, headers })?;
         Ok(())
     }
 
     /// Refuse a WebSocket handshake the hosted web app has not accepted (HTTP `status`, 403 by default).
     #[pyo3(signature = (token, status=403))]
     fn ws_deny(&self, token: u64, status: u16) -> PyResult<()> {
-        self.web.websocket(token, WebSocketCommand::Deny { status })?;
+        self.hosted.websocket(token, HostedWebSocketCommand::Deny { status })?;
         Ok(())
     }
 
@@ -503,31 +503,32 @@ impl ServerCore {
     /// Returns True when the client is behind: the app should call `ws_wait_sent` before sending more.
     fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<bool> {
         let data = if let Ok(text) = data.cast::<PyString>() {
-            WebSocketData::Text(text.to_str()?.to_owned())
+            HostedWebSocketData::Text(text.to_str()?.to_owned())
         } else if let Ok(bytes) = data.cast::<PyBytes>() {
-            WebSocketData::Binary(Bytes::copy_from_slice(bytes.as_bytes()))
+            HostedWebSocketData::Binary(Bytes::copy_from_slice(bytes.as_bytes()))
         } else {
             return Err(value_error("a WebSocket message is str or bytes"));
         };
-        Ok(self.web.websocket(token, WebSocketCommand::Send(data))?)
+        Ok(self.hosted.websocket(token, HostedWebSocketCommand::Send(data))?)
     }
 
     /// `websocket.close` of an accepted connection. Raises `OSError` once closed.
     #[pyo3(signature = (token, code=1000, reason=String::new()))]
     fn ws_close(&self, token: u64, code: u16, reason: String) -> PyResult<()> {
-        self.web.websocket(token, WebSocketCommand::Close { code, reason })?;
+        self.hosted
+            .websocket(token, HostedWebSocketCommand::Close { code, reason })?;
         Ok(())
     }
 
     /// After `ws_send` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or the
     /// connection ended), or None to go on now.
     fn ws_wait_sent(&self, token: u64) -> Option<u64> {
-        self.web.wait_sent(token)
+        self.hosted.wait_sent(token)
     }
 
     /// The app's `receive` took a message: let the driver read another from the client.
     fn ws_consumed(&self, token: u64) {
-        self.web.websocket_consumed(token);
+        self.hosted.websocket_consumed(token);
     }
 
     /// The ASGI driver for this server.

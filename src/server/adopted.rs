@@ -1,4 +1,4 @@
-//! `WebSocket`s taken over from another HTTP server. A WSGI server (eventlet, gunicorn, werkzeug) read the
+//! External direction: `WebSocket`s taken over from another HTTP server. A WSGI server (eventlet, gunicorn, werkzeug) read the
 //! upgrade request and hands its socket here; this module answers the handshake on that socket and serves the
 //! session on the tokio runtime exactly like a native WebSocket, so no Python thread relays frames.
 

@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use super::compression::CompressionConfig;
 use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
-use super::hosted::WebApp;
+use super::hosted::HostedApp;
 use super::request::{EioQuery, RequestError, Route, route};
 use crate::engine::RequestInfo;
 
@@ -59,7 +59,7 @@ struct Shared {
     handle: Arc<EngineHandle>,
     config: HttpConfig,
     /// The app that answers every other path (`turbosio.run(ASGIApp(sio, other_asgi_app=...))`).
-    web_app: Option<Arc<dyn WebApp>>,
+    hosted_app: Option<Arc<dyn HostedApp>>,
     /// Connection tasks (HTTP connections and WebSocket sessions) still running, for a draining shutdown.
     live: AtomicUsize,
     /// Becomes true when the server shuts down (the web app's WebSocket connections close with 1001).
@@ -95,7 +95,7 @@ impl NativeServer {
         addr: SocketAddr,
         handle: Arc<EngineHandle>,
         config: HttpConfig,
-        web_app: Option<Arc<dyn WebApp>>,
+        hosted_app: Option<Arc<dyn HostedApp>>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
@@ -103,7 +103,7 @@ impl NativeServer {
         let shared = Arc::new(Shared {
             handle,
             config,
-            web_app,
+            hosted_app,
             live: AtomicUsize::new(0),
             stopped: stopped.clone(),
         });
@@ -180,7 +180,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
     let path = req.uri().path();
     let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
     if !under_path {
-        return match &shared.web_app {
+        return match &shared.hosted_app {
             Some(app) if websocket::is_upgrade_request(&req) => {
                 hosted::websocket(&shared, app.clone(), req, peer).await
             }
