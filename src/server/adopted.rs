@@ -13,7 +13,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::native::websocket::{Start, run, ws_config};
+use super::websocket::{Start, run, ws_config};
 use crate::engine::{DisconnectReason, RequestInfo, Transport};
 use crate::server::handle::EngineHandle;
 use crate::server::request::{EioQuery, RequestError, Route, route};

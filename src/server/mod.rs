@@ -13,5 +13,6 @@ pub mod hosted;
 pub mod native;
 pub mod request;
 pub mod runtime;
+pub mod websocket;
 
 pub use handle::EngineHandle;

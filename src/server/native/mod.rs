@@ -4,7 +4,7 @@
 
 mod hosted;
 mod polling;
-pub(crate) mod websocket;
+mod websocket;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
