@@ -21,42 +21,9 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use tokio::sync::Notify;
 
 use super::convert;
+use super::kinds as kind;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
 use crate::server::hosted::{BodyPiece, HostedRequest, HostedWebSocketData};
-
-/// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
-pub mod kind {
-    /// `(EIO_CONNECT, eio_sid, transport, request)`
-    pub const EIO_CONNECT: u8 = 0;
-    /// `(EIO_MESSAGE, eio_sid, str | bytes)`
-    pub const EIO_MESSAGE: u8 = 1;
-    /// `(EIO_DISCONNECT, eio_sid, reason)`
-    pub const EIO_DISCONNECT: u8 = 2;
-    /// `(CONNECT, eio_sid, sid, namespace, auth)`
-    pub const CONNECT: u8 = 3;
-    /// `(EVENT, sid, namespace, event, args, ack_id)`
-    pub const EVENT: u8 = 4;
-    /// `(ACK, sid, namespace, ack_id, args)`
-    pub const ACK: u8 = 5;
-    /// `(DISCONNECT, sid, namespace, reason)`
-    pub const DISCONNECT: u8 = 6;
-    /// `(WARNING, message)`
-    pub const WARNING: u8 = 7;
-    /// `(WAKE, token)`
-    pub const WAKE: u8 = 8;
-    /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`; with
-    /// `more_body`, the body follows as `HTTP_BODY` items.
-    pub const HTTP: u8 = 9;
-    /// `(WEBSOCKET, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`: a
-    /// WebSocket request for the hosted web app (body empty).
-    pub const WEBSOCKET: u8 = 10;
-    /// `(WEBSOCKET_MESSAGE, token, str | bytes)`
-    pub const WEBSOCKET_MESSAGE: u8 = 11;
-    /// `(WEBSOCKET_GONE, token, close_code)`
-    pub const WEBSOCKET_GONE: u8 = 12;
-    /// `(HTTP_BODY, token, data, state)`: state 0 = more follows, 1 = the body is complete, 2 = it never will be.
-    pub const HTTP_BODY: u8 = 13;
-}
 
 enum Item {
     Engine(Event),
@@ -335,9 +302,9 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
         Item::WebSocketGone(token, code) => return (kind::WEBSOCKET_GONE, token, code).into_pyobject(py),
         Item::HttpBody(token, piece) => {
             let (data, state) = match piece {
-                BodyPiece::Data(data) => (data, 0u8),
-                BodyPiece::End => (bytes::Bytes::new(), 1),
-                BodyPiece::Broken => (bytes::Bytes::new(), 2),
+                BodyPiece::Data(data) => (data, kind::BODY_MORE),
+                BodyPiece::End => (bytes::Bytes::new(), kind::BODY_END),
+                BodyPiece::Broken => (bytes::Bytes::new(), kind::BODY_BROKEN),
             };
             return (kind::HTTP_BODY, token, pyo3::types::PyBytes::new(py, &data), state).into_pyobject(py);
         }

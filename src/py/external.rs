@@ -1,15 +1,15 @@
 //! External direction: turbosio served by someone else's server. Engine.IO requests handed over from an ASGI
 //! server (uvicorn, hypercorn, granian) or a WSGI server (eventlet, gunicorn, werkzeug).
 //!
-//! Python reads the ASGI `receive` messages and calls in here; answers come back as plain tuples for Python to
-//! `send`. A long-polling GET or a WebSocket writer that must wait registers a waker that queues `WAKE(token)`
-//! on the server's event queue, so waits are resolved by the same one-per-burst drain as events, with no GIL on
-//! any tokio thread. Routing, CORS and every engine call are the native driver's, so both answer alike.
+//! Python reads the request and calls in here; this module only converts: Python values become the endpoint's
+//! request description, and the endpoint's answer becomes a plain tuple for Python to send. A long-polling GET or
+//! a WebSocket writer that must wait registers a waker that queues `WAKE(token)` on the server's event queue, so
+//! waits are resolved by the same one-per-burst drain as events, with no GIL on any tokio thread. What to answer
+//! is [`Endpoint`]'s, the same as the native driver's, so both answer alike.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -17,86 +17,53 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
 use super::dispatch::EventQueue;
+use super::kinds as kind;
 use super::server::ServerCore;
-use crate::engine::{Drained, EioSid, Outbox, RequestInfo, SessionError, Transport, WsOutcome};
-use crate::protocol::engineio::{Frame, encode_payload};
-use crate::server::adopted::{AdoptedRequest, adopt};
-use crate::server::compression::compress;
-use crate::server::cors::CorsDecision;
-use crate::server::handle::EngineHandle;
-use crate::server::native::HttpConfig;
-use crate::server::request::{EioQuery, RequestError, Route, route};
+use crate::engine::{DisconnectReason, Drained, EioSid, Outbox};
+use crate::protocol::engineio::Frame;
+use crate::server::adopted::AdoptedSocket;
+use crate::server::endpoint::{Answer, Cors, EioRequest, Endpoint, FrameOutcome, Reply, RequestHeaders, Upgrade};
+use crate::server::request::RequestError;
 use crate::server::runtime::runtime;
+use crate::server::websocket::Start;
 
 type Headers = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// A complete HTTP answer: `(0, status, headers, body)`.
-const RESPOND: u8 = 0;
-/// A long-polling GET must wait: `(1, eio_sid, token)`; call `poll_resume` after `WAKE(token)`.
-const WAIT: u8 = 1;
-/// A WebSocket may be accepted: `(2, eio_sid, first_frame | None)`.
-const ACCEPT_WS: u8 = 2;
-
-/// Driver for one server's Engine.IO path under ASGI.
+/// Driver for one server's Engine.IO path under ASGI or WSGI.
 #[pyclass(frozen, module = "turbosio._core")]
 pub struct ExternalDriverCore {
-    handle: Arc<EngineHandle>,
+    endpoint: Endpoint,
     queue: Arc<EventQueue>,
     /// The outbox each Python-driven transport drains: waiting GETs and WebSocket writers, by session. Kept here,
     /// not looked up per call, because a closing session leaves the engine at once while its outbox still holds
     /// the last frames and the close.
     polls: Mutex<HashMap<EioSid, Arc<Outbox>>>,
     websockets: Mutex<HashMap<EioSid, Arc<Outbox>>>,
-    http: HttpConfig,
 }
 
-fn header<'a>(headers: &'a Headers, name: &[u8]) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .and_then(|(_, v)| std::str::from_utf8(v).ok())
+fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+    RequestHeaders::get(headers.as_slice(), name)
 }
 
-fn request_info(
-    method: &str,
-    path: &str,
-    query: &str,
-    headers: &Headers,
-    remote: Option<(String, u16)>,
-) -> RequestInfo {
-    RequestInfo {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        query: query.to_owned(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    String::from_utf8_lossy(k).to_ascii_lowercase(),
-                    String::from_utf8_lossy(v).into_owned(),
-                )
-            })
-            .collect(),
-        remote_addr: remote.and_then(|(host, port)| host.parse().ok().map(|ip| std::net::SocketAddr::new(ip, port))),
-    }
+fn peer(remote: Option<(String, u16)>) -> Option<std::net::SocketAddr> {
+    remote.and_then(|(host, port)| host.parse().ok().map(|ip| std::net::SocketAddr::new(ip, port)))
 }
 
-fn respond<'py>(
-    py: Python<'py>,
-    status: u16,
-    content_type: &'static [u8],
-    body: &[u8],
-    extra: Headers,
-) -> PyResult<Bound<'py, PyAny>> {
-    let mut headers: Headers = vec![(b"content-type".to_vec(), content_type.to_vec())];
-    headers.extend(extra);
-    Ok((RESPOND, status, headers, PyBytes::new(py, body))
+/// `(ANSWER_RESPOND, status, headers, body)`.
+fn respond(py: Python<'_>, reply: Reply) -> PyResult<Bound<'_, PyAny>> {
+    let headers: Headers = reply
+        .headers
+        .into_iter()
+        .map(|(name, value)| (name.as_bytes().to_vec(), value.as_bytes().to_vec()))
+        .collect();
+    Ok((
+        kind::ANSWER_RESPOND,
+        reply.status,
+        headers,
+        PyBytes::new(py, &reply.body),
+    )
         .into_pyobject(py)?
         .into_any())
-}
-
-fn error(py: Python<'_>, err: RequestError, extra: Headers) -> PyResult<Bound<'_, PyAny>> {
-    respond(py, err.status(), b"application/json", err.body().as_bytes(), extra)
 }
 
 fn frame_to_python<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyAny> {
@@ -107,32 +74,13 @@ fn frame_to_python<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyAny> {
 }
 
 impl ExternalDriverCore {
-    /// What the ASGI driver of `server` needs: the same engine, queue and HTTP settings.
+    /// What the external driver of `server` needs: the same engine, queue and HTTP settings.
     pub fn for_server(server: &ServerCore) -> Self {
         Self {
-            handle: server.handle.clone(),
+            endpoint: Endpoint::new(server.handle.clone(), server.http.clone()),
             queue: server.queue.clone(),
-            http: server.http.clone(),
             polls: Mutex::new(HashMap::new()),
             websockets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn cors(&self, headers: &Headers) -> Result<Headers, RequestError> {
-        match self
-            .http
-            .cors
-            .check(header(headers, b"origin"), header(headers, b"host"), false)
-        {
-            CorsDecision::Refuse => Err(RequestError::BadRequest),
-            CorsDecision::Allow(None) => Ok(Vec::new()),
-            CorsDecision::Allow(Some(origin)) => {
-                let mut out = vec![(b"access-control-allow-origin".to_vec(), origin.into_bytes())];
-                if self.http.cors_credentials {
-                    out.push((b"access-control-allow-credentials".to_vec(), b"true".to_vec()));
-                }
-                Ok(out)
-            }
         }
     }
 
@@ -143,34 +91,54 @@ impl ExternalDriverCore {
         eio_sid: EioSid,
         token: u64,
         accept_encoding: Option<&str>,
-        mut cors: Headers,
+        cors: &Cors,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.endpoint.handle();
         let Some(outbox) = self.polls.lock().get(&eio_sid).cloned() else {
-            self.handle.with(|e| e.end_poll(eio_sid));
-            return respond(py, 200, b"text/plain; charset=UTF-8", b"1", cors);
+            handle.with(|e| e.end_poll(eio_sid));
+            return respond(py, self.endpoint.poll_gone(cors));
         };
         let waker = self.queue.waker(token);
         let mut frames = Vec::new();
         let drained = outbox.poll_drain(&mut Context::from_waker(&waker), &mut frames);
         let Poll::Ready(drained) = drained else {
-            return Ok((WAIT, eio_sid.as_str(), token).into_pyobject(py)?.into_any());
+            return Ok((kind::ANSWER_WAIT, eio_sid.as_str(), token)
+                .into_pyobject(py)?
+                .into_any());
         };
-        if let Drained::Closed { notify_client } = drained {
-            if notify_client {
-                frames.push(Frame::Text(Bytes::from_static(b"1")));
-            } else if frames.is_empty() {
-                frames.push(Frame::Text(Bytes::from_static(b"6")));
-            }
-        }
         self.polls.lock().remove(&eio_sid);
-        self.handle.with(|e| e.end_poll(eio_sid));
-        let body = encode_payload(frames.iter());
-        if let Some((coding, compressed)) = compress(self.http.compression, accept_encoding, &body) {
-            cors.push((b"content-encoding".to_vec(), coding.as_bytes().to_vec()));
-            return respond(py, 200, b"text/plain; charset=UTF-8", &compressed, cors);
-        }
-        respond(py, 200, b"text/plain; charset=UTF-8", &body, cors)
+        handle.with(|e| e.end_poll(eio_sid));
+        respond(py, self.endpoint.poll_reply(frames, drained, accept_encoding, cors))
     }
+
+    /// The answer to a WebSocket request, for ASGI (`ws_open`): accepted, the outbox is kept for `ws_take`.
+    fn websocket_answer<'py>(&self, py: Python<'py>, answer: Answer) -> PyResult<Bound<'py, PyAny>> {
+        match answer {
+            Answer::AcceptWebSocket { eio_sid, outbox, start } => {
+                self.websockets.lock().insert(eio_sid, outbox);
+                let open = match &start {
+                    Start::Fresh(open) => frame_to_python(py, open),
+                    Start::Upgrading => py.None().into_bound(py),
+                };
+                Ok((kind::ANSWER_ACCEPT_WEBSOCKET, eio_sid.as_str(), open)
+                    .into_pyobject(py)?
+                    .into_any())
+            }
+            Answer::Respond(reply) => respond(py, reply),
+            // The endpoint answers a WebSocket request with nothing else.
+            Answer::Wait { .. } | Answer::ReadBody { .. } => respond(py, Reply::error(RequestError::BadRequest)),
+        }
+    }
+}
+
+/// What Python passes for a frame outcome: `WS_CONTINUE`, `WS_UPGRADED`, `WS_CLOSED`, or the str to send now.
+fn frame_outcome(py: Python<'_>, outcome: FrameOutcome) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match outcome {
+        FrameOutcome::Continue => kind::WS_CONTINUE.into_pyobject(py)?.into_any(),
+        FrameOutcome::Upgraded => kind::WS_UPGRADED.into_pyobject(py)?.into_any(),
+        FrameOutcome::Closed => kind::WS_CLOSED.into_pyobject(py)?.into_any(),
+        FrameOutcome::Reply(frame) => frame_to_python(py, &frame),
+    })
 }
 
 #[pymethods]
@@ -178,10 +146,11 @@ impl ExternalDriverCore {
     /// The largest body accepted; Python stops reading a POST past it and passes `oversize=True`.
     #[getter]
     fn max_payload(&self) -> usize {
-        self.handle.with(|e| e.config().max_payload)
+        self.endpoint.max_payload()
     }
 
-    /// Handle an HTTP request to the Engine.IO path. Returns `(0, status, headers, body)` or `(1, eio_sid, token)`.
+    /// Handle an HTTP request to the Engine.IO path. Returns `(ANSWER_RESPOND, status, headers, body)` or
+    /// `(ANSWER_WAIT, eio_sid, token)`.
     #[pyo3(signature = (method, path, query, headers, body, remote=None, oversize=false))]
     #[expect(clippy::too_many_arguments, reason = "one ASGI request, flattened")]
     fn http<'py>(
@@ -195,67 +164,31 @@ impl ExternalDriverCore {
         remote: Option<(String, u16)>,
         oversize: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Ok(cors) = self.cors(&headers) else {
-            return respond(py, 400, b"text/plain", b"Not an accepted origin.", Vec::new());
+        let cors = match self.endpoint.cors(headers.as_slice()) {
+            Ok(cors) => cors,
+            Err(refused) => return respond(py, refused),
         };
-        let eio_query = EioQuery::parse(query);
-        match route(method, &eio_query, false) {
-            Err(err) => error(py, err, cors),
-            Ok(Route::Preflight) => {
-                let mut extra = cors;
-                extra.push((b"access-control-allow-methods".to_vec(), b"OPTIONS, GET, POST".to_vec()));
-                if let Some(asked) = header(&headers, b"access-control-request-headers") {
-                    extra.push((b"access-control-allow-headers".to_vec(), asked.as_bytes().to_vec()));
-                }
-                Ok((RESPOND, 204, extra, PyBytes::new(py, b""))
-                    .into_pyobject(py)?
-                    .into_any())
+        let request = EioRequest {
+            method,
+            path,
+            query,
+            headers: headers.as_slice(),
+            peer: peer(remote),
+        };
+        match py.detach(|| self.endpoint.http(&request, Upgrade::No, &cors)) {
+            Answer::Respond(reply) => respond(py, reply),
+            Answer::Wait { eio_sid, outbox } => {
+                self.polls.lock().insert(eio_sid, outbox);
+                let token = self.queue.next_token();
+                self.poll_outbox(py, eio_sid, token, header(&headers, "accept-encoding"), &cors)
             }
-            Ok(Route::Handshake(_)) => {
-                let info = Box::new(request_info(method, path, query, &headers, remote));
-                match py.detach(|| {
-                    self.handle
-                        .with(|e| e.open(Instant::now(), Transport::Polling, Some(info)))
-                }) {
-                    Ok(opened) => {
-                        let mut extra = cors;
-                        if let Some(name) = &self.http.cookie {
-                            let cookie = format!("{name}={}; Path=/; HttpOnly; SameSite=Lax", opened.eio_sid);
-                            extra.push((b"set-cookie".to_vec(), cookie.into_bytes()));
-                        }
-                        let body = encode_payload([&opened.open_frame]);
-                        respond(py, 200, b"text/plain; charset=UTF-8", &body, extra)
-                    }
-                    Err(err) => error(py, RequestError::from(&err), cors),
-                }
+            Answer::ReadBody { eio_sid } => {
+                // Refused (413) before more than the limit was read, when oversize.
+                let body = (!oversize).then(|| Bytes::copy_from_slice(body));
+                respond(py, py.detach(|| self.endpoint.post(eio_sid, body, &cors)))
             }
-            Ok(Route::Poll(eio_sid)) => match py.detach(|| self.handle.with(|e| e.begin_poll(eio_sid))) {
-                Ok(outbox) => {
-                    self.polls.lock().insert(eio_sid, outbox);
-                    let token = self.queue.next_token();
-                    self.poll_outbox(py, eio_sid, token, header(&headers, b"accept-encoding"), cors)
-                }
-                Err(err) => error(py, RequestError::from(&err), cors),
-            },
-            Ok(Route::Post(eio_sid)) => {
-                if oversize {
-                    // Refused before more than the limit was read; the session ends.
-                    self.handle.with(|e| e.on_oversize(eio_sid));
-                    return respond(
-                        py,
-                        413,
-                        b"application/json",
-                        RequestError::BadRequest.body().as_bytes(),
-                        cors,
-                    );
-                }
-                let body = Bytes::copy_from_slice(body);
-                match py.detach(|| self.handle.with(|e| e.on_post(Instant::now(), eio_sid, body))) {
-                    Ok(()) => respond(py, 200, b"text/html", b"ok", cors),
-                    Err(err) => error(py, RequestError::from(&err), cors),
-                }
-            }
-            Ok(Route::Upgrade(_)) => error(py, RequestError::BadRequest, cors),
+            // Never for a plain HTTP request.
+            Answer::AcceptWebSocket { .. } => respond(py, Reply::error(RequestError::BadRequest)),
         }
     }
 
@@ -268,22 +201,23 @@ impl ExternalDriverCore {
         headers: Headers,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
-            return error(py, RequestError::SessionIdUnknown, Vec::new());
+            return respond(py, Reply::error(RequestError::SessionIdUnknown));
         };
-        let cors = self.cors(&headers).unwrap_or_default();
-        self.poll_outbox(py, eio_sid, token, header(&headers, b"accept-encoding"), cors)
+        let cors = self.endpoint.cors(headers.as_slice()).unwrap_or_default();
+        self.poll_outbox(py, eio_sid, token, header(&headers, "accept-encoding"), &cors)
     }
 
     /// The waiting GET's client went away.
     fn poll_abort(&self, eio_sid: &str) {
         if let Some(eio_sid) = EioSid::parse(eio_sid) {
             self.polls.lock().remove(&eio_sid);
-            self.handle.with(|e| e.end_poll(eio_sid));
+            self.endpoint.handle().with(|e| e.end_poll(eio_sid));
         }
     }
 
-    /// A WebSocket asks to connect. Returns `(2, eio_sid, first_frame | None)` to accept (the first frame is the
-    /// open packet of a fresh session, None for an upgrade), or `(0, status, headers, body)` to refuse.
+    /// A WebSocket asks to connect. Returns `(ANSWER_ACCEPT_WEBSOCKET, eio_sid, first_frame | None)` to accept (the
+    /// first frame is the open packet of a fresh session, None for an upgrade), or `(ANSWER_RESPOND, status,
+    /// headers, body)` to refuse.
     #[pyo3(signature = (path, query, headers, remote=None))]
     fn ws_open<'py>(
         &self,
@@ -293,67 +227,44 @@ impl ExternalDriverCore {
         headers: Headers,
         remote: Option<(String, u16)>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if self.cors(&headers).is_err() {
-            return respond(py, 400, b"text/plain", b"Not an accepted origin.", Vec::new());
-        }
-        let eio_query = EioQuery::parse(query);
-        match route("GET", &eio_query, true) {
-            Ok(Route::Handshake(_)) => {
-                let info = Box::new(request_info("GET", path, query, &headers, remote));
-                match py.detach(|| {
-                    self.handle
-                        .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
-                }) {
-                    Ok(opened) => Ok((
-                        {
-                            self.websockets.lock().insert(opened.eio_sid, opened.outbox.clone());
-                            ACCEPT_WS
-                        },
-                        opened.eio_sid.as_str(),
-                        frame_to_python(py, &opened.open_frame),
-                    )
-                        .into_pyobject(py)?
-                        .into_any()),
-                    Err(err) => error(py, RequestError::from(&err), Vec::new()),
-                }
-            }
-            Ok(Route::Upgrade(eio_sid)) => match self.handle.with(|e| e.begin_upgrade(eio_sid)) {
-                Ok(outbox) => {
-                    self.websockets.lock().insert(eio_sid, outbox);
-                    Ok((ACCEPT_WS, eio_sid.as_str(), py.None()).into_pyobject(py)?.into_any())
-                }
-                Err(err) => error(py, RequestError::from(&err), Vec::new()),
-            },
-            Ok(_) => error(py, RequestError::BadRequest, Vec::new()),
-            Err(err) => error(py, err, Vec::new()),
-        }
+        let cors = match self.endpoint.cors(headers.as_slice()) {
+            Ok(cors) => cors,
+            Err(refused) => return respond(py, refused),
+        };
+        let request = EioRequest {
+            method: "GET",
+            path,
+            query,
+            headers: headers.as_slice(),
+            peer: peer(remote),
+        };
+        let answer = py.detach(|| self.endpoint.websocket(&request, &cors));
+        self.websocket_answer(py, answer)
     }
 
-    /// A text frame arrived. Returns 0 (go on), 1 (upgraded: start writing the outbox), 2 (closed), or a str to
-    /// send at once (the probe answer).
+    /// A text frame arrived. Returns `WS_CONTINUE`, `WS_UPGRADED` (start writing the outbox), `WS_CLOSED`, or a str
+    /// to send at once (the probe answer).
     fn ws_text<'py>(&self, py: Python<'py>, eio_sid: &str, text: &str) -> PyResult<Bound<'py, PyAny>> {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
-            return Ok(2u8.into_pyobject(py)?.into_any());
+            return frame_outcome(py, FrameOutcome::Closed);
         };
         let frame = Bytes::copy_from_slice(text.as_bytes());
-        let outcome = py.detach(|| self.handle.with(|e| e.on_ws_text(Instant::now(), eio_sid, frame)));
-        ws_outcome(py, outcome)
+        frame_outcome(py, py.detach(|| self.endpoint.ws_text(eio_sid, frame)))
     }
 
     /// A binary frame arrived; same answers as `ws_text`.
     fn ws_binary<'py>(&self, py: Python<'py>, eio_sid: &str, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
-            return Ok(2u8.into_pyobject(py)?.into_any());
+            return frame_outcome(py, FrameOutcome::Closed);
         };
         let data = Bytes::copy_from_slice(data);
-        let outcome = py.detach(|| self.handle.with(|e| e.on_ws_binary(Instant::now(), eio_sid, data)));
-        ws_outcome(py, outcome)
+        frame_outcome(py, py.detach(|| self.endpoint.ws_binary(eio_sid, data)))
     }
 
     /// A frame over `max_http_buffer_size` arrived: the session closes.
     fn ws_oversize(&self, eio_sid: &str) {
         if let Some(eio_sid) = EioSid::parse(eio_sid) {
-            self.handle.with(|e| e.on_oversize(eio_sid));
+            self.endpoint.handle().with(|e| e.on_oversize(eio_sid));
         }
     }
 
@@ -361,31 +272,32 @@ impl ExternalDriverCore {
     fn ws_closed(&self, eio_sid: &str, carries_session: bool) {
         let Some(eio_sid) = EioSid::parse(eio_sid) else { return };
         self.websockets.lock().remove(&eio_sid);
-        self.handle.with(|e| {
-            if carries_session {
-                e.on_transport_closed(eio_sid, crate::engine::DisconnectReason::TransportClose);
-            } else {
-                e.abort_upgrade(eio_sid);
-            }
-        });
+        self.endpoint
+            .handle()
+            .websocket_ended(eio_sid, carries_session, DisconnectReason::TransportClose);
     }
 
-    /// Frames to write on a WebSocket: `(frames, state)` where state 0 = open (empty frames: wait for
-    /// `WAKE(token)`), 1 = closed after these frames, 2 = closed, send a close packet first.
+    /// Frames to write on a WebSocket: `(frames, state)` where state is `WS_OPEN` (empty frames: wait for
+    /// `WAKE(token)`), `WS_ENDED` (closed after these frames) or `WS_ENDED_NOTIFY` (closed, send a close packet
+    /// first).
     fn ws_take<'py>(&self, py: Python<'py>, eio_sid: &str, token: u64) -> PyResult<(Bound<'py, PyList>, u8)> {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
-            return Ok((PyList::empty(py), 1));
+            return Ok((PyList::empty(py), kind::WS_ENDED));
         };
         let Some(outbox) = self.websockets.lock().get(&eio_sid).cloned() else {
-            return Ok((PyList::empty(py), 1));
+            return Ok((PyList::empty(py), kind::WS_ENDED));
         };
         let waker = self.queue.waker(token);
         let mut frames = Vec::new();
         let state = match outbox.poll_drain(&mut Context::from_waker(&waker), &mut frames) {
-            Poll::Pending | Poll::Ready(Drained::Frames) => 0,
+            Poll::Pending | Poll::Ready(Drained::Frames) => kind::WS_OPEN,
             Poll::Ready(Drained::Closed { notify_client }) => {
                 self.websockets.lock().remove(&eio_sid);
-                1 + u8::from(notify_client)
+                if notify_client {
+                    kind::WS_ENDED_NOTIFY
+                } else {
+                    kind::WS_ENDED
+                }
             }
         };
         let list = PyList::empty(py);
@@ -397,7 +309,7 @@ impl ExternalDriverCore {
 
     /// Whether the Engine.IO session still exists (a probing WebSocket checks this to end with its session).
     fn session_open(&self, eio_sid: &str) -> bool {
-        EioSid::parse(eio_sid).is_some_and(|sid| self.handle.with(|e| e.transport(sid).is_some()))
+        EioSid::parse(eio_sid).is_some_and(|sid| self.endpoint.handle().with(|e| e.transport(sid).is_some()))
     }
 
     /// A fresh wake token.
@@ -408,7 +320,8 @@ impl ExternalDriverCore {
     /// Take over a WebSocket upgrade a WSGI server has read: `socket_fd` is its connected socket, `done_fd` the
     /// write end of a pipe. Both are duplicated, never closed, so the caller keeps its own descriptors; the pipe
     /// reaches EOF (once the caller closes its write end too) when the WebSocket has ended and the socket is
-    /// shut down. Returns None when taken over, or `(0, status, headers, body)` for the caller to answer.
+    /// shut down. Returns None when taken over, or `(ANSWER_RESPOND, status, headers, body)` for the caller to
+    /// answer.
     #[pyo3(signature = (socket_fd, done_fd, path, query, headers, remote=None))]
     #[expect(clippy::too_many_arguments, reason = "one WSGI request, flattened")]
     fn adopt_websocket<'py>(
@@ -421,9 +334,10 @@ impl ExternalDriverCore {
         headers: Headers,
         remote: Option<(String, u16)>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        if self.cors(&headers).is_err() {
-            return respond(py, 400, b"text/plain", b"Not an accepted origin.", Vec::new()).map(Some);
-        }
+        let cors = match self.endpoint.cors(headers.as_slice()) {
+            Ok(cors) => cors,
+            Err(refused) => return respond(py, refused).map(Some),
+        };
         let socket = std::net::TcpStream::from(super::fd::duplicate(socket_fd)?);
         // A descriptor that is not a connected socket is refused before anything is written to it.
         if socket.peer_addr().is_err() {
@@ -432,26 +346,24 @@ impl ExternalDriverCore {
             ));
         }
         let done = super::fd::duplicate(done_fd)?;
-        let request = AdoptedRequest {
-            socket,
-            done,
-            query: query.to_owned(),
-            key: header(&headers, b"sec-websocket-key").map(str::to_owned),
-            info: Box::new(request_info("GET", path, query, &headers, remote)),
+        let adopted = match AdoptedSocket::new(socket, done, header(&headers, "sec-websocket-key")) {
+            Ok(adopted) => adopted,
+            Err(err) => return respond(py, Reply::error(err)).map(Some),
         };
         let runtime = runtime().map_err(super::errors::os_error)?;
-        match py.detach(|| adopt(&self.handle, runtime, request)) {
-            Ok(()) => Ok(None),
-            Err(err) => error(py, err, Vec::new()).map(Some),
+        let request = EioRequest {
+            method: "GET",
+            path,
+            query,
+            headers: headers.as_slice(),
+            peer: peer(remote),
+        };
+        match py.detach(|| self.endpoint.websocket(&request, &cors)) {
+            Answer::AcceptWebSocket { eio_sid, outbox, start } => {
+                adopted.serve(self.endpoint.handle(), runtime, eio_sid, outbox, start);
+                Ok(None)
+            }
+            other => self.websocket_answer(py, other).map(Some),
         }
     }
-}
-
-fn ws_outcome(py: Python<'_>, outcome: Result<WsOutcome, SessionError>) -> PyResult<Bound<'_, PyAny>> {
-    Ok(match outcome {
-        Ok(WsOutcome::Continue) => 0u8.into_pyobject(py)?.into_any(),
-        Ok(WsOutcome::Upgraded) => 1u8.into_pyobject(py)?.into_any(),
-        Ok(WsOutcome::Closed) | Err(_) => 2u8.into_pyobject(py)?.into_any(),
-        Ok(WsOutcome::Reply(frame)) => frame_to_python(py, &frame),
-    })
 }

@@ -10,4 +10,5 @@ pub mod errors;
 pub mod external;
 pub mod fd;
 pub mod hosted;
+pub mod kinds;
 pub mod server;

@@ -20,9 +20,10 @@ use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
+use crate::server::endpoint::HttpConfig;
 use crate::server::handle::EngineHandle;
 use crate::server::hosted::{HostedApp, HostedWebSocketCommand, HostedWebSocketData};
-use crate::server::native::{HttpConfig, NativeServer};
+use crate::server::native::NativeServer;
 use crate::server::runtime::runtime;
 
 /// The Rust core of one server.

@@ -1,11 +1,11 @@
-//! External direction: `WebSocket`s taken over from another HTTP server. A WSGI server (eventlet, gunicorn, werkzeug) read the
-//! upgrade request and hands its socket here; this module answers the handshake on that socket and serves the
-//! session on the tokio runtime exactly like a native WebSocket, so no Python thread relays frames.
+//! External direction: `WebSocket`s taken over from another HTTP server. A WSGI server (eventlet, gunicorn,
+//! werkzeug) read the upgrade request and hands its socket here; once the endpoint accepted the WebSocket, this
+//! module answers the handshake on that socket and serves the session on the tokio runtime exactly like a native
+//! WebSocket, so no Python thread relays frames.
 
 use std::net::Shutdown;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::io::AsyncWriteExt;
 use tokio::runtime::Runtime;
@@ -13,81 +13,72 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
+use super::handle::EngineHandle;
+use super::request::RequestError;
 use super::websocket::{Start, run, ws_config};
-use crate::engine::{DisconnectReason, RequestInfo, Transport};
-use crate::server::handle::EngineHandle;
-use crate::server::request::{EioQuery, RequestError, Route, route};
+use crate::engine::{DisconnectReason, EioSid, Outbox};
 
-/// An upgrade request another server has read, and the socket it arrived on.
-pub struct AdoptedRequest {
+/// The socket of an upgrade request another server has read, ready to be taken over.
+pub struct AdoptedSocket {
     /// The connected socket (a descriptor of our own; the other server keeps its own until we are done).
-    pub socket: std::net::TcpStream,
+    socket: std::net::TcpStream,
+    /// Shuts the connection down at the end, while the other server still holds its descriptor.
+    closer: std::net::TcpStream,
     /// Dropped when the WebSocket ends, so whoever holds the other end of this pipe learns the socket is free.
-    pub done: OwnedFd,
-    /// The raw query string (carries `EIO`, `transport` and `sid`).
-    pub query: String,
-    /// The `Sec-WebSocket-Key` header.
-    pub key: Option<String>,
-    /// What the engine keeps about the request (headers, peer) for the connect handler.
-    pub info: Box<RequestInfo>,
+    done: OwnedFd,
+    /// The `Sec-WebSocket-Accept` answer.
+    accept: String,
 }
 
-/// Join the request's session (or open one) and serve the WebSocket on `runtime`. On `Err` nothing was written
-/// to the socket: the caller answers the error over its own HTTP server.
-pub fn adopt(handle: &Arc<EngineHandle>, runtime: &Runtime, request: AdoptedRequest) -> Result<(), RequestError> {
-    let key = request.key.as_deref().ok_or(RequestError::BadRequest)?;
-    let accept = derive_accept_key(key.trim().as_bytes());
-    // Checked before the engine hears of the connection, so a failure here leaves no session. The socket is made
-    // non-blocking only once taken over: the file is shared with the other server, which keeps it on a refusal.
-    let closer = request.socket.try_clone().map_err(|_| RequestError::BadRequest)?;
-    let eio_query = EioQuery::parse(&request.query);
-    let (sid, outbox, start) = match route("GET", &eio_query, true)? {
-        Route::Handshake(_) => {
-            let opened = handle
-                .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(request.info)))
-                .map_err(|err| RequestError::from(&err))?;
-            (opened.eio_sid, opened.outbox, Start::Fresh(opened.open_frame))
-        }
-        Route::Upgrade(sid) => {
-            let outbox = handle
-                .with(|e| e.begin_upgrade(sid))
-                .map_err(|err| RequestError::from(&err))?;
-            (sid, outbox, Start::Upgrading)
-        }
-        _ => return Err(RequestError::BadRequest),
-    };
-    let handle = handle.clone();
-    let socket = request.socket;
-    let done = request.done;
-    runtime.spawn(async move {
-        let _done = done;
-        let upgrading = matches!(start, Start::Upgrading);
-        let answer = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-        );
-        let answered = match socket
-            .set_nonblocking(true)
-            .and_then(|()| tokio::net::TcpStream::from_std(socket))
-        {
-            Ok(mut stream) => stream.write_all(answer.as_bytes()).await.map(|()| stream),
-            Err(err) => Err(err),
-        };
-        let Ok(stream) = answered else {
-            handle.with(|e| {
-                if upgrading {
-                    e.abort_upgrade(sid);
-                } else {
-                    e.on_transport_closed(sid, DisconnectReason::TransportError);
-                }
-            });
+impl AdoptedSocket {
+    /// Check what taking the socket over needs (the `Sec-WebSocket-Key`, a second handle on the socket) before the
+    /// engine hears of the connection, so a failure here leaves no session and nothing written to the socket.
+    pub fn new(socket: std::net::TcpStream, done: OwnedFd, key: Option<&str>) -> Result<Self, RequestError> {
+        let key = key.ok_or(RequestError::BadRequest)?;
+        let accept = derive_accept_key(key.trim().as_bytes());
+        let closer = socket.try_clone().map_err(|_| RequestError::BadRequest)?;
+        Ok(Self {
+            socket,
+            closer,
+            done,
+            accept,
+        })
+    }
+
+    /// Answer the handshake and serve `sid`'s session on `runtime`, as the endpoint accepted it.
+    pub fn serve(self, handle: &Arc<EngineHandle>, runtime: &Runtime, sid: EioSid, outbox: Arc<Outbox>, start: Start) {
+        let handle = handle.clone();
+        let Self {
+            socket,
+            closer,
+            done,
+            accept,
+        } = self;
+        runtime.spawn(async move {
+            let _done = done;
+            let carries_session = matches!(start, Start::Fresh(_));
+            let answer = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            // The socket is made non-blocking only once taken over: the file is shared with the other server, which
+            // keeps it on a refusal.
+            let answered = match socket
+                .set_nonblocking(true)
+                .and_then(|()| tokio::net::TcpStream::from_std(socket))
+            {
+                Ok(mut stream) => stream.write_all(answer.as_bytes()).await.map(|()| stream),
+                Err(err) => Err(err),
+            };
+            let Ok(stream) = answered else {
+                handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+                let _ = closer.shutdown(Shutdown::Both);
+                return;
+            };
+            let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(ws_config(&handle))).await;
+            run(&handle, ws, sid, &outbox, start).await;
+            // The other server still holds a descriptor of this socket: shut the connection down so the peer sees
+            // it end now, and whatever that server writes afterwards fails at once instead of reaching the client.
             let _ = closer.shutdown(Shutdown::Both);
-            return;
-        };
-        let ws = WebSocketStream::from_raw_socket(stream, Role::Server, Some(ws_config(&handle))).await;
-        run(&handle, ws, sid, &outbox, start).await;
-        // The other server still holds a descriptor of this socket: shut the connection down so the peer sees it
-        // end now, and whatever that server writes afterwards fails at once instead of reaching the client.
-        let _ = closer.shutdown(Shutdown::Both);
-    });
-    Ok(())
+        });
+    }
 }

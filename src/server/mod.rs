@@ -8,6 +8,7 @@
 pub mod adopted;
 pub mod compression;
 pub mod cors;
+pub mod endpoint;
 pub mod handle;
 pub mod hosted;
 pub mod native;

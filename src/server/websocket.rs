@@ -87,13 +87,7 @@ where
                     Some(Ok(Message::Close(_)) | Err(_)) | None => {
                         // After a client's close frame tungstenite queued the answer; it goes out on this flush.
                         let _ = timeout(CLOSE_GRACE, sink.flush()).await;
-                        handle.with(|e| {
-                            if draining {
-                                e.on_transport_closed(sid, DisconnectReason::TransportClose);
-                            } else {
-                                e.abort_upgrade(sid);
-                            }
-                        });
+                        handle.websocket_ended(sid, draining, DisconnectReason::TransportClose);
                         return;
                     }
                 };

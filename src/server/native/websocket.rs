@@ -1,8 +1,7 @@
-//! WebSocket over hyper: the handshake straight over WebSocket and the upgrade of a polling session. Once hyper
-//! hands the connection over, [`crate::server::websocket::run`] serves the session.
+//! WebSocket over hyper: the 101 answer to a WebSocket the endpoint accepted (a fresh session or the upgrade of a
+//! polling one). Once hyper hands the connection over, [`crate::server::websocket::run`] serves the session.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -13,8 +12,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::{Body, Live, Shared, error_response, full};
-use crate::engine::{DisconnectReason, EioSid, Outbox, RequestInfo, Transport};
+use super::{Body, Live, Shared, full};
+use crate::engine::{DisconnectReason, EioSid, Outbox};
+use crate::server::endpoint::Reply;
 use crate::server::request::RequestError;
 use crate::server::websocket::{Start, run, ws_config};
 
@@ -30,6 +30,7 @@ pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
     has(header::UPGRADE, "websocket") && has(header::CONNECTION, "upgrade")
 }
 
+/// The 101 answer; None without a `Sec-WebSocket-Key` (the endpoint refuses such a request before this).
 fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
     let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?;
     let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes())).ok()?;
@@ -42,57 +43,30 @@ fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
     Some(response)
 }
 
-pub(super) fn handshake(shared: &Arc<Shared>, req: Request<Incoming>, info: Box<RequestInfo>) -> Response<Body> {
+/// Switch the connection to WebSocket and serve `sid`'s session on it once hyper hands it over.
+pub(super) fn accept(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    sid: EioSid,
+    outbox: Arc<Outbox>,
+    start: Start,
+) -> Response<Body> {
+    let handle = shared.endpoint.handle().clone();
+    let carries_session = matches!(start, Start::Fresh(_));
     let Some(response) = switching_protocols(&req) else {
-        return error_response(RequestError::BadRequest);
+        handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+        return super::response(Reply::error(RequestError::BadRequest));
     };
-    let opened = match shared
-        .handle
-        .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
-    {
-        Ok(opened) => opened,
-        Err(err) => return error_response(RequestError::from(&err)),
-    };
-    spawn_connection(
-        shared,
-        req,
-        opened.eio_sid,
-        opened.outbox,
-        Start::Fresh(opened.open_frame),
-    );
-    response
-}
-
-pub(super) fn upgrade(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>) -> Response<Body> {
-    let Some(response) = switching_protocols(&req) else {
-        return error_response(RequestError::BadRequest);
-    };
-    let outbox = match shared.handle.with(|e| e.begin_upgrade(sid)) {
-        Ok(outbox) => outbox,
-        Err(err) => return error_response(RequestError::from(&err)),
-    };
-    spawn_connection(shared, req, sid, outbox, Start::Upgrading);
-    response
-}
-
-fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, outbox: Arc<Outbox>, start: Start) {
-    let shared = shared.clone();
-    let live = Live::new(&shared);
+    let live = Live::new(shared);
     tokio::spawn(async move {
         let _live = live;
-        let upgrading = matches!(start, Start::Upgrading);
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
-            shared.handle.with(|e| {
-                if upgrading {
-                    e.abort_upgrade(sid);
-                } else {
-                    e.on_transport_closed(sid, DisconnectReason::TransportError);
-                }
-            });
+            handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
             return;
         };
-        let config = ws_config(&shared.handle);
+        let config = ws_config(&handle);
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        run(&shared.handle, ws, sid, &outbox, start).await;
+        run(&handle, ws, sid, &outbox, start).await;
     });
+    response
 }
