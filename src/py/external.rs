@@ -18,7 +18,7 @@ use pyo3::types::{PyBytes, PyList, PyString};
 
 use super::dispatch::EventQueue;
 use super::kinds as kind;
-use super::server::ServerCore;
+use super::parts::ServerParts;
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox};
 use crate::protocol::engineio::Frame;
 use crate::server::adopted::AdoptedSocket;
@@ -74,11 +74,11 @@ fn frame_to_python<'py>(py: Python<'py>, frame: &Frame) -> Bound<'py, PyAny> {
 }
 
 impl ExternalDriverCore {
-    /// What the external driver of `server` needs: the same engine, queue and HTTP settings.
-    pub fn for_server(server: &ServerCore) -> Self {
+    /// The external driver of the server made of `parts`.
+    pub fn new(parts: ServerParts) -> Self {
         Self {
-            endpoint: Endpoint::new(server.handle.clone(), server.http.clone()),
-            queue: server.queue.clone(),
+            endpoint: Endpoint::new(parts.handle, parts.http),
+            queue: parts.queue,
             polls: Mutex::new(HashMap::new()),
             websockets: Mutex::new(HashMap::new()),
         }

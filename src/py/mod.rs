@@ -11,4 +11,5 @@ pub mod external;
 pub mod fd;
 pub mod hosted;
 pub mod kinds;
+pub mod parts;
 pub mod server;

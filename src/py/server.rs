@@ -16,6 +16,7 @@ use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, state_error, value_error};
 use super::hosted::HostedBridge;
+use super::parts::ServerParts;
 use crate::engine::socketio::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
@@ -29,9 +30,7 @@ use crate::server::runtime::runtime;
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]
 pub struct ServerCore {
-    pub(crate) handle: Arc<EngineHandle>,
-    pub(crate) queue: Arc<EventQueue>,
-    pub(crate) http: HttpConfig,
+    pub(crate) parts: ServerParts,
     native: Mutex<Option<NativeServer>>,
     hosted: Arc<HostedBridge>,
     /// The process that created the server (its engine threads live there).
@@ -119,7 +118,7 @@ impl ServerCore {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
         let rooms = room_names(room)?;
         py.detach(|| {
-            self.handle.with(|e| {
+            self.parts.handle.with(|e| {
                 for room in &rooms {
                     let _ = op(e, sid, room);
                 }
@@ -142,7 +141,7 @@ impl ServerCore {
             None => None,
         };
         let skip = sids(skip_sid)?;
-        let handle = &self.handle;
+        let handle = &self.parts.handle;
         Ok(py.detach(|| {
             let room_refs: Vec<&str>;
             let target = match &rooms {
@@ -248,9 +247,7 @@ impl ServerCore {
         handle.start_timer(runtime);
         let hosted = HostedBridge::new(queue.clone());
         Ok(Self {
-            handle,
-            queue,
-            http,
+            parts: ServerParts { handle, queue, http },
             native: Mutex::new(None),
             hosted,
             created_by: std::process::id(),
@@ -265,23 +262,23 @@ impl ServerCore {
 
     /// The descriptor that becomes readable when `drain()` has something.
     fn wake_fd(&self) -> i32 {
-        self.queue.wake_fd()
+        self.parts.queue.wake_fd()
     }
 
     /// Take every pending event as a list of tuples.
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.queue.drain(py)
+        self.parts.queue.drain(py)
     }
 
     /// Events waiting (for tests and monitoring).
     fn pending(&self) -> usize {
-        self.queue.len()
+        self.parts.queue.len()
     }
 
     /// Accept a connecting socket; False when it is gone (the client left while its connect handler ran).
     fn accept(&self, py: Python<'_>, sid: &str) -> bool {
         let Some(sid) = self::sid(sid) else { return false };
-        py.detach(|| self.handle.with(|e| e.accept(sid).is_ok()))
+        py.detach(|| self.parts.handle.with(|e| e.accept(sid).is_ok()))
     }
 
     /// Refuse a connecting socket with a `CONNECT_ERROR` carrying `message` and optional `data`.
@@ -292,7 +289,7 @@ impl ServerCore {
             Some(d) => Some(convert::encode_value(d)?.json),
             None => None,
         };
-        py.detach(|| self.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
+        py.detach(|| self.parts.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
         Ok(())
     }
 
@@ -333,7 +330,8 @@ impl ServerCore {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
         let encoded = convert::encode_args(args)?;
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.ack(sid, namespace, ack_id, &encoded.json, &encoded.attachments).ok())
         });
         Ok(())
@@ -342,7 +340,7 @@ impl ServerCore {
     /// Disconnect a socket from its namespace; False if it was not connected.
     fn disconnect(&self, py: Python<'_>, sid: &str, namespace: &str) -> bool {
         let Some(sid) = self::sid(sid) else { return false };
-        py.detach(|| self.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
+        py.detach(|| self.parts.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
     }
 
     /// Put a socket in a room (or each room of a list).
@@ -359,7 +357,8 @@ impl ServerCore {
     fn close_room(&self, py: Python<'_>, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
         let rooms = room_names(room)?;
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| rooms.iter().for_each(|room| e.close_room(namespace, room)));
         });
         Ok(())
@@ -369,7 +368,8 @@ impl ServerCore {
     fn rooms(&self, py: Python<'_>, sid: &str, namespace: &str) -> Vec<String> {
         let Some(sid) = self::sid(sid) else { return Vec::new() };
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.rooms(sid, namespace).iter().map(ToString::to_string).collect())
         })
     }
@@ -377,7 +377,8 @@ impl ServerCore {
     /// The transport of an Engine.IO session (`'polling'` or `'websocket'`), None if unknown.
     fn transport(&self, eio_sid: &str) -> Option<&'static str> {
         let eio_sid = self::eio_sid(eio_sid)?;
-        self.handle
+        self.parts
+            .handle
             .with(|e| e.transport(eio_sid).map(crate::engine::Transport::as_str))
     }
 
@@ -393,14 +394,15 @@ impl ServerCore {
         } else {
             return Err(value_error("data must be str or bytes"));
         };
-        Ok(py.detach(|| self.handle.with(|e| e.eio_send(eio_sid, data).is_ok())))
+        Ok(py.detach(|| self.parts.handle.with(|e| e.eio_send(eio_sid, data).is_ok())))
     }
 
     /// Close an Engine.IO session (its sockets disconnect with reason 'server disconnect').
     fn eio_close(&self, py: Python<'_>, eio_sid: &str) {
         let Some(eio_sid) = self::eio_sid(eio_sid) else { return };
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.close(eio_sid, crate::engine::DisconnectReason::ServerDisconnect, true));
         });
     }
@@ -418,8 +420,8 @@ impl ServerCore {
             .next()
             .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?;
         let runtime = runtime().map_err(os_error)?;
-        let handle = self.handle.clone();
-        let http = self.http.clone();
+        let handle = self.parts.handle.clone();
+        let http = self.parts.http.clone();
         // The `native` lock is not held here: another thread may call shutdown() while this one waits without
         // the GIL.
         let server = py
@@ -447,7 +449,7 @@ impl ServerCore {
             server.shutdown();
         }
         py.detach(|| {
-            self.handle.with(crate::engine::Engine::close_all);
+            self.parts.handle.with(crate::engine::Engine::close_all);
             if let (Some(server), Ok(runtime)) = (&server, runtime()) {
                 let limit = Duration::try_from_secs_f64(timeout).unwrap_or_default();
                 runtime.block_on(server.drain(limit));
@@ -534,6 +536,6 @@ impl ServerCore {
 
     /// The ASGI driver for this server.
     fn external_driver(&self) -> super::external::ExternalDriverCore {
-        super::external::ExternalDriverCore::for_server(self)
+        super::external::ExternalDriverCore::new(self.parts.clone())
     }
 }
