@@ -11,5 +11,7 @@ pub mod external;
 pub mod fd;
 pub mod hosted;
 pub mod kinds;
+pub mod native;
 pub mod parts;
+pub mod relay;
 pub mod server;

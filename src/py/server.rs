@@ -1,9 +1,10 @@
 //! `ServerCore`: the Rust half of `turbosio.AsyncServer` / `turbosio.Server` (and of the bare Engine.IO servers).
 //!
-//! Python builds one per server with validated settings. Verbs that only queue frames (`emit`, `ack`, rooms,
-//! `disconnect`) serialise under the GIL, then release it for the fan-out, and return at once.
+//! Python builds one per server with validated settings. This file holds the constructor, the drain and the verbs:
+//! those that only queue frames (`emit`, `ack`, rooms, `disconnect`) serialise under the GIL, then release it for
+//! the fan-out, and return at once. The native listen/shutdown lifecycle is in `native.rs`, the relay for the
+//! hosted web app in `relay.rs` (pyo3's `multiple-pymethods` lets each file add its own `#[pymethods]` block).
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
 
 use super::convert;
 use super::dispatch::EventQueue;
-use super::errors::{os_error, state_error, value_error};
+use super::errors::{os_error, value_error};
 use super::hosted::HostedBridge;
 use super::parts::ServerParts;
 use crate::engine::socketio::Target;
@@ -23,7 +24,6 @@ use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
 use crate::server::endpoint::HttpConfig;
 use crate::server::handle::EngineHandle;
-use crate::server::hosted::{HostedApp, HostedWebSocketCommand, HostedWebSocketData};
 use crate::server::native::NativeServer;
 use crate::server::runtime::runtime;
 
@@ -31,8 +31,10 @@ use crate::server::runtime::runtime;
 #[pyclass(frozen, module = "turbosio._core")]
 pub struct ServerCore {
     pub(crate) parts: ServerParts,
-    native: Mutex<Option<NativeServer>>,
-    hosted: Arc<HostedBridge>,
+    /// The native server while listening (`native.rs`).
+    pub(crate) native: Mutex<Option<NativeServer>>,
+    /// Where the hosted web app's requests wait for Python (`relay.rs`).
+    pub(crate) hosted: Arc<HostedBridge>,
     /// The process that created the server (its engine threads live there).
     created_by: u32,
 }
@@ -407,134 +409,7 @@ impl ServerCore {
         });
     }
 
-    /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port. With `web_app`, requests
-    /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`).
-    #[pyo3(signature = (host, port, web_app=false))]
-    fn listen(&self, py: Python<'_>, host: &str, port: u16, web_app: bool) -> PyResult<u16> {
-        if self.native.lock().is_some() {
-            return Err(state_error("this server is already listening"));
-        }
-        let addr: SocketAddr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
-            .next()
-            .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?;
-        let runtime = runtime().map_err(os_error)?;
-        let handle = self.parts.handle.clone();
-        let http = self.parts.http.clone();
-        // The `native` lock is not held here: another thread may call shutdown() while this one waits without
-        // the GIL.
-        let server = py
-            .detach(|| {
-                let hosted: Option<Arc<dyn HostedApp>> = web_app.then(|| self.hosted.clone() as Arc<dyn HostedApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, hosted))
-            })
-            .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
-        let port = server.local_addr().port();
-        let mut native = self.native.lock();
-        if native.is_some() {
-            server.shutdown();
-            return Err(state_error("this server is already listening"));
-        }
-        *native = Some(server);
-        Ok(port)
-    }
-
-    /// Stop listening, close every session (their disconnect events still arrive through `drain`) and wait up
-    /// to `timeout` seconds for the connections to flush what was queued for them.
-    #[pyo3(signature = (timeout=2.0))]
-    fn shutdown(&self, py: Python<'_>, timeout: f64) {
-        let server = self.native.lock().take();
-        if let Some(server) = &server {
-            server.shutdown();
-        }
-        py.detach(|| {
-            self.parts.handle.with(crate::engine::Engine::close_all);
-            if let (Some(server), Ok(runtime)) = (&server, runtime()) {
-                let limit = Duration::try_from_secs_f64(timeout).unwrap_or_default();
-                runtime.block_on(server.drain(limit));
-            }
-        });
-    }
-
-    /// `http.response.start` for a hosted web-app request.
-    fn http_start(&self, token: u64, status: u16, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.hosted.start(token, status, headers).map_err(state_error)
-    }
-
-    /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it. Returns True when the
-    /// client is behind: call `http_wait_written` before the next chunk.
-    #[pyo3(signature = (token, body, more_body=false))]
-    fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<bool> {
-        self.hosted
-            .body(token, Bytes::copy_from_slice(body), more_body)
-            .map_err(state_error)
-    }
-
-    /// After `http_body` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or left),
-    /// or None to go on now.
-    fn http_wait_written(&self, token: u64) -> Option<u64> {
-        self.hosted.wait_written(token)
-    }
-
-    /// The app read a piece of a request body (an `HTTP_BODY` item): let the driver read another.
-    fn http_body_consumed(&self, token: u64) {
-        self.hosted.request_body_consumed(token);
-    }
-
-    /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
-    fn http_abort(&self, token: u64) {
-        self.hosted.abort(token);
-    }
-
-    /// `websocket.accept` for one of the hosted web app's WebSocket connections.
-    #[pyo3(signature = (token, subprotocol=None, headers=Vec::new()))]
-    fn ws_accept(&self, token: u64, subprotocol: Option<String>, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.hosted
-            .websocket(token, HostedWebSocketCommand::Accept { subprotocol, headers })?;
-        Ok(())
-    }
-
-    /// Refuse a WebSocket handshake the hosted web app has not accepted (HTTP `status`, 403 by default).
-    #[pyo3(signature = (token, status=403))]
-    fn ws_deny(&self, token: u64, status: u16) -> PyResult<()> {
-        self.hosted.websocket(token, HostedWebSocketCommand::Deny { status })?;
-        Ok(())
-    }
-
-    /// `websocket.send`: a `str` goes as a text message, `bytes` as a binary one. Raises `OSError` once closed.
-    /// Returns True when the client is behind: the app should call `ws_wait_sent` before sending more.
-    fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let data = if let Ok(text) = data.cast::<PyString>() {
-            HostedWebSocketData::Text(text.to_str()?.to_owned())
-        } else if let Ok(bytes) = data.cast::<PyBytes>() {
-            HostedWebSocketData::Binary(Bytes::copy_from_slice(bytes.as_bytes()))
-        } else {
-            return Err(value_error("a WebSocket message is str or bytes"));
-        };
-        Ok(self.hosted.websocket(token, HostedWebSocketCommand::Send(data))?)
-    }
-
-    /// `websocket.close` of an accepted connection. Raises `OSError` once closed.
-    #[pyo3(signature = (token, code=1000, reason=String::new()))]
-    fn ws_close(&self, token: u64, code: u16, reason: String) -> PyResult<()> {
-        self.hosted
-            .websocket(token, HostedWebSocketCommand::Close { code, reason })?;
-        Ok(())
-    }
-
-    /// After `ws_send` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or the
-    /// connection ended), or None to go on now.
-    fn ws_wait_sent(&self, token: u64) -> Option<u64> {
-        self.hosted.wait_sent(token)
-    }
-
-    /// The app's `receive` took a message: let the driver read another from the client.
-    fn ws_consumed(&self, token: u64) {
-        self.hosted.websocket_consumed(token);
-    }
-
-    /// The ASGI driver for this server.
+    /// The external driver for this server (used when an ASGI or WSGI server serves it).
     fn external_driver(&self) -> super::external::ExternalDriverCore {
         super::external::ExternalDriverCore::new(self.parts.clone())
     }
