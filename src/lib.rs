@@ -21,6 +21,11 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // The numbers at the boundary (item kinds, body states, the external driver's answers), so that
+        // `turbosio._kinds` re-exports them instead of repeating them.
+        for (name, value) in crate::py::kinds::ALL {
+            m.add(*name, *value)?;
+        }
         Ok(())
     }
 }
