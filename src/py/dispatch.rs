@@ -5,7 +5,7 @@
 //! a `select` in a thread for the sync server) and drains the whole burst with one call, under one attach. So
 //! Python is woken once per burst, not once per event, and no tokio thread ever takes the GIL.
 //!
-//! Transports driven from Python (the ASGI driver) wait on outboxes through a [`PyWaker`]: waking it queues a
+//! Transports driven from Python (the external driver, under ASGI or WSGI servers) wait on outboxes through a [`PyWaker`]: waking it queues a
 //! `Wake(token)` item here, which the drain hands to Python like any event.
 
 use std::io::Write;

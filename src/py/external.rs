@@ -45,8 +45,21 @@ fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
     RequestHeaders::get(headers.as_slice(), name)
 }
 
-fn peer(remote: Option<(String, u16)>) -> Option<std::net::SocketAddr> {
-    remote.and_then(|(host, port)| host.parse().ok().map(|ip| std::net::SocketAddr::new(ip, port)))
+/// The endpoint's description of a request Python handed over; `remote` is the peer as `(host, port)`.
+fn describe<'a>(
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a Headers,
+    remote: Option<(String, u16)>,
+) -> EioRequest<'a, [(Vec<u8>, Vec<u8>)]> {
+    EioRequest {
+        method,
+        path,
+        query,
+        headers: headers.as_slice(),
+        peer: remote.and_then(|(host, port)| host.parse().ok().map(|ip| std::net::SocketAddr::new(ip, port))),
+    }
 }
 
 /// `(ANSWER_RESPOND, status, headers, body)`.
@@ -168,13 +181,7 @@ impl ExternalDriverCore {
             Ok(cors) => cors,
             Err(refused) => return respond(py, refused),
         };
-        let request = EioRequest {
-            method,
-            path,
-            query,
-            headers: headers.as_slice(),
-            peer: peer(remote),
-        };
+        let request = describe(method, path, query, &headers, remote);
         match py.detach(|| self.endpoint.http(&request, Upgrade::No, &cors)) {
             Answer::Respond(reply) => respond(py, reply),
             Answer::Wait { eio_sid, outbox } => {
@@ -231,13 +238,7 @@ impl ExternalDriverCore {
             Ok(cors) => cors,
             Err(refused) => return respond(py, refused),
         };
-        let request = EioRequest {
-            method: "GET",
-            path,
-            query,
-            headers: headers.as_slice(),
-            peer: peer(remote),
-        };
+        let request = describe("GET", path, query, &headers, remote);
         let answer = py.detach(|| self.endpoint.websocket(&request, &cors));
         self.websocket_answer(py, answer)
     }
@@ -351,13 +352,7 @@ impl ExternalDriverCore {
             Err(err) => return respond(py, Reply::error(err)).map(Some),
         };
         let runtime = runtime().map_err(super::errors::os_error)?;
-        let request = EioRequest {
-            method: "GET",
-            path,
-            query,
-            headers: headers.as_slice(),
-            peer: peer(remote),
-        };
+        let request = describe("GET", path, query, &headers, remote);
         match py.detach(|| self.endpoint.websocket(&request, &cors)) {
             Answer::AcceptWebSocket { eio_sid, outbox, start } => {
                 adopted.serve(self.endpoint.handle(), runtime, eio_sid, outbox, start);
