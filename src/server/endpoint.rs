@@ -410,3 +410,136 @@ impl Endpoint {
             .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineConfig, Event, EventSink};
+
+    struct Discard;
+    impl EventSink for Discard {
+        fn push(&self, _: Event) {}
+    }
+
+    fn endpoint(cors: CorsPolicy, cookie: Option<&str>) -> Endpoint {
+        let config = HttpConfig {
+            path: "/socket.io/".into(),
+            cors,
+            cors_credentials: true,
+            cookie: cookie.map(Into::into),
+            compression: CompressionConfig::default(),
+        };
+        Endpoint::new(EngineHandle::new(EngineConfig::default(), Arc::new(Discard)), config)
+    }
+
+    type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+    fn headers(pairs: &[(&str, &str)]) -> Pairs {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn get<'a>(method: &'a str, query: &'a str, headers: &'a Pairs) -> EioRequest<'a, [(Vec<u8>, Vec<u8>)]> {
+        EioRequest {
+            method,
+            path: "/socket.io/",
+            query,
+            headers: headers.as_slice(),
+            peer: None,
+        }
+    }
+
+    fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+        reply.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_ref())
+    }
+
+    fn respond(answer: Answer) -> Reply {
+        match answer {
+            Answer::Respond(reply) => reply,
+            _ => panic!("expected a whole answer"),
+        }
+    }
+
+    #[test]
+    fn a_refused_origin_gets_a_400_and_an_allowed_one_is_echoed_on_every_answer() {
+        let endpoint = endpoint(CorsPolicy::List(vec!["http://a.example".into()]), None);
+        let refused = endpoint.cors(headers(&[("Origin", "http://b.example")]).as_slice());
+        assert_eq!(refused.map(|_| ()).unwrap_err().status, 400);
+        let asking = headers(&[
+            ("origin", "http://a.example"),
+            ("access-control-request-headers", "x-a"),
+        ]);
+        let cors = endpoint.cors(asking.as_slice()).unwrap();
+        let preflight = respond(endpoint.http(&get("OPTIONS", "", &asking), Upgrade::No, &cors));
+        assert_eq!(preflight.status, 204);
+        assert_eq!(
+            header(&preflight, "access-control-allow-origin"),
+            Some("http://a.example")
+        );
+        assert_eq!(header(&preflight, "access-control-allow-credentials"), Some("true"));
+        assert_eq!(header(&preflight, "access-control-allow-headers"), Some("x-a"));
+        let refused = respond(endpoint.http(&get("GET", "EIO=3&transport=polling", &asking), Upgrade::No, &cors));
+        assert_eq!(
+            (refused.status, header(&refused, "content-type")),
+            (400, Some("application/json"))
+        );
+        assert_eq!(
+            header(&refused, "access-control-allow-origin"),
+            Some("http://a.example")
+        );
+    }
+
+    #[test]
+    fn a_polling_handshake_sets_the_cookie_and_an_oversized_post_is_a_413() {
+        let endpoint = endpoint(CorsPolicy::Any, Some("io"));
+        let none = Pairs::new();
+        let cors = Cors::default();
+        let opened = respond(endpoint.http(&get("GET", "EIO=4&transport=polling", &none), Upgrade::No, &cors));
+        assert_eq!(opened.status, 200);
+        assert!(opened.body.starts_with(b"0{"));
+        assert!(header(&opened, "set-cookie").is_some_and(|c| c.starts_with("io=")));
+        let sid = header(&opened, "set-cookie").unwrap()[3..23].to_owned();
+        let query = format!("EIO=4&transport=polling&sid={sid}");
+        let Answer::ReadBody { eio_sid } = endpoint.http(&get("POST", &query, &none), Upgrade::No, &cors) else {
+            panic!("a POST reads its body");
+        };
+        assert_eq!(endpoint.post(eio_sid, None, &cors).status, 413);
+        let gone = respond(endpoint.http(&get("GET", &query, &none), Upgrade::No, &cors));
+        assert_eq!(gone.status, 400);
+    }
+
+    #[test]
+    fn a_polling_get_on_a_closed_outbox_gets_a_close_packet_or_a_noop() {
+        let endpoint = endpoint(CorsPolicy::Disabled, None);
+        let cors = Cors::default();
+        let notify = endpoint.poll_reply(Vec::new(), Drained::Closed { notify_client: true }, None, &cors);
+        assert_eq!(&notify.body[..], b"1");
+        let quiet = endpoint.poll_reply(Vec::new(), Drained::Closed { notify_client: false }, None, &cors);
+        assert_eq!(&quiet.body[..], b"6");
+        let big = vec![Frame::Text(Bytes::from(vec![b'4'; 4096]))];
+        let compressed = endpoint.poll_reply(big, Drained::Frames, Some("gzip"), &cors);
+        assert_eq!(header(&compressed, "content-encoding"), Some("gzip"));
+    }
+
+    #[test]
+    fn a_websocket_route_without_a_key_is_refused_before_the_engine_hears_of_it() {
+        let endpoint = endpoint(CorsPolicy::Any, None);
+        let none = Pairs::new();
+        let cors = Cors::default();
+        let query = "EIO=4&transport=websocket";
+        let refused = respond(endpoint.http(&get("GET", query, &none), Upgrade::KeyMissing, &cors));
+        assert_eq!(refused.status, 400);
+        assert_eq!(endpoint.handle().with(|e| e.session_count()), 0);
+        assert!(matches!(
+            endpoint.websocket(&get("GET", query, &none), &cors),
+            Answer::AcceptWebSocket {
+                start: Start::Fresh(_),
+                ..
+            }
+        ));
+        let polling = endpoint.websocket(&get("GET", "EIO=4&transport=polling", &none), &cors);
+        assert_eq!(respond(polling).status, 400);
+    }
+}
