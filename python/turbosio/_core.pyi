@@ -133,10 +133,11 @@ Item: TypeAlias = (
 Respond: TypeAlias = tuple[Literal[0], int, Headers, bytes]
 # (ANSWER_WAIT, eio_sid, token): a long-polling GET waits; call poll_resume() after WAKE(token).
 Wait: TypeAlias = tuple[Literal[1], str, int]
-# (ANSWER_ACCEPT_WEBSOCKET, eio_sid, open_frame): accept; the open packet of a fresh session, None for an upgrade.
-AcceptWebSocket: TypeAlias = tuple[Literal[2], str, str | bytes | None]
+# (ANSWER_ACCEPT_WEBSOCKET, eio_sid, open_frame): accept; the open packet (text) of a fresh session, None for an
+# upgrade.
+AcceptWebSocket: TypeAlias = tuple[Literal[2], str, str | None]
 # What ws_text() / ws_binary() return: WS_CONTINUE, WS_UPGRADED, WS_CLOSED, or a frame to send at once.
-FrameOutcome: TypeAlias = Literal[0, 1, 2] | str | bytes
+FrameOutcome: TypeAlias = Literal[0, 1, 2] | str
 # What ws_take() returns: the frames to write, and WS_OPEN, WS_ENDED or WS_ENDED_NOTIFY.
 Taken: TypeAlias = tuple[list[str | bytes], Literal[0, 1, 2]]
 
