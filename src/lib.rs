@@ -14,13 +14,18 @@ mod _core {
     use crate::py::server::ServerCore;
 
     #[pymodule_export]
-    use crate::py::asgi::ExternalDriverCore;
+    use crate::py::external::ExternalDriverCore;
 
     use pyo3::prelude::*;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // The numbers at the boundary (item kinds, body states, the external driver's answers), so that
+        // `turbosio._kinds` re-exports them instead of repeating them.
+        for (name, value) in crate::py::kinds::ALL {
+            m.add(*name, *value)?;
+        }
         Ok(())
     }
 }

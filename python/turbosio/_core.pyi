@@ -1,26 +1,146 @@
 """Type stub of the Rust extension ``turbosio._core`` (kept by hand; checked with mypy.stubtest)."""
 
-from typing import Any, Final, final
+from typing import Any, Final, Literal, TypeAlias, final
 
-__all__ = ['ExternalDriverCore', 'ServerCore', '__version__']
+__all__ = [
+    'ACK',
+    'ANSWER_ACCEPT_WEBSOCKET',
+    'ANSWER_RESPOND',
+    'ANSWER_WAIT',
+    'BODY_BROKEN',
+    'BODY_END',
+    'BODY_MORE',
+    'CONNECT',
+    'DISCONNECT',
+    'EIO_CONNECT',
+    'EIO_DISCONNECT',
+    'EIO_MESSAGE',
+    'EVENT',
+    'HTTP',
+    'HTTP_BODY',
+    'WAKE',
+    'WARNING',
+    'WEBSOCKET',
+    'WEBSOCKET_GONE',
+    'WEBSOCKET_MESSAGE',
+    'WS_CLOSED',
+    'WS_CONTINUE',
+    'WS_ENDED',
+    'WS_ENDED_NOTIFY',
+    'WS_OPEN',
+    'WS_UPGRADED',
+    'ExternalDriverCore',
+    'ServerCore',
+    '__version__',
+]
 
 __version__: Final[str]
 
-# A drained item is a tuple whose first element is its kind:
-#   (0, eio_sid, transport, request)          Engine.IO session opened; request = (method, path, query,
-#                                             [(header, value)], remote_host, remote_port) or None
-#   (1, eio_sid, str | bytes)                 bare Engine.IO message
-#   (2, eio_sid, reason)                      Engine.IO session closed
-#   (3, eio_sid, sid, namespace, auth)        connect request: answer with accept() or refuse()
-#   (4, sid, namespace, event, args, ack_id)  event (ack_id None when no ack is wanted)
-#   (5, sid, namespace, ack_id, args)         acknowledgement of a server emit
-#   (6, sid, namespace, reason)               socket disconnected
-#   (7, message)                              warning for the engineio.server log
-#   (8, token)                                a transport driven from Python may proceed
-#   (9, token, method, path, raw_path, query, [(name, value)], body, remote_host, remote_port)
-#                                             a request for the hosted web app (native server)
-_Item = tuple[Any, ...]
-_Headers = list[tuple[bytes, bytes]]
+# The kind of each item drain() returns: its first element (src/py/kinds.rs).
+EIO_CONNECT: Final = 0
+EIO_MESSAGE: Final = 1
+EIO_DISCONNECT: Final = 2
+CONNECT: Final = 3
+EVENT: Final = 4
+ACK: Final = 5
+DISCONNECT: Final = 6
+WARNING: Final = 7
+WAKE: Final = 8
+HTTP: Final = 9
+WEBSOCKET: Final = 10
+WEBSOCKET_MESSAGE: Final = 11
+WEBSOCKET_GONE: Final = 12
+HTTP_BODY: Final = 13
+
+# The state of an HTTP_BODY piece: more follows, the body is complete, it never will be.
+BODY_MORE: Final = 0
+BODY_END: Final = 1
+BODY_BROKEN: Final = 2
+
+# What ExternalDriverCore.http() / poll_resume() / ws_open() / adopt_websocket() answer: the first element.
+ANSWER_RESPOND: Final = 0
+ANSWER_WAIT: Final = 1
+ANSWER_ACCEPT_WEBSOCKET: Final = 2
+
+# What ExternalDriverCore.ws_text() / ws_binary() return when not a str to send at once.
+WS_CONTINUE: Final = 0
+WS_UPGRADED: Final = 1
+WS_CLOSED: Final = 2
+
+# The state ExternalDriverCore.ws_take() returns beside its frames: open, ended, ended with a close packet.
+WS_OPEN: Final = 0
+WS_ENDED: Final = 1
+WS_ENDED_NOTIFY: Final = 2
+
+# Headers as ASGI carries them.
+Headers: TypeAlias = list[tuple[bytes, bytes]]
+
+# What the engine kept of the request that opened a session: (method, path, query, [(header, value)],
+# remote_host, remote_port); header names are lower case.
+RequestInfo: TypeAlias = tuple[str, str, str, list[tuple[str, str]], str, int]
+
+# One tuple shape per drained item kind, fields in the order src/py/dispatch.rs builds them.
+# (EIO_CONNECT, eio_sid, transport, request): an Engine.IO session opened.
+EioConnectItem: TypeAlias = tuple[Literal[0], str, str, RequestInfo | None]
+# (EIO_MESSAGE, eio_sid, data): a bare Engine.IO message.
+EioMessageItem: TypeAlias = tuple[Literal[1], str, str | bytes]
+# (EIO_DISCONNECT, eio_sid, reason): an Engine.IO session closed.
+EioDisconnectItem: TypeAlias = tuple[Literal[2], str, str]
+# (CONNECT, eio_sid, sid, namespace, auth): a connect request; answer with accept() or refuse().
+ConnectItem: TypeAlias = tuple[Literal[3], str, str, str, Any]
+# (EVENT, sid, namespace, event, args, ack_id): an event; ack_id None when no ack is wanted.
+EventItem: TypeAlias = tuple[Literal[4], str, str, Any, list[Any], int | None]
+# (ACK, sid, namespace, ack_id, args): the acknowledgement of a server emit.
+AckItem: TypeAlias = tuple[Literal[5], str, str, int, list[Any]]
+# (DISCONNECT, sid, namespace, reason): a socket disconnected.
+DisconnectItem: TypeAlias = tuple[Literal[6], str, str, str]
+# (WARNING, message): for the engineio.server log.
+WarningItem: TypeAlias = tuple[Literal[7], str]
+# (WAKE, token): a wait registered with this token may proceed.
+WakeItem: TypeAlias = tuple[Literal[8], int]
+# (HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body): a request for
+# the hosted web app; with more_body, the rest of the body follows as HTTP_BODY items.
+HttpItem: TypeAlias = tuple[Literal[9], int, str, str, str, str, Headers, bytes, str, int, bool]
+# (WEBSOCKET, ...same fields as HTTP): a WebSocket request for the hosted web app (body empty).
+WebSocketItem: TypeAlias = tuple[Literal[10], int, str, str, str, str, Headers, bytes, str, int, bool]
+# (WEBSOCKET_MESSAGE, token, data): a message on one of the hosted app's WebSocket connections.
+WebSocketMessageItem: TypeAlias = tuple[Literal[11], int, str | bytes]
+# (WEBSOCKET_GONE, token, close_code): one of the hosted app's WebSocket connections ended.
+WebSocketGoneItem: TypeAlias = tuple[Literal[12], int, int]
+# (HTTP_BODY, token, data, state): a piece of a hosted request's body; state is a BODY_* value.
+HttpBodyItem: TypeAlias = tuple[Literal[13], int, bytes, Literal[0, 1, 2]]
+
+# Every item drain() returns.
+Item: TypeAlias = (
+    EioConnectItem
+    | EioMessageItem
+    | EioDisconnectItem
+    | ConnectItem
+    | EventItem
+    | AckItem
+    | DisconnectItem
+    | WarningItem
+    | WakeItem
+    | HttpItem
+    | WebSocketItem
+    | WebSocketMessageItem
+    | WebSocketGoneItem
+    | HttpBodyItem
+)
+
+# The external driver's answers.
+# (ANSWER_RESPOND, status, headers, body): send this HTTP answer.
+Respond: TypeAlias = tuple[Literal[0], int, Headers, bytes]
+# (ANSWER_WAIT, eio_sid, token): a long-polling GET waits; call poll_resume() after WAKE(token).
+Wait: TypeAlias = tuple[Literal[1], str, int]
+# (ANSWER_ACCEPT_WEBSOCKET, eio_sid, open_frame): accept; the open packet (text) of a fresh session, None for an
+# upgrade.
+AcceptWebSocket: TypeAlias = tuple[Literal[2], str, str | None]
+# What ws_text() / ws_binary() return: WS_CONTINUE, WS_UPGRADED, WS_CLOSED, or a frame to send at once.
+FrameOutcome: TypeAlias = Literal[0, 1, 2] | str
+# What ws_take() returns: the frames to write, and WS_OPEN, WS_ENDED or WS_ENDED_NOTIFY.
+Taken: TypeAlias = tuple[list[str | bytes], Literal[0, 1, 2]]
+
 
 @final
 class ServerCore:
@@ -48,7 +168,7 @@ class ServerCore:
         """True in a fork() child of the process that created the server."""
     def wake_fd(self) -> int:
         """The descriptor that becomes readable when ``drain()`` has something."""
-    def drain(self) -> list[_Item]:
+    def drain(self) -> list[Item]:
         """Take every pending item."""
     def pending(self) -> int:
         """Items waiting now."""
@@ -83,19 +203,19 @@ class ServerCore:
     def eio_close(self, eio_sid: str) -> None:
         """Close an Engine.IO session."""
     def listen(self, host: str, port: int, web_app: bool = False) -> int:
-        """Serve natively; returns the bound port. With ``web_app``, other paths arrive as HTTP items (kind 9)."""
-    def http_start(self, token: int, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s."""
+    def http_start(self, token: int, status: int, headers: Headers) -> None:
         """``http.response.start`` for a hosted web-app request."""
     def http_body(self, token: int, body: bytes, more_body: bool = False) -> bool:
         """``http.response.body`` for a hosted web-app request; True: call ``http_wait_written`` first."""
     def http_wait_written(self, token: int) -> int | None:
         """A wake token to wait for until the client caught up, or None to go on."""
     def http_body_consumed(self, token: int) -> None:
-        """The app read a piece of a request body (kind 13 item)."""
+        """The app read a piece of a request body (an ``HttpBodyItem``)."""
     def http_abort(self, token: int) -> None:
         """Give up on a hosted web-app request."""
-    def ws_accept(self, token: int, subprotocol: str | None = None, headers: _Headers = ...) -> None:
-        """Accept a hosted web app's WebSocket (kind 10 item)."""
+    def ws_accept(self, token: int, subprotocol: str | None = None, headers: Headers = ...) -> None:
+        """Accept a hosted web app's WebSocket (a ``WebSocketItem``)."""
     def ws_deny(self, token: int, status: int = 403) -> None:
         """Refuse a hosted web app's WebSocket handshake."""
     def ws_send(self, token: int, data: str | bytes) -> bool:
@@ -109,11 +229,11 @@ class ServerCore:
     def shutdown(self, timeout: float = 2.0) -> None:
         """Stop listening, close every session and wait up to ``timeout`` seconds for queues to flush."""
     def external_driver(self) -> ExternalDriverCore:
-        """The ASGI driver for this server."""
+        """The external driver for this server (ASGI and WSGI servers)."""
 
 @final
 class ExternalDriverCore:
-    """Engine.IO requests from an ASGI server, answered as tuples."""
+    """Engine.IO requests from an ASGI or WSGI server, answered as tuples."""
 
     @property
     def max_payload(self) -> int: ...
@@ -122,40 +242,40 @@ class ExternalDriverCore:
         method: str,
         path: str,
         query: str,
-        headers: _Headers,
+        headers: Headers,
         body: bytes,
         remote: tuple[str, int] | None = None,
         oversize: bool = False,
-    ) -> tuple[Any, ...]:
-        """``(0, status, headers, body)`` or ``(1, eio_sid, token)``."""
-    def poll_resume(self, eio_sid: str, token: int, headers: _Headers) -> tuple[Any, ...]:
+    ) -> Respond | Wait:
+        """``(ANSWER_RESPOND, status, headers, body)`` or ``(ANSWER_WAIT, eio_sid, token)``."""
+    def poll_resume(self, eio_sid: str, token: int, headers: Headers) -> Respond | Wait:
         """Continue a waiting GET after ``WAKE(token)``."""
     def poll_abort(self, eio_sid: str) -> None:
         """The waiting GET's client went away."""
     def ws_open(
-        self, path: str, query: str, headers: _Headers, remote: tuple[str, int] | None = None
-    ) -> tuple[Any, ...]:
-        """``(2, eio_sid, open_frame | None)`` to accept, ``(0, status, headers, body)`` to refuse."""
+        self, path: str, query: str, headers: Headers, remote: tuple[str, int] | None = None
+    ) -> AcceptWebSocket | Respond:
+        """``(ANSWER_ACCEPT_WEBSOCKET, eio_sid, open_frame | None)`` to accept, a ``Respond`` to refuse."""
     def adopt_websocket(
         self,
         socket_fd: int,
         done_fd: int,
         path: str,
         query: str,
-        headers: _Headers,
+        headers: Headers,
         remote: tuple[str, int] | None = None,
-    ) -> tuple[Any, ...] | None:
-        """Serve a WSGI server's upgrade on the runtime (None), or ``(0, status, headers, body)`` to refuse."""
-    def ws_text(self, eio_sid: str, text: str) -> int | str:
-        """0 go on, 1 upgraded, 2 closed, or a frame to send now."""
-    def ws_binary(self, eio_sid: str, data: bytes) -> int | str:
+    ) -> Respond | None:
+        """Serve a WSGI server's upgrade on the runtime (None), or a ``Respond`` for the caller to send."""
+    def ws_text(self, eio_sid: str, text: str) -> FrameOutcome:
+        """WS_CONTINUE, WS_UPGRADED, WS_CLOSED, or a frame to send now."""
+    def ws_binary(self, eio_sid: str, data: bytes) -> FrameOutcome:
         """Like ``ws_text``."""
     def ws_oversize(self, eio_sid: str) -> None:
         """A frame over the size limit arrived."""
     def ws_closed(self, eio_sid: str, carries_session: bool) -> None:
         """The WebSocket closed."""
-    def ws_take(self, eio_sid: str, token: int) -> tuple[list[str | bytes], int]:
-        """Frames to write and 0 (open), 1 (closed) or 2 (closed, send a close packet)."""
+    def ws_take(self, eio_sid: str, token: int) -> Taken:
+        """Frames to write and WS_OPEN, WS_ENDED or WS_ENDED_NOTIFY (ended, send a close packet first)."""
     def session_open(self, eio_sid: str) -> bool:
         """Whether the Engine.IO session still exists."""
     def new_token(self) -> int:

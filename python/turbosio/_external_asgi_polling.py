@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from . import _core
 from ._asyncio_pump import AsyncioPump
@@ -35,8 +34,12 @@ async def serve_polling(
 
 
 async def _wait_poll(
-    driver: _core.ExternalDriverCore, server: AsyncioPump, answer: tuple[Any, ...], scope: Scope, receive: Receive
-) -> tuple[Any, ...] | None:
+    driver: _core.ExternalDriverCore,
+    server: AsyncioPump,
+    answer: _core.Respond | _core.Wait,
+    scope: Scope,
+    receive: Receive,
+) -> _core.Respond | None:
     """Wait for a long-poll's frames, watching for the client leaving (``http.disconnect``) meanwhile, so its
     session is not left with a GET that nobody will read (the next GET would count as overlapping)."""
     gone = asyncio.ensure_future(receive())

@@ -5,7 +5,7 @@
 //! a `select` in a thread for the sync server) and drains the whole burst with one call, under one attach. So
 //! Python is woken once per burst, not once per event, and no tokio thread ever takes the GIL.
 //!
-//! Transports driven from Python (the ASGI driver) wait on outboxes through a [`PyWaker`]: waking it queues a
+//! Transports driven from Python (the external driver, under ASGI or WSGI servers) wait on outboxes through a [`PyWaker`]: waking it queues a
 //! `Wake(token)` item here, which the drain hands to Python like any event.
 
 use std::io::Write;
@@ -21,49 +21,16 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use tokio::sync::Notify;
 
 use super::convert;
+use super::kinds as kind;
 use crate::engine::{EioData, Event, EventSink, RequestInfo};
-use crate::server::web::{BodyPiece, WebRequest, WebSocketData};
-
-/// Kinds of drained items, as the first element of each tuple Python receives (`_core.pyi` documents them).
-pub mod kind {
-    /// `(EIO_CONNECT, eio_sid, transport, request)`
-    pub const EIO_CONNECT: u8 = 0;
-    /// `(EIO_MESSAGE, eio_sid, str | bytes)`
-    pub const EIO_MESSAGE: u8 = 1;
-    /// `(EIO_DISCONNECT, eio_sid, reason)`
-    pub const EIO_DISCONNECT: u8 = 2;
-    /// `(CONNECT, eio_sid, sid, namespace, auth)`
-    pub const CONNECT: u8 = 3;
-    /// `(EVENT, sid, namespace, event, args, ack_id)`
-    pub const EVENT: u8 = 4;
-    /// `(ACK, sid, namespace, ack_id, args)`
-    pub const ACK: u8 = 5;
-    /// `(DISCONNECT, sid, namespace, reason)`
-    pub const DISCONNECT: u8 = 6;
-    /// `(WARNING, message)`
-    pub const WARNING: u8 = 7;
-    /// `(WAKE, token)`
-    pub const WAKE: u8 = 8;
-    /// `(HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`; with
-    /// `more_body`, the body follows as `HTTP_BODY` items.
-    pub const HTTP: u8 = 9;
-    /// `(WEBSOCKET, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body)`: a
-    /// WebSocket request for the hosted web app (body empty).
-    pub const WEBSOCKET: u8 = 10;
-    /// `(WEBSOCKET_MESSAGE, token, str | bytes)`
-    pub const WEBSOCKET_MESSAGE: u8 = 11;
-    /// `(WEBSOCKET_GONE, token, close_code)`
-    pub const WEBSOCKET_GONE: u8 = 12;
-    /// `(HTTP_BODY, token, data, state)`: state 0 = more follows, 1 = the body is complete, 2 = it never will be.
-    pub const HTTP_BODY: u8 = 13;
-}
+use crate::server::hosted::{BodyPiece, HostedRequest, HostedWebSocketData};
 
 enum Item {
     Engine(Event),
     Wake(u64),
-    Http(u64, Box<WebRequest>),
-    WebSocket(u64, Box<WebRequest>),
-    WebSocketMessage(u64, WebSocketData),
+    Http(u64, Box<HostedRequest>),
+    WebSocket(u64, Box<HostedRequest>),
+    WebSocketMessage(u64, HostedWebSocketData),
     WebSocketGone(u64, u16),
     HttpBody(u64, BodyPiece),
 }
@@ -167,7 +134,7 @@ impl EventQueue {
     }
 
     /// Queue a request for the hosted web app and signal Python (this runs on a tokio thread, outside the engine).
-    pub fn push_http(&self, token: u64, request: WebRequest) {
+    pub fn push_http(&self, token: u64, request: HostedRequest) {
         self.push_item(Item::Http(token, Box::new(request)));
         self.flush();
     }
@@ -179,13 +146,13 @@ impl EventQueue {
     }
 
     /// Queue a WebSocket request for the hosted web app.
-    pub fn push_websocket(&self, token: u64, request: WebRequest) {
+    pub fn push_websocket(&self, token: u64, request: HostedRequest) {
         self.push_item(Item::WebSocket(token, Box::new(request)));
         self.flush();
     }
 
     /// Queue a message that arrived on one of the web app's WebSocket connections.
-    pub fn push_websocket_message(&self, token: u64, data: WebSocketData) {
+    pub fn push_websocket_message(&self, token: u64, data: HostedWebSocketData) {
         self.push_item(Item::WebSocketMessage(token, data));
         self.flush();
     }
@@ -294,7 +261,7 @@ fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResul
         .into_any())
 }
 
-fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: WebRequest) -> PyResult<Bound<'_, PyTuple>> {
+fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: HostedRequest) -> PyResult<Bound<'_, PyTuple>> {
     let headers = PyList::empty(py);
     for (name, value) in &r.headers {
         headers.append((
@@ -326,18 +293,18 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
         Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
         Item::Http(token, request) => return http_tuple(py, kind::HTTP, token, *request),
         Item::WebSocket(token, request) => return http_tuple(py, kind::WEBSOCKET, token, *request),
-        Item::WebSocketMessage(token, WebSocketData::Text(text)) => {
+        Item::WebSocketMessage(token, HostedWebSocketData::Text(text)) => {
             return (kind::WEBSOCKET_MESSAGE, token, text).into_pyobject(py);
         }
-        Item::WebSocketMessage(token, WebSocketData::Binary(data)) => {
+        Item::WebSocketMessage(token, HostedWebSocketData::Binary(data)) => {
             return (kind::WEBSOCKET_MESSAGE, token, pyo3::types::PyBytes::new(py, &data)).into_pyobject(py);
         }
         Item::WebSocketGone(token, code) => return (kind::WEBSOCKET_GONE, token, code).into_pyobject(py),
         Item::HttpBody(token, piece) => {
             let (data, state) = match piece {
-                BodyPiece::Data(data) => (data, 0u8),
-                BodyPiece::End => (bytes::Bytes::new(), 1),
-                BodyPiece::Broken => (bytes::Bytes::new(), 2),
+                BodyPiece::Data(data) => (data, kind::BODY_MORE),
+                BodyPiece::End => (bytes::Bytes::new(), kind::BODY_END),
+                BodyPiece::Broken => (bytes::Bytes::new(), kind::BODY_BROKEN),
             };
             return (kind::HTTP_BODY, token, pyo3::types::PyBytes::new(py, &data), state).into_pyobject(py);
         }

@@ -26,12 +26,12 @@ impl From<SessionError> for PyErr {
     }
 }
 
-impl From<super::web::WebAnswerError> for PyErr {
-    fn from(err: super::web::WebAnswerError) -> Self {
+impl From<super::hosted::HostedAnswerError> for PyErr {
+    fn from(err: super::hosted::HostedAnswerError) -> Self {
         match err {
             // What ASGI servers raise when an app sends on a connection the client has left.
-            super::web::WebAnswerError::WebSocketClosed => PyOSError::new_err(err.to_string()),
-            super::web::WebAnswerError::NotOpen => PyRuntimeError::new_err(err.to_string()),
+            super::hosted::HostedAnswerError::WebSocketClosed => PyOSError::new_err(err.to_string()),
+            super::hosted::HostedAnswerError::NotOpen => PyRuntimeError::new_err(err.to_string()),
         }
     }
 }

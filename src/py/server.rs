@@ -1,9 +1,10 @@
 //! `ServerCore`: the Rust half of `turbosio.AsyncServer` / `turbosio.Server` (and of the bare Engine.IO servers).
 //!
-//! Python builds one per server with validated settings. Verbs that only queue frames (`emit`, `ack`, rooms,
-//! `disconnect`) serialise under the GIL, then release it for the fan-out, and return at once.
+//! Python builds one per server with validated settings. This file holds the constructor, the drain and the verbs:
+//! those that only queue frames (`emit`, `ack`, rooms, `disconnect`) serialise under the GIL, then release it for
+//! the fan-out, and return at once. The native listen/shutdown lifecycle is in `native.rs`, the relay for the
+//! hosted web app in `relay.rs` (pyo3's `multiple-pymethods` lets each file add its own `#[pymethods]` block).
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,25 +15,26 @@ use pyo3::types::{PyBytes, PyList, PySet, PyString, PyTuple};
 
 use super::convert;
 use super::dispatch::EventQueue;
-use super::errors::{os_error, state_error, value_error};
-use super::web::WebBridge;
+use super::errors::{os_error, value_error};
+use super::hosted::HostedBridge;
+use super::parts::ServerParts;
 use crate::engine::adapter::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
+use crate::server::endpoint::HttpConfig;
 use crate::server::handle::EngineHandle;
-use crate::server::native::{HttpConfig, NativeServer};
+use crate::server::native::NativeServer;
 use crate::server::runtime::runtime;
-use crate::server::web::{WebApp, WebSocketCommand, WebSocketData};
 
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]
 pub struct ServerCore {
-    pub(crate) handle: Arc<EngineHandle>,
-    pub(crate) queue: Arc<EventQueue>,
-    pub(crate) http: HttpConfig,
-    native: Mutex<Option<NativeServer>>,
-    web: Arc<WebBridge>,
+    pub(crate) parts: ServerParts,
+    /// The native server while listening (`native.rs`).
+    pub(crate) native: Mutex<Option<NativeServer>>,
+    /// Where the hosted web app's requests wait for Python (`relay.rs`).
+    pub(crate) hosted: Arc<HostedBridge>,
     /// The process that created the server (its engine threads live there).
     created_by: u32,
 }
@@ -118,7 +120,7 @@ impl ServerCore {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
         let rooms = room_names(room)?;
         py.detach(|| {
-            self.handle.with(|e| {
+            self.parts.handle.with(|e| {
                 for room in &rooms {
                     let _ = op(e, sid, room);
                 }
@@ -141,7 +143,7 @@ impl ServerCore {
             None => None,
         };
         let skip = sids(skip_sid)?;
-        let handle = &self.handle;
+        let handle = &self.parts.handle;
         Ok(py.detach(|| {
             let room_refs: Vec<&str>;
             let target = match &rooms {
@@ -245,13 +247,11 @@ impl ServerCore {
         let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;
         let handle = EngineHandle::new(config, queue.clone());
         handle.start_timer(runtime);
-        let web = WebBridge::new(queue.clone());
+        let hosted = HostedBridge::new(queue.clone());
         Ok(Self {
-            handle,
-            queue,
-            http,
+            parts: ServerParts { handle, queue, http },
             native: Mutex::new(None),
-            web,
+            hosted,
             created_by: std::process::id(),
         })
     }
@@ -264,23 +264,23 @@ impl ServerCore {
 
     /// The descriptor that becomes readable when `drain()` has something.
     fn wake_fd(&self) -> i32 {
-        self.queue.wake_fd()
+        self.parts.queue.wake_fd()
     }
 
     /// Take every pending event as a list of tuples.
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.queue.drain(py)
+        self.parts.queue.drain(py)
     }
 
     /// Events waiting (for tests and monitoring).
     fn pending(&self) -> usize {
-        self.queue.len()
+        self.parts.queue.len()
     }
 
     /// Accept a connecting socket; False when it is gone (the client left while its connect handler ran).
     fn accept(&self, py: Python<'_>, sid: &str) -> bool {
         let Some(sid) = self::sid(sid) else { return false };
-        py.detach(|| self.handle.with(|e| e.accept(sid).is_ok()))
+        py.detach(|| self.parts.handle.with(|e| e.accept(sid).is_ok()))
     }
 
     /// Refuse a connecting socket with a `CONNECT_ERROR` carrying `message` and optional `data`.
@@ -291,7 +291,7 @@ impl ServerCore {
             Some(d) => Some(convert::encode_value(d)?.json),
             None => None,
         };
-        py.detach(|| self.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
+        py.detach(|| self.parts.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
         Ok(())
     }
 
@@ -332,7 +332,8 @@ impl ServerCore {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
         let encoded = convert::encode_args(args)?;
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.ack(sid, namespace, ack_id, &encoded.json, &encoded.attachments).ok())
         });
         Ok(())
@@ -341,7 +342,7 @@ impl ServerCore {
     /// Disconnect a socket from its namespace; False if it was not connected.
     fn disconnect(&self, py: Python<'_>, sid: &str, namespace: &str) -> bool {
         let Some(sid) = self::sid(sid) else { return false };
-        py.detach(|| self.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
+        py.detach(|| self.parts.handle.with(|e| e.disconnect(sid, namespace).is_ok()))
     }
 
     /// Put a socket in a room (or each room of a list).
@@ -358,7 +359,8 @@ impl ServerCore {
     fn close_room(&self, py: Python<'_>, namespace: &str, room: &Bound<'_, PyAny>) -> PyResult<()> {
         let rooms = room_names(room)?;
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| rooms.iter().for_each(|room| e.close_room(namespace, room)));
         });
         Ok(())
@@ -368,7 +370,8 @@ impl ServerCore {
     fn rooms(&self, py: Python<'_>, sid: &str, namespace: &str) -> Vec<String> {
         let Some(sid) = self::sid(sid) else { return Vec::new() };
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.rooms(sid, namespace).iter().map(ToString::to_string).collect())
         })
     }
@@ -376,7 +379,8 @@ impl ServerCore {
     /// The transport of an Engine.IO session (`'polling'` or `'websocket'`), None if unknown.
     fn transport(&self, eio_sid: &str) -> Option<&'static str> {
         let eio_sid = self::eio_sid(eio_sid)?;
-        self.handle
+        self.parts
+            .handle
             .with(|e| e.transport(eio_sid).map(crate::engine::Transport::as_str))
     }
 
@@ -392,146 +396,21 @@ impl ServerCore {
         } else {
             return Err(value_error("data must be str or bytes"));
         };
-        Ok(py.detach(|| self.handle.with(|e| e.eio_send(eio_sid, data).is_ok())))
+        Ok(py.detach(|| self.parts.handle.with(|e| e.eio_send(eio_sid, data).is_ok())))
     }
 
     /// Close an Engine.IO session (its sockets disconnect with reason 'server disconnect').
     fn eio_close(&self, py: Python<'_>, eio_sid: &str) {
         let Some(eio_sid) = self::eio_sid(eio_sid) else { return };
         py.detach(|| {
-            self.handle
+            self.parts
+                .handle
                 .with(|e| e.close(eio_sid, crate::engine::DisconnectReason::ServerDisconnect, true));
         });
     }
 
-    /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port. With `web_app`, requests
-    /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`).
-    #[pyo3(signature = (host, port, web_app=false))]
-    fn listen(&self, py: Python<'_>, host: &str, port: u16, web_app: bool) -> PyResult<u16> {
-        if self.native.lock().is_some() {
-            return Err(state_error("this server is already listening"));
-        }
-        let addr: SocketAddr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
-            .next()
-            .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?;
-        let runtime = runtime().map_err(os_error)?;
-        let handle = self.handle.clone();
-        let http = self.http.clone();
-        // The `native` lock is not held here: another thread may call shutdown() while this one waits without
-        // the GIL.
-        let server = py
-            .detach(|| {
-                let web: Option<Arc<dyn WebApp>> = web_app.then(|| self.web.clone() as Arc<dyn WebApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, web))
-            })
-            .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
-        let port = server.local_addr().port();
-        let mut native = self.native.lock();
-        if native.is_some() {
-            server.shutdown();
-            return Err(state_error("this server is already listening"));
-        }
-        *native = Some(server);
-        Ok(port)
-    }
-
-    /// Stop listening, close every session (their disconnect events still arrive through `drain`) and wait up
-    /// to `timeout` seconds for the connections to flush what was queued for them.
-    #[pyo3(signature = (timeout=2.0))]
-    fn shutdown(&self, py: Python<'_>, timeout: f64) {
-        let server = self.native.lock().take();
-        if let Some(server) = &server {
-            server.shutdown();
-        }
-        py.detach(|| {
-            self.handle.with(crate::engine::Engine::close_all);
-            if let (Some(server), Ok(runtime)) = (&server, runtime()) {
-                let limit = Duration::try_from_secs_f64(timeout).unwrap_or_default();
-                runtime.block_on(server.drain(limit));
-            }
-        });
-    }
-
-    /// `http.response.start` for a hosted web-app request.
-    fn http_start(&self, token: u64, status: u16, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.web.start(token, status, headers).map_err(state_error)
-    }
-
-    /// `http.response.body` for a hosted web-app request; `more_body=False` finishes it. Returns True when the
-    /// client is behind: call `http_wait_written` before the next chunk.
-    #[pyo3(signature = (token, body, more_body=false))]
-    fn http_body(&self, token: u64, body: &[u8], more_body: bool) -> PyResult<bool> {
-        self.web
-            .body(token, Bytes::copy_from_slice(body), more_body)
-            .map_err(state_error)
-    }
-
-    /// After `http_body` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or left),
-    /// or None to go on now.
-    fn http_wait_written(&self, token: u64) -> Option<u64> {
-        self.web.wait_written(token)
-    }
-
-    /// The app read a piece of a request body (an `HTTP_BODY` item): let the driver read another.
-    fn http_body_consumed(&self, token: u64) {
-        self.web.request_body_consumed(token);
-    }
-
-    /// Give up on a hosted web-app request (the app failed); the client gets a 500 if nothing was sent yet.
-    fn http_abort(&self, token: u64) {
-        self.web.abort(token);
-    }
-
-    /// `websocket.accept` for one of the hosted web app's WebSocket connections.
-    #[pyo3(signature = (token, subprotocol=None, headers=Vec::new()))]
-    fn ws_accept(&self, token: u64, subprotocol: Option<String>, headers: Vec<(Vec<u8>, Vec<u8>)>) -> PyResult<()> {
-        self.web
-            .websocket(token, WebSocketCommand::Accept { subprotocol, headers })?;
-        Ok(())
-    }
-
-    /// Refuse a WebSocket handshake the hosted web app has not accepted (HTTP `status`, 403 by default).
-    #[pyo3(signature = (token, status=403))]
-    fn ws_deny(&self, token: u64, status: u16) -> PyResult<()> {
-        self.web.websocket(token, WebSocketCommand::Deny { status })?;
-        Ok(())
-    }
-
-    /// `websocket.send`: a `str` goes as a text message, `bytes` as a binary one. Raises `OSError` once closed.
-    /// Returns True when the client is behind: the app should call `ws_wait_sent` before sending more.
-    fn ws_send(&self, token: u64, data: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let data = if let Ok(text) = data.cast::<PyString>() {
-            WebSocketData::Text(text.to_str()?.to_owned())
-        } else if let Ok(bytes) = data.cast::<PyBytes>() {
-            WebSocketData::Binary(Bytes::copy_from_slice(bytes.as_bytes()))
-        } else {
-            return Err(value_error("a WebSocket message is str or bytes"));
-        };
-        Ok(self.web.websocket(token, WebSocketCommand::Send(data))?)
-    }
-
-    /// `websocket.close` of an accepted connection. Raises `OSError` once closed.
-    #[pyo3(signature = (token, code=1000, reason=String::new()))]
-    fn ws_close(&self, token: u64, code: u16, reason: String) -> PyResult<()> {
-        self.web.websocket(token, WebSocketCommand::Close { code, reason })?;
-        Ok(())
-    }
-
-    /// After `ws_send` returned True: a wake token to wait for (`WAKE(token)` once the client caught up or the
-    /// connection ended), or None to go on now.
-    fn ws_wait_sent(&self, token: u64) -> Option<u64> {
-        self.web.wait_sent(token)
-    }
-
-    /// The app's `receive` took a message: let the driver read another from the client.
-    fn ws_consumed(&self, token: u64) {
-        self.web.websocket_consumed(token);
-    }
-
-    /// The ASGI driver for this server.
-    fn external_driver(&self) -> super::asgi::ExternalDriverCore {
-        super::asgi::ExternalDriverCore::for_server(self)
+    /// The external driver for this server (used when an ASGI or WSGI server serves it).
+    fn external_driver(&self) -> super::external::ExternalDriverCore {
+        super::external::ExternalDriverCore::new(self.parts.clone())
     }
 }

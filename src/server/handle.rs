@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::engine::{Engine, EngineConfig, Event, EventSink};
+use crate::engine::{DisconnectReason, EioSid, Engine, EngineConfig, Event, EventSink};
 
 /// An [`Engine`] behind one lock, plus the timer that drives its heartbeats.
 ///
@@ -42,6 +42,18 @@ impl EngineHandle {
         }
         self.sink.flush();
         result
+    }
+
+    /// A WebSocket of `eio_sid` ended: the session's transport closed with `reason` if the WebSocket carried it,
+    /// otherwise the upgrade it probed is abandoned.
+    pub fn websocket_ended(&self, eio_sid: EioSid, carries_session: bool, reason: DisconnectReason) {
+        self.with(|e| {
+            if carries_session {
+                e.on_transport_closed(eio_sid, reason);
+            } else {
+                e.abort_upgrade(eio_sid);
+            }
+        });
     }
 
     /// Report a driver problem (e.g. the process ran out of file descriptors) to the `engineio.server` log.

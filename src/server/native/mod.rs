@@ -1,12 +1,13 @@
 //! The native driver: hyper serves HTTP long-polling and upgrades to WebSocket with tokio-tungstenite, on the
-//! shared tokio runtime. One task per TCP connection; a WebSocket task both reads frames into the engine and
-//! writes its session's outbox, so no frame waits on another client.
+//! shared tokio runtime. It only converts: a hyper request becomes the [`Endpoint`]'s request description, and the
+//! endpoint's [`Answer`] becomes hyper I/O (a response, a wait on an outbox, a body read, a WebSocket task).
+//! One task per TCP connection; paths outside the Engine.IO path go to the hosted web app.
 
-pub mod adopted;
+mod hosted;
 mod polling;
-mod web;
 mod websocket;
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -24,27 +25,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::compression::CompressionConfig;
-use super::cors::{CorsDecision, CorsPolicy};
+use super::endpoint::{Answer, EioRequest, Endpoint, HttpConfig, Reply, RequestHeaders, Upgrade};
 use super::handle::EngineHandle;
-use super::request::{EioQuery, RequestError, Route, route};
-use super::web::WebApp;
-use crate::engine::RequestInfo;
-
-/// HTTP-level settings of the native server.
-#[derive(Clone, Debug)]
-pub struct HttpConfig {
-    /// The Engine.IO path, with leading and trailing slash (`/socket.io/`).
-    pub path: String,
-    /// Who may connect cross-origin.
-    pub cors: CorsPolicy,
-    /// Whether to send `Access-Control-Allow-Credentials: true`.
-    pub cors_credentials: bool,
-    /// Name of the session cookie to set on the handshake, if any.
-    pub cookie: Option<String>,
-    /// Compression of polling responses.
-    pub compression: CompressionConfig,
-}
+use super::hosted::HostedApp;
 
 /// Every response body: a whole buffer for Engine.IO answers, a stream for the hosted web app (which fails when
 /// the app gives up mid-body, so hyper cuts the connection).
@@ -57,10 +40,9 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
 }
 
 struct Shared {
-    handle: Arc<EngineHandle>,
-    config: HttpConfig,
+    endpoint: Endpoint,
     /// The app that answers every other path (`turbosio.run(ASGIApp(sio, other_asgi_app=...))`).
-    web_app: Option<Arc<dyn WebApp>>,
+    hosted_app: Option<Arc<dyn HostedApp>>,
     /// Connection tasks (HTTP connections and WebSocket sessions) still running, for a draining shutdown.
     live: AtomicUsize,
     /// Becomes true when the server shuts down (the web app's WebSocket connections close with 1001).
@@ -96,15 +78,14 @@ impl NativeServer {
         addr: SocketAddr,
         handle: Arc<EngineHandle>,
         config: HttpConfig,
-        web_app: Option<Arc<dyn WebApp>>,
+        hosted_app: Option<Arc<dyn HostedApp>>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
-            handle,
-            config,
-            web_app,
+            endpoint: Endpoint::new(handle, config),
+            hosted_app,
             live: AtomicUsize::new(0),
             stopped: stopped.clone(),
         });
@@ -121,7 +102,10 @@ impl NativeServer {
                     Err(err) => {
                         // Typically EMFILE/ENFILE: retrying at once would spin a core. Say so, back off, and
                         // accept again once descriptors are free; clients wait in the listen backlog meanwhile.
-                        shared.handle.warn(format!("accept failed: {err}; retrying in 100 ms"));
+                        shared
+                            .endpoint
+                            .handle()
+                            .warn(format!("accept failed: {err}; retrying in 100 ms"));
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         continue;
                     }
@@ -178,106 +162,80 @@ impl NativeServer {
 }
 
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-    let path = req.uri().path();
-    let under_path = path == shared.config.path || path == shared.config.path.trim_end_matches('/');
-    if !under_path {
-        return match &shared.web_app {
-            Some(app) if websocket::is_upgrade_request(&req) => web::websocket(&shared, app.clone(), req, peer).await,
-            Some(app) => web::serve(app, req, peer).await,
+    let endpoint = &shared.endpoint;
+    if !endpoint.serves(req.uri().path()) {
+        return match &shared.hosted_app {
+            Some(app) if websocket::is_upgrade_request(&req) => {
+                hosted::websocket(&shared, app.clone(), req, peer).await
+            }
+            Some(app) => hosted::serve(app, req, peer).await,
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };
     }
-    let headers = req.headers();
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let allow_origin = match shared.config.cors.check(origin, host, false) {
-        CorsDecision::Allow(origin) => origin,
-        CorsDecision::Refuse => return plain(StatusCode::BAD_REQUEST, "Not an accepted origin."),
+    let cors = match endpoint.cors(req.headers()) {
+        Ok(cors) => cors,
+        Err(refused) => return response(refused),
     };
-    let query = req.uri().query().unwrap_or("");
-    let eio_query = EioQuery::parse(query);
-    let mut response = match route(req.method().as_str(), &eio_query, websocket::is_upgrade_request(&req)) {
-        Err(err) => error_response(err),
-        Ok(Route::Preflight) => preflight(req.headers()),
-        Ok(Route::Handshake(transport)) => {
-            let info = Box::new(request_info(&req, peer));
-            match transport {
-                crate::engine::Transport::Polling => polling::handshake(&shared, info),
-                crate::engine::Transport::WebSocket => websocket::handshake(&shared, req, info),
-            }
-        }
-        Ok(Route::Poll(sid)) => {
+    let upgrade = match (
+        websocket::is_upgrade_request(&req),
+        req.headers().contains_key(header::SEC_WEBSOCKET_KEY),
+    ) {
+        (false, _) => Upgrade::No,
+        (true, true) => Upgrade::Possible,
+        (true, false) => Upgrade::KeyMissing,
+    };
+    let description = EioRequest {
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: req.uri().query().unwrap_or(""),
+        headers: req.headers(),
+        peer: Some(peer),
+    };
+    match endpoint.http(&description, upgrade, &cors) {
+        Answer::Respond(reply) => response(reply),
+        Answer::Wait { eio_sid, outbox } => {
             let accept = req
                 .headers()
                 .get(header::ACCEPT_ENCODING)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            polling::get(&shared, sid, accept.as_deref()).await
+            polling::get(&shared, eio_sid, &outbox, accept.as_deref(), &cors).await
         }
-        Ok(Route::Post(sid)) => polling::post(&shared, sid, req).await,
-        Ok(Route::Upgrade(sid)) => websocket::upgrade(&shared, sid, req),
-    };
-    if let Some(origin) = allow_origin {
-        add_cors(response.headers_mut(), &origin, shared.config.cors_credentials);
+        Answer::ReadBody { eio_sid } => polling::post(&shared, eio_sid, req, &cors).await,
+        Answer::AcceptWebSocket { eio_sid, outbox, start } => websocket::accept(&shared, req, eio_sid, outbox, start),
     }
-    response
 }
 
-fn request_info(req: &Request<Incoming>, peer: SocketAddr) -> RequestInfo {
-    RequestInfo {
-        method: req.method().as_str().to_owned(),
-        path: req.uri().path().to_owned(),
-        query: req.uri().query().unwrap_or("").to_owned(),
-        headers: req
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
-            .collect(),
-        remote_addr: Some(peer),
+impl RequestHeaders for HeaderMap {
+    fn get(&self, name: &str) -> Option<&str> {
+        HeaderMap::get(self, name).and_then(|v| v.to_str().ok())
     }
+
+    fn to_pairs(&self) -> Vec<(String, String)> {
+        self.iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+            .collect()
+    }
+}
+
+/// hyper's form of a [`Reply`].
+pub(crate) fn response(reply: Reply) -> Response<Body> {
+    let mut response = Response::new(full(reply.body));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        let value = match value {
+            Cow::Borrowed(value) => HeaderValue::from_static(value),
+            Cow::Owned(value) => match HeaderValue::from_str(&value) {
+                Ok(value) => value,
+                Err(_) => continue,
+            },
+        };
+        headers.insert(HeaderName::from_static(name), value);
+    }
+    response
 }
 
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut response = Response::new(full(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=UTF-8"),
-    );
-    response
-}
-
-pub(crate) fn error_response(err: RequestError) -> Response<Body> {
-    let mut response = Response::new(full(Bytes::from(err.body())));
-    *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn preflight(request_headers: &HeaderMap) -> Response<Body> {
-    let mut response = Response::new(full(Bytes::new()));
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("OPTIONS, GET, POST"),
-    );
-    if let Some(asked) = request_headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
-    }
-    response
-}
-
-fn add_cors(headers: &mut HeaderMap, origin: &str, credentials: bool) {
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        if credentials {
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-        }
-    }
+    response(Reply::text(status.as_u16(), text))
 }

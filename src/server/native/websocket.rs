@@ -1,37 +1,22 @@
-//! WebSocket: the handshake straight over WebSocket, the upgrade of a polling session, and the per-connection
-//! task that feeds frames to the engine and writes the session's outbox.
+//! WebSocket over hyper: the 101 answer to a WebSocket the endpoint accepted (a fresh session or the upgrade of a
+//! polling one). Once hyper hands the connection over, [`crate::server::websocket::run`] serves the session.
 
-use std::future::poll_fn;
 use std::sync::Arc;
-use std::task::Poll;
-use std::time::Instant;
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::{Body, Live, Shared, error_response, full};
-use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, RequestInfo, Transport, WsOutcome};
-use crate::protocol::engineio::Frame;
-use crate::server::handle::EngineHandle;
+use super::{Body, Live, Shared, full};
+use crate::engine::{DisconnectReason, EioSid, Outbox};
+use crate::server::endpoint::Reply;
 use crate::server::request::RequestError;
-
-/// How often a probing WebSocket checks that its polling session still exists.
-const PROBE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
-/// How long an upgrade may stay unfinished (Node's `upgradeTimeout`).
-const UPGRADE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// How long a write to a client may take before the client is given up on (it stopped reading).
-const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// How long closing a connection may take.
-const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+use crate::server::websocket::{Start, run, ws_config};
 
 /// Whether the request asks to switch to WebSocket.
 pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
@@ -45,6 +30,7 @@ pub(super) fn is_upgrade_request(req: &Request<Incoming>) -> bool {
     has(header::UPGRADE, "websocket") && has(header::CONNECTION, "upgrade")
 }
 
+/// The 101 answer; None without a `Sec-WebSocket-Key` (the endpoint refuses such a request before this).
 fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
     let key = req.headers().get(header::SEC_WEBSOCKET_KEY)?;
     let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes())).ok()?;
@@ -57,187 +43,30 @@ fn switching_protocols(req: &Request<Incoming>) -> Option<Response<Body>> {
     Some(response)
 }
 
-/// How a WebSocket joins its session.
-pub(super) enum Start {
-    /// Opened by this very request: send the open packet, then serve.
-    Fresh(Frame),
-    /// An upgrade of a polling session: probe first, drain the outbox only after `5`.
-    Upgrading,
-}
-
-pub(super) fn handshake(shared: &Arc<Shared>, req: Request<Incoming>, info: Box<RequestInfo>) -> Response<Body> {
+/// Switch the connection to WebSocket and serve `sid`'s session on it once hyper hands it over.
+pub(super) fn accept(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    sid: EioSid,
+    outbox: Arc<Outbox>,
+    start: Start,
+) -> Response<Body> {
+    let handle = shared.endpoint.handle().clone();
+    let carries_session = matches!(start, Start::Fresh(_));
     let Some(response) = switching_protocols(&req) else {
-        return error_response(RequestError::BadRequest);
+        handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+        return super::response(Reply::error(RequestError::BadRequest));
     };
-    let opened = match shared
-        .handle
-        .with(|e| e.open(Instant::now(), Transport::WebSocket, Some(info)))
-    {
-        Ok(opened) => opened,
-        Err(err) => return error_response(RequestError::from(&err)),
-    };
-    spawn_connection(
-        shared,
-        req,
-        opened.eio_sid,
-        opened.outbox,
-        Start::Fresh(opened.open_frame),
-    );
-    response
-}
-
-pub(super) fn upgrade(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>) -> Response<Body> {
-    let Some(response) = switching_protocols(&req) else {
-        return error_response(RequestError::BadRequest);
-    };
-    let outbox = match shared.handle.with(|e| e.begin_upgrade(sid)) {
-        Ok(outbox) => outbox,
-        Err(err) => return error_response(RequestError::from(&err)),
-    };
-    spawn_connection(shared, req, sid, outbox, Start::Upgrading);
-    response
-}
-
-fn spawn_connection(shared: &Arc<Shared>, req: Request<Incoming>, sid: EioSid, outbox: Arc<Outbox>, start: Start) {
-    let shared = shared.clone();
-    let live = Live::new(&shared);
+    let live = Live::new(shared);
     tokio::spawn(async move {
         let _live = live;
-        let upgrading = matches!(start, Start::Upgrading);
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
-            shared.handle.with(|e| {
-                if upgrading {
-                    e.abort_upgrade(sid);
-                } else {
-                    e.on_transport_closed(sid, DisconnectReason::TransportError);
-                }
-            });
+            handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
             return;
         };
-        let config = ws_config(&shared.handle);
+        let config = ws_config(&handle);
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        run(&shared.handle, ws, sid, &outbox, start).await;
+        run(&handle, ws, sid, &outbox, start).await;
     });
-}
-
-/// Frame limits of a server-side WebSocket.
-pub(super) fn ws_config(handle: &EngineHandle) -> WebSocketConfig {
-    // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
-    // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
-    // are small and a large one only costs a few more reads.
-    let limit = handle.with(|e| e.config().max_payload).saturating_add(16);
-    WebSocketConfig::default()
-        .read_buffer_size(4096)
-        .max_message_size(Some(limit))
-        .max_frame_size(Some(limit))
-}
-
-fn to_message(frame: Frame) -> Option<Message> {
-    match frame {
-        // Every text frame the engine queues is ASCII type digit + JSON or UTF-8 text, so this never fails.
-        Frame::Text(bytes) => Utf8Bytes::try_from(bytes).ok().map(Message::Text),
-        Frame::Binary(bytes) => Some(Message::Binary(bytes)),
-    }
-}
-
-/// Serve one session's WebSocket until either side closes it.
-pub(super) async fn run<S>(handle: &EngineHandle, ws: WebSocketStream<S>, sid: EioSid, outbox: &Outbox, start: Start)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    let (mut sink, mut stream) = ws.split();
-    let mut draining = match start {
-        Start::Fresh(open) => {
-            if let Some(message) = to_message(open)
-                && !matches!(timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
-            {
-                handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
-                return;
-            }
-            true
-        }
-        Start::Upgrading => false,
-    };
-    let probe_started = Instant::now();
-    let mut frames = Vec::new();
-    loop {
-        tokio::select! {
-            // Read only while Python keeps up with the events already queued (backpressure).
-            incoming = async { handle.ready().await; stream.next().await } => {
-                let now = Instant::now();
-                let outcome = match incoming {
-                    Some(Ok(Message::Text(text))) => handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
-                    Some(Ok(Message::Binary(data))) => handle.with(|e| e.on_ws_binary(now, sid, data)),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(WsOutcome::Continue),
-                    Some(Err(WsError::Capacity(_))) => Err(handle.with(|e| e.on_oversize(sid))),
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                        // After a client's close frame tungstenite queued the answer; it goes out on this flush.
-                        let _ = timeout(CLOSE_GRACE, sink.flush()).await;
-                        handle.with(|e| {
-                            if draining {
-                                e.on_transport_closed(sid, DisconnectReason::TransportClose);
-                            } else {
-                                e.abort_upgrade(sid);
-                            }
-                        });
-                        return;
-                    }
-                };
-                match outcome {
-                    Ok(WsOutcome::Continue) => {}
-                    Ok(WsOutcome::Reply(frame)) => {
-                        if let Some(message) = to_message(frame) {
-                            let _ = timeout(SEND_TIMEOUT, sink.send(message)).await;
-                        }
-                    }
-                    Ok(WsOutcome::Upgraded) => draining = true,
-                    Ok(WsOutcome::Closed) | Err(_) => {
-                        if draining || matches!(outcome, Ok(WsOutcome::Closed)) {
-                            let _ = timeout(CLOSE_GRACE, sink.close()).await;
-                            return;
-                        }
-                        let _ = timeout(CLOSE_GRACE, sink.close()).await;
-                        handle.with(|e| e.abort_upgrade(sid));
-                        return;
-                    }
-                }
-            }
-            // While probing, the polling transport owns the outbox; look every second whether the session is
-            // still there (it may time out or close on the polling side) and give the upgrade up after
-            // UPGRADE_TIMEOUT, as Node does, so a stalled probe does not linger.
-            () = tokio::time::sleep(PROBE_CHECK), if !draining => {
-                let gone = handle.with(|e| e.transport(sid).is_none());
-                if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
-                    handle.with(|e| e.abort_upgrade(sid));
-                    let _ = timeout(CLOSE_GRACE, sink.close()).await;
-                    return;
-                }
-            }
-            drained = poll_fn(|cx| if draining { outbox.poll_drain(cx, &mut frames) } else { Poll::Pending }) => {
-                // A client that stops reading must not pin this task forever: the batch has a deadline (the timer
-                // is only armed when the write does not finish at once).
-                let written = timeout(SEND_TIMEOUT, async {
-                    for frame in frames.drain(..) {
-                        if let Some(message) = to_message(frame) {
-                            sink.feed(message).await?;
-                        }
-                    }
-                    sink.flush().await
-                })
-                .await;
-                if !matches!(written, Ok(Ok(()))) {
-                    frames.clear();
-                    handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
-                    return;
-                }
-                if let Drained::Closed { notify_client } = drained {
-                    if notify_client {
-                        let _ = timeout(CLOSE_GRACE, sink.send(Message::text("1"))).await;
-                    }
-                    let _ = timeout(CLOSE_GRACE, sink.close()).await;
-                    return;
-                }
-            }
-        }
-    }
+    response
 }

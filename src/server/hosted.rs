@@ -1,8 +1,8 @@
-//! Requests outside the Engine.IO path, handed to the web app the server hosts beside Socket.IO (an ASGI app such
-//! as `FastAPI`, under `turbosio.run`).
+//! Hosted direction, sans-hyper half: turbosio hosts the user's web app (an ASGI or WSGI app such as `FastAPI` or
+//! Flask, under `turbosio.run`) and hands it every request outside the Engine.IO path.
 //!
-//! The driver gives the request to a [`WebApp`] together with a channel (the body follows in pieces), and streams
-//! whatever response parts come back. The bindings implement [`WebApp`] by queueing the request for Python, so
+//! The driver gives the request to a [`HostedApp`] together with a channel (the body follows in pieces), and streams
+//! whatever response parts come back. The bindings implement [`HostedApp`] by queueing the request for Python, so
 //! no tokio thread waits on Python: the response arrives through the channel when the app sends it.
 
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ pub type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// One HTTP request for the web app.
 #[derive(Debug)]
-pub struct WebRequest {
+pub struct HostedRequest {
     /// HTTP method.
     pub method: String,
     /// Path, percent-decoded as ASGI wants it.
@@ -32,7 +32,7 @@ pub struct WebRequest {
     /// Request headers.
     pub headers: RawHeaders,
     /// The request body when it is already whole (no body, or a WebSocket request); otherwise empty, and the body
-    /// follows in pieces through [`WebApp::request_body`].
+    /// follows in pieces through [`HostedApp::request_body`].
     pub body: Bytes,
     /// Whether more of the body follows.
     pub more_body: bool,
@@ -42,7 +42,7 @@ pub struct WebRequest {
 
 /// A piece of the web app's answer, in ASGI order: one `Start`, then `Body` parts until one says `more: false`.
 #[derive(Debug)]
-pub enum WebResponsePart {
+pub enum HostedResponsePart {
     /// Status and headers.
     Start {
         /// HTTP status.
@@ -61,7 +61,7 @@ pub enum WebResponsePart {
 
 /// A WebSocket message's payload, either way.
 #[derive(Debug)]
-pub enum WebSocketData {
+pub enum HostedWebSocketData {
     /// A text message.
     Text(String),
     /// A binary message.
@@ -71,7 +71,7 @@ pub enum WebSocketData {
 /// What the web app does with one of its WebSocket connections, in ASGI order: `Accept` or `Deny` first, then
 /// `Send`s, then `Close`.
 #[derive(Debug)]
-pub enum WebSocketCommand {
+pub enum HostedWebSocketCommand {
     /// Complete the handshake.
     Accept {
         /// The subprotocol chosen among the client's, if any.
@@ -85,7 +85,7 @@ pub enum WebSocketCommand {
         status: u16,
     },
     /// Send a message.
-    Send(WebSocketData),
+    Send(HostedWebSocketData),
     /// Close with this code and reason.
     Close {
         /// WebSocket close code.
@@ -97,24 +97,24 @@ pub enum WebSocketCommand {
 
 /// The web app behind the native server. `respond` receives the response parts; dropping it early ends the
 /// response (a 500 when nothing was started, a cut-off body otherwise).
-pub trait WebApp: Send + Sync {
+pub trait HostedApp: Send + Sync {
     /// Take one request. Returns its token and flow control: the response's backlog, which the driver drains as
     /// it writes body chunks, and the credit for the request body's pieces.
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>);
+    fn handle(&self, request: HostedRequest, respond: UnboundedSender<HostedResponsePart>) -> (u64, Arc<ExchangeFlow>);
 
-    /// A piece of the request body that [`WebApp::handle`] announced (`more_body`).
+    /// A piece of the request body that [`HostedApp::handle`] announced (`more_body`).
     fn request_body(&self, token: u64, piece: BodyPiece);
 
     /// Take a WebSocket request (its body is empty); the app answers on `commands`. Returns the connection's
-    /// token, which names it in [`WebApp::websocket_message`] and [`WebApp::websocket_gone`], and its flow control.
+    /// token, which names it in [`HostedApp::websocket_message`] and [`HostedApp::websocket_gone`], and its flow control.
     fn open_websocket(
         &self,
-        request: WebRequest,
-        commands: UnboundedSender<WebSocketCommand>,
-    ) -> (u64, Arc<WebSocketFlow>);
+        request: HostedRequest,
+        commands: UnboundedSender<HostedWebSocketCommand>,
+    ) -> (u64, Arc<HostedWebSocketFlow>);
 
     /// A message arrived on an accepted WebSocket.
-    fn websocket_message(&self, token: u64, data: WebSocketData);
+    fn websocket_message(&self, token: u64, data: HostedWebSocketData);
 
     /// The WebSocket ended (the client closed with `code`, or the connection dropped: 1006); no command is taken
     /// for it any more.
@@ -194,7 +194,7 @@ impl Backlog {
 /// Flow control of one of the web app's WebSocket connections, so neither a client that floods nor one that stops
 /// reading makes the server buffer without bound.
 #[derive(Debug)]
-pub struct WebSocketFlow {
+pub struct HostedWebSocketFlow {
     /// Messages the driver may still hand over before the app reads some: the driver takes a permit per message,
     /// the app's `receive` gives it back. The driver stops reading from the client meanwhile.
     pub inbound_credit: Semaphore,
@@ -203,17 +203,17 @@ pub struct WebSocketFlow {
 }
 
 /// Messages handed to the app and not yet read by it, at most (uvicorn's queue holds 32 as well).
-pub const WEB_SOCKET_INBOUND_CREDIT: usize = 32;
+pub const HOSTED_WEBSOCKET_INBOUND_CREDIT: usize = 32;
 /// Unwritten messages past which the app's `send` waits, and the number at which it goes on.
-const WEB_SOCKET_BACKLOG: (usize, usize) = (256, 64);
+const HOSTED_WEBSOCKET_BACKLOG: (usize, usize) = (256, 64);
 /// Unwritten response bytes past which the app's next body chunk waits, and the number at which it goes on.
 const RESPONSE_BACKLOG: (usize, usize) = (1 << 20, 256 << 10);
 
-impl Default for WebSocketFlow {
+impl Default for HostedWebSocketFlow {
     fn default() -> Self {
         Self {
-            inbound_credit: Semaphore::new(WEB_SOCKET_INBOUND_CREDIT),
-            outbound: Backlog::new(WEB_SOCKET_BACKLOG.0, WEB_SOCKET_BACKLOG.1),
+            inbound_credit: Semaphore::new(HOSTED_WEBSOCKET_INBOUND_CREDIT),
+            outbound: Backlog::new(HOSTED_WEBSOCKET_BACKLOG.0, HOSTED_WEBSOCKET_BACKLOG.1),
         }
     }
 }
@@ -262,4 +262,4 @@ pub enum BodyPiece {
 }
 
 /// Largest WebSocket message the web app is handed (uvicorn's default); a larger one closes the connection (1009).
-pub const MAX_WEB_SOCKET_MESSAGE: usize = 16 * 1024 * 1024;
+pub const MAX_HOSTED_WEBSOCKET_MESSAGE: usize = 16 * 1024 * 1024;

@@ -1,5 +1,5 @@
-//! Hosting the web app beside Socket.IO: read the request (bounded), hand it to the [`WebApp`], stream its
-//! answer back as it comes.
+//! Hosted direction, hyper half: the native server hosts the user's web app beside Socket.IO. It reads the request
+//! (bounded), hands it to the [`HostedApp`] and streams its answer back as it comes.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -24,9 +24,9 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Body, Live, Shared, plain};
-use crate::server::web::{
-    BodyPiece, ExchangeFlow, MAX_WEB_SOCKET_MESSAGE, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
-    WebSocketData, WebSocketFlow,
+use crate::server::hosted::{
+    BodyPiece, ExchangeFlow, HostedApp, HostedRequest, HostedResponsePart, HostedWebSocketCommand, HostedWebSocketData,
+    HostedWebSocketFlow, MAX_HOSTED_WEBSOCKET_MESSAGE,
 };
 
 /// How long a closing WebSocket waits for the client's own close frame.
@@ -38,7 +38,7 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// The body of a web-app response: the chunks the app sends, until one says there is no more.
 struct StreamedBody {
-    parts: UnboundedReceiver<WebResponsePart>,
+    parts: UnboundedReceiver<HostedResponsePart>,
     /// Its backlog is drained as chunks go out, so the app's sends wait for a slow client instead of piling up here.
     flow: Arc<ExchangeFlow>,
     done: bool,
@@ -61,7 +61,7 @@ impl hyper::body::Body for StreamedBody {
             ))));
         }
         match self.parts.poll_recv(cx) {
-            Poll::Ready(Some(WebResponsePart::Body { data, more })) => {
+            Poll::Ready(Some(HostedResponsePart::Body { data, more })) => {
                 self.flow.response.removed(data.len());
                 self.done = !more;
                 Poll::Ready(Some(Ok(Frame::data(data))))
@@ -70,7 +70,7 @@ impl hyper::body::Body for StreamedBody {
             // error makes hyper cut the connection, so the client sees a truncated response, not a complete one.
             // Pending first: hyper flushes the headers and chunks it holds before polling again, and an error
             // returned at once would drop them unsent.
-            Poll::Ready(Some(WebResponsePart::Start { .. }) | None) => {
+            Poll::Ready(Some(HostedResponsePart::Start { .. }) | None) => {
                 self.cut = true;
                 cx.waker().wake_by_ref();
                 Poll::Pending
@@ -111,9 +111,9 @@ fn decode_path(raw: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
 }
 
-fn web_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAddr) -> WebRequest {
+fn hosted_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAddr) -> HostedRequest {
     let raw_path = parts.uri.path().to_owned();
-    WebRequest {
+    HostedRequest {
         method: parts.method.as_str().to_owned(),
         path: decode_path(&raw_path),
         raw_path,
@@ -154,7 +154,7 @@ const BODY_GAP: Duration = Duration::from_secs(60);
 /// this long, so that a client still sending gets the answer instead of a connection reset.
 const DISCARD_AFTER_ANSWER: (usize, Duration) = (4 << 20, Duration::from_secs(1));
 
-pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub(super) async fn serve(app: &Arc<dyn HostedApp>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let (parts, mut body) = req.into_parts();
     // The body is not buffered beyond PREFETCH: past it, the app gets it in pieces as it reads them (at most
     // REQUEST_BODY_CREDIT pieces ahead), so an upload costs the server little memory however large or slow it
@@ -172,7 +172,7 @@ pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: S
             Ok(Some(Err(_))) | Err(_) => return plain(StatusCode::BAD_REQUEST, "Bad Request"),
         }
     }
-    let mut request = web_request(&parts, head.freeze(), peer);
+    let mut request = hosted_request(&parts, head.freeze(), peer);
     request.more_body = more_body;
     let (respond, mut answer) = unbounded_channel();
     let (token, flow) = app.handle(request, respond);
@@ -180,7 +180,7 @@ pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: S
     if more_body {
         read_body(app.clone(), token, flow.clone(), body);
     }
-    let Some(WebResponsePart::Start { status, headers }) = answer.recv().await else {
+    let Some(HostedResponsePart::Start { status, headers }) = answer.recv().await else {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     };
     guard.0 = None; // from here the response body ends the exchange
@@ -204,7 +204,7 @@ pub(super) async fn serve(app: &Arc<dyn WebApp>, req: Request<Incoming>, peer: S
 
 /// Hand the rest of the request body to the app piece by piece, as it reads them, until it is complete or broken.
 /// If the exchange ends first, the app is told the body broke off (so no read of it waits any more).
-fn read_body(app: Arc<dyn WebApp>, token: u64, flow: Arc<ExchangeFlow>, mut body: Incoming) {
+fn read_body(app: Arc<dyn HostedApp>, token: u64, flow: Arc<ExchangeFlow>, mut body: Incoming) {
     tokio::spawn(async move {
         let mut ended = flow.ended.subscribe();
         let last = 'read: loop {
@@ -250,7 +250,7 @@ fn read_body(app: Arc<dyn WebApp>, token: u64, flow: Arc<ExchangeFlow>, mut body
 
 /// Tells the app its WebSocket is gone if the handshake is abandoned before the app decided (the client left).
 struct GoneUnlessDecided {
-    app: Arc<dyn WebApp>,
+    app: Arc<dyn HostedApp>,
     token: u64,
     decided: bool,
 }
@@ -267,7 +267,7 @@ impl Drop for GoneUnlessDecided {
 /// ways until either side closes.
 pub(super) async fn websocket(
     shared: &Arc<Shared>,
-    app: Arc<dyn WebApp>,
+    app: Arc<dyn HostedApp>,
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Body> {
@@ -280,15 +280,15 @@ pub(super) async fn websocket(
     };
     let (parts, body) = req.into_parts();
     let (commands_tx, mut commands) = unbounded_channel();
-    let (token, flow) = app.open_websocket(web_request(&parts, Bytes::new(), peer), commands_tx);
+    let (token, flow) = app.open_websocket(hosted_request(&parts, Bytes::new(), peer), commands_tx);
     let mut guard = GoneUnlessDecided {
         app: app.clone(),
         token,
         decided: false,
     };
     let (subprotocol, extra_headers) = match commands.recv().await {
-        Some(WebSocketCommand::Accept { subprotocol, headers }) => (subprotocol, headers),
-        Some(WebSocketCommand::Deny { status }) => {
+        Some(HostedWebSocketCommand::Accept { subprotocol, headers }) => (subprotocol, headers),
+        Some(HostedWebSocketCommand::Deny { status }) => {
             guard.decided = true;
             app.websocket_gone(token, 1006);
             let mut response = plain(StatusCode::FORBIDDEN, "Forbidden");
@@ -323,8 +323,8 @@ pub(super) async fn websocket(
         let code = match hyper::upgrade::on(req).await {
             Ok(upgraded) => {
                 let config = WebSocketConfig::default()
-                    .max_message_size(Some(MAX_WEB_SOCKET_MESSAGE))
-                    .max_frame_size(Some(MAX_WEB_SOCKET_MESSAGE));
+                    .max_message_size(Some(MAX_HOSTED_WEBSOCKET_MESSAGE))
+                    .max_frame_size(Some(MAX_HOSTED_WEBSOCKET_MESSAGE));
                 let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
                 relay(app.as_ref(), token, &flow, ws, commands, stopped).await
             }
@@ -338,11 +338,11 @@ pub(super) async fn websocket(
 
 /// Move messages between the client and the app until one side closes; returns the close code to report.
 async fn relay<S>(
-    app: &dyn WebApp,
+    app: &dyn HostedApp,
     token: u64,
-    flow: &WebSocketFlow,
+    flow: &HostedWebSocketFlow,
     ws: WebSocketStream<S>,
-    mut commands: UnboundedReceiver<WebSocketCommand>,
+    mut commands: UnboundedReceiver<HostedWebSocketCommand>,
     mut stopped: watch::Receiver<bool>,
 ) -> u16
 where
@@ -379,11 +379,11 @@ where
                 match incoming {
                     Some(Ok(Message::Text(text))) => {
                         credit.map(SemaphorePermit::forget).ok();
-                        app.websocket_message(token, WebSocketData::Text(text.as_str().to_owned()));
+                        app.websocket_message(token, HostedWebSocketData::Text(text.as_str().to_owned()));
                     }
                     Some(Ok(Message::Binary(data))) => {
                         credit.map(SemaphorePermit::forget).ok();
-                        app.websocket_message(token, WebSocketData::Binary(data));
+                        app.websocket_message(token, HostedWebSocketData::Binary(data));
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Close(frame))) => {
@@ -399,10 +399,10 @@ where
                 }
             },
             command = commands.recv() => match command {
-                Some(WebSocketCommand::Send(data)) => {
+                Some(HostedWebSocketCommand::Send(data)) => {
                     let message = match data {
-                        WebSocketData::Text(text) => Message::text(text),
-                        WebSocketData::Binary(data) => Message::Binary(data),
+                        HostedWebSocketData::Text(text) => Message::text(text),
+                        HostedWebSocketData::Binary(data) => Message::Binary(data),
                     };
                     let written = send!(message);
                     flow.outbound.removed(1);
@@ -410,12 +410,12 @@ where
                         return 1006;
                     }
                 }
-                Some(WebSocketCommand::Close { code, reason }) => {
+                Some(HostedWebSocketCommand::Close { code, reason }) => {
                     send!(close(code, reason));
                     break code;
                 }
                 // Accepting twice or denying after the accept is refused in Python before it gets here.
-                Some(WebSocketCommand::Accept { .. } | WebSocketCommand::Deny { .. }) => {}
+                Some(HostedWebSocketCommand::Accept { .. } | HostedWebSocketCommand::Deny { .. }) => {}
                 None => {
                     send!(close(1011, String::new()));
                     break 1011;
@@ -456,9 +456,9 @@ mod tests {
     use tokio_tungstenite::tungstenite::protocol::Role;
 
     use super::{decode_path, relay};
-    use crate::server::web::{
-        BodyPiece, ExchangeFlow, WEB_SOCKET_INBOUND_CREDIT, WebApp, WebRequest, WebResponsePart, WebSocketCommand,
-        WebSocketData, WebSocketFlow,
+    use crate::server::hosted::{
+        BodyPiece, ExchangeFlow, HOSTED_WEBSOCKET_INBOUND_CREDIT, HostedApp, HostedRequest, HostedResponsePart,
+        HostedWebSocketCommand, HostedWebSocketData, HostedWebSocketFlow,
     };
 
     /// An app that counts the messages handed to it and never reads them.
@@ -467,15 +467,19 @@ mod tests {
         handed: AtomicUsize,
     }
 
-    impl WebApp for CountingApp {
-        fn handle(&self, _: WebRequest, _: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>) {
+    impl HostedApp for CountingApp {
+        fn handle(&self, _: HostedRequest, _: UnboundedSender<HostedResponsePart>) -> (u64, Arc<ExchangeFlow>) {
             (0, Arc::default())
         }
         fn request_body(&self, _: u64, _: BodyPiece) {}
-        fn open_websocket(&self, _: WebRequest, _: UnboundedSender<WebSocketCommand>) -> (u64, Arc<WebSocketFlow>) {
+        fn open_websocket(
+            &self,
+            _: HostedRequest,
+            _: UnboundedSender<HostedWebSocketCommand>,
+        ) -> (u64, Arc<HostedWebSocketFlow>) {
             (0, Arc::default())
         }
-        fn websocket_message(&self, _: u64, _: WebSocketData) {
+        fn websocket_message(&self, _: u64, _: HostedWebSocketData) {
             self.handed.fetch_add(1, Ordering::SeqCst);
         }
         fn websocket_gone(&self, _: u64, _: u16) {}
@@ -502,7 +506,7 @@ mod tests {
             let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
             let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
             let app = Arc::new(CountingApp::default());
-            let flow = Arc::new(WebSocketFlow::default());
+            let flow = Arc::new(HostedWebSocketFlow::default());
             let (_commands, commands_rx) = unbounded_channel();
             let (_stop, stopped) = watch::channel(false);
             let relaying = {
@@ -513,11 +517,11 @@ mod tests {
                 client.send(Message::text(i.to_string())).await.unwrap();
             }
             settle().await;
-            assert_eq!(app.handed.load(Ordering::SeqCst), WEB_SOCKET_INBOUND_CREDIT);
+            assert_eq!(app.handed.load(Ordering::SeqCst), HOSTED_WEBSOCKET_INBOUND_CREDIT);
             // The app reads ten: ten more are handed over, no more.
             flow.inbound_credit.add_permits(10);
             settle().await;
-            assert_eq!(app.handed.load(Ordering::SeqCst), WEB_SOCKET_INBOUND_CREDIT + 10);
+            assert_eq!(app.handed.load(Ordering::SeqCst), HOSTED_WEBSOCKET_INBOUND_CREDIT + 10);
             client.close(None).await.unwrap();
             flow.inbound_credit.add_permits(1000);
             assert_eq!(relaying.await.unwrap(), 1005);

@@ -1,4 +1,5 @@
-//! The bridge between the native server and a web app written in Python (an ASGI app hosted by `turbosio.run`).
+//! Hosted direction, Python half: the bridge between the native server and the user's web app written in Python
+//! (an ASGI or WSGI app hosted by `turbosio.run`).
 //!
 //! A request becomes an `HTTP` item on the event queue (so Python gets it in the same one-per-burst drain as
 //! events); Python answers through `ServerCore.http_start` / `http_body`, which feed the channel the driver is
@@ -13,30 +14,30 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::dispatch::EventQueue;
 use crate::engine::EventSink;
-use crate::server::web::{
-    Backlog, BodyPiece, ExchangeFlow, RawHeaders, WebApp, WebRequest, WebResponsePart, WebSocketCommand, WebSocketData,
-    WebSocketFlow,
+use crate::server::hosted::{
+    Backlog, BodyPiece, ExchangeFlow, HostedApp, HostedRequest, HostedResponsePart, HostedWebSocketCommand,
+    HostedWebSocketData, HostedWebSocketFlow, RawHeaders,
 };
 
 /// Requests waiting for Python's answer, and the web app's open WebSocket connections, by token.
-pub struct WebBridge {
+pub struct HostedBridge {
     queue: Arc<EventQueue>,
     responders: Mutex<HashMap<u64, Responder>>,
-    websockets: Mutex<HashMap<u64, WebSocketLink>>,
+    websockets: Mutex<HashMap<u64, HostedWebSocketLink>>,
 }
 
 /// Where one response's parts go, and its flow control.
-type Responder = (UnboundedSender<WebResponsePart>, Arc<ExchangeFlow>);
+type Responder = (UnboundedSender<HostedResponsePart>, Arc<ExchangeFlow>);
 
 /// How the bindings reach one of the web app's WebSocket connections.
-struct WebSocketLink {
-    commands: UnboundedSender<WebSocketCommand>,
-    flow: Arc<WebSocketFlow>,
+struct HostedWebSocketLink {
+    commands: UnboundedSender<HostedWebSocketCommand>,
+    flow: Arc<HostedWebSocketFlow>,
 }
 
 /// Why an answer from Python was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum WebAnswerError {
+pub enum HostedAnswerError {
     /// The token names no open response (finished, aborted, or never issued).
     #[error("no open HTTP response with this token (it was completed or closed)")]
     NotOpen,
@@ -45,7 +46,7 @@ pub enum WebAnswerError {
     WebSocketClosed,
 }
 
-impl WebBridge {
+impl HostedBridge {
     /// A bridge queueing requests on `queue`.
     pub fn new(queue: Arc<EventQueue>) -> Arc<Self> {
         Arc::new(Self {
@@ -56,21 +57,21 @@ impl WebBridge {
     }
 
     /// `http.response.start`.
-    pub fn start(&self, token: u64, status: u16, headers: RawHeaders) -> Result<(), WebAnswerError> {
+    pub fn start(&self, token: u64, status: u16, headers: RawHeaders) -> Result<(), HostedAnswerError> {
         let responders = self.responders.lock();
-        let (respond, _) = responders.get(&token).ok_or(WebAnswerError::NotOpen)?;
-        if respond.send(WebResponsePart::Start { status, headers }).is_err() {
+        let (respond, _) = responders.get(&token).ok_or(HostedAnswerError::NotOpen)?;
+        if respond.send(HostedResponsePart::Start { status, headers }).is_err() {
             // The client left: forget the response now rather than wait for the app to abort it.
             drop(responders);
             self.forget(token);
-            return Err(WebAnswerError::NotOpen);
+            return Err(HostedAnswerError::NotOpen);
         }
         Ok(())
     }
 
     /// `http.response.body`; the last chunk (`more == false`) closes the response. Returns whether the client is
-    /// behind and the app should wait (see [`WebBridge::wait_written`]) before the next chunk.
-    pub fn body(&self, token: u64, data: Bytes, more: bool) -> Result<bool, WebAnswerError> {
+    /// behind and the app should wait (see [`HostedBridge::wait_written`]) before the next chunk.
+    pub fn body(&self, token: u64, data: Bytes, more: bool) -> Result<bool, HostedAnswerError> {
         let mut responders = self.responders.lock();
         let entry = if more {
             responders.get(&token).cloned()
@@ -78,16 +79,16 @@ impl WebBridge {
             responders.remove(&token)
         };
         drop(responders);
-        let (respond, flow) = entry.ok_or(WebAnswerError::NotOpen)?;
+        let (respond, flow) = entry.ok_or(HostedAnswerError::NotOpen)?;
         if !more {
             flow.end(); // the exchange is over: stop reading a body the app did not read
         }
         let size = data.len();
         let behind = flow.response.added(size);
-        if respond.send(WebResponsePart::Body { data, more }).is_err() {
+        if respond.send(HostedResponsePart::Body { data, more }).is_err() {
             flow.response.removed(size);
             self.forget(token);
-            return Err(WebAnswerError::NotOpen);
+            return Err(HostedAnswerError::NotOpen);
         }
         Ok(behind && more)
     }
@@ -124,27 +125,30 @@ impl WebBridge {
     }
 
     /// A command of the app for one of its WebSocket connections. `Deny` and `Close` are the last one taken.
-    /// Returns whether the app should wait before sending more (see [`WebBridge::wait_sent`]).
-    pub fn websocket(&self, token: u64, command: WebSocketCommand) -> Result<bool, WebAnswerError> {
+    /// Returns whether the app should wait before sending more (see [`HostedBridge::wait_sent`]).
+    pub fn websocket(&self, token: u64, command: HostedWebSocketCommand) -> Result<bool, HostedAnswerError> {
         let mut websockets = self.websockets.lock();
-        let last = matches!(command, WebSocketCommand::Deny { .. } | WebSocketCommand::Close { .. });
-        let counted = matches!(command, WebSocketCommand::Send(_));
+        let last = matches!(
+            command,
+            HostedWebSocketCommand::Deny { .. } | HostedWebSocketCommand::Close { .. }
+        );
+        let counted = matches!(command, HostedWebSocketCommand::Send(_));
         let link = if last {
             websockets.remove(&token)
         } else {
-            websockets.get(&token).map(|link| WebSocketLink {
+            websockets.get(&token).map(|link| HostedWebSocketLink {
                 commands: link.commands.clone(),
                 flow: link.flow.clone(),
             })
         };
         drop(websockets);
-        let link = link.ok_or(WebAnswerError::WebSocketClosed)?;
+        let link = link.ok_or(HostedAnswerError::WebSocketClosed)?;
         let behind = counted && link.flow.outbound.added(1);
         if link.commands.send(command).is_err() {
             if counted {
                 link.flow.outbound.removed(1);
             }
-            return Err(WebAnswerError::WebSocketClosed);
+            return Err(HostedAnswerError::WebSocketClosed);
         }
         Ok(behind)
     }
@@ -164,8 +168,8 @@ impl WebBridge {
     }
 }
 
-impl WebApp for WebBridge {
-    fn handle(&self, request: WebRequest, respond: UnboundedSender<WebResponsePart>) -> (u64, Arc<ExchangeFlow>) {
+impl HostedApp for HostedBridge {
+    fn handle(&self, request: HostedRequest, respond: UnboundedSender<HostedResponsePart>) -> (u64, Arc<ExchangeFlow>) {
         let token = self.queue.next_token();
         let flow = Arc::new(ExchangeFlow::default());
         self.responders.lock().insert(token, (respond, flow.clone()));
@@ -179,12 +183,12 @@ impl WebApp for WebBridge {
 
     fn open_websocket(
         &self,
-        request: WebRequest,
-        commands: UnboundedSender<WebSocketCommand>,
-    ) -> (u64, Arc<WebSocketFlow>) {
+        request: HostedRequest,
+        commands: UnboundedSender<HostedWebSocketCommand>,
+    ) -> (u64, Arc<HostedWebSocketFlow>) {
         let token = self.queue.next_token();
-        let flow = Arc::new(WebSocketFlow::default());
-        let link = WebSocketLink {
+        let flow = Arc::new(HostedWebSocketFlow::default());
+        let link = HostedWebSocketLink {
             commands,
             flow: flow.clone(),
         };
@@ -193,7 +197,7 @@ impl WebApp for WebBridge {
         (token, flow)
     }
 
-    fn websocket_message(&self, token: u64, data: WebSocketData) {
+    fn websocket_message(&self, token: u64, data: HostedWebSocketData) {
         self.queue.push_websocket_message(token, data);
     }
 
