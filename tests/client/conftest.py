@@ -1,0 +1,79 @@
+"""Fixtures of the client suite: which client implementation, and which real server it talks to.
+
+- ``client_impl``: a ``peers.ClientImpl`` for ``socketio`` (python-socketio 5.18's own clients, which prove the
+  tests right) and ``turbosio`` (skipped, with the reason, while ``turbosio.Client`` does not exist).
+- ``server_kind`` / ``target_server``: a ``peers.PeerView`` of a server shared by the session, one per kind:
+  ``node`` (socket.io 4.8), ``socketio`` (python-socketio under uvicorn), ``turbosio`` (``turbosio.run``).
+- ``fresh_target_server``: a server of that kind for this test alone (it may be restarted).
+
+Run one side only with ``-k``: ``-k turbosio-client`` selects turbosio's clients, ``-k node-server`` the
+Node server (ids read ``[socketio-client-node-server]``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from .peers import SERVER_KINDS, ClientImpl, PeerServer, PeerView, socketio_impl, turbosio_impl
+
+
+@pytest.fixture(params=['socketio', 'turbosio'], ids=['socketio-client', 'turbosio-client'])
+def client_impl(request) -> ClientImpl:
+    if request.param == 'socketio':
+        return socketio_impl()
+    impl = turbosio_impl()
+    if impl is None:
+        pytest.skip('turbosio.Client does not exist yet (issue 9: the client engine is being written)')
+    return impl
+
+
+@pytest.fixture(scope='session')
+def _peer_servers():
+    pool: dict[str, PeerServer] = {}
+    yield pool
+    for process in pool.values():
+        process.terminate()
+    deadline = time.monotonic() + 3
+    for process in pool.values():
+        process.stop(grace=max(0.1, deadline - time.monotonic()))
+
+
+@pytest.fixture(params=list(SERVER_KINDS), ids=[f'{kind}-server' for kind in SERVER_KINDS])
+def server_kind(request) -> str:
+    if request.param == 'node' and shutil.which('node') is None:
+        pytest.skip('node is not installed: the socket.io 4.8 server cannot run')
+    return request.param
+
+
+def _show_on_failure(request, views: list[PeerView]) -> None:
+    report = getattr(request.node, 'rep_call', None)
+    if report is not None and report.failed:
+        for view in views:
+            print(f'--- {view.process.describe()} printed since the test began:')
+            print('\n'.join(str(line) for line in view.lines))
+            print(view.stderr)
+
+
+@pytest.fixture
+def target_server(request, server_kind, _peer_servers) -> PeerView:
+    process = _peer_servers.get(server_kind)
+    if process is None or not process.is_running():
+        process = PeerServer(server_kind)
+        process.start()
+        _peer_servers[server_kind] = process
+    view = PeerView(process)
+    yield view
+    _show_on_failure(request, [view])
+
+
+@pytest.fixture
+def fresh_target_server(request, server_kind) -> PeerView:
+    process = PeerServer(server_kind)
+    process.start()
+    view = PeerView(process)
+    yield view
+    _show_on_failure(request, [view])
+    process.stop(grace=1)
