@@ -1,0 +1,178 @@
+""":class:`AsyncSimpleClient`: :class:`~turbosio.simple_client.SimpleClient` for asyncio code.
+
+It is built only on the public API of :class:`turbosio.AsyncClient`, as python-socketio builds its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from .exceptions import DisconnectedError, SocketIOError, TimeoutError
+from .simple_client import _remaining, _SimpleClientBase
+
+
+class AsyncSimpleClient(_SimpleClientBase):
+    """A Socket.IO client for asyncio code that asks and waits rather than handling events.
+
+    Received events are kept in order and handed out by :meth:`receive`. The positional and keyword arguments of
+    the constructor go to the :class:`turbosio.AsyncClient` it wraps. Its methods are coroutines, to be called
+    from one event loop.
+
+    Example:
+        ``async with AsyncSimpleClient() as sio: await sio.connect(url); print(await sio.receive())``
+    """
+
+    _client_class_name = 'AsyncClient'
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connected_event = asyncio.Event()
+        self.input_event = asyncio.Event()
+        self._watcher: Any = None
+
+    async def connect(
+        self,
+        url: Any,
+        headers: Any = {},  # noqa: B006 - compat: python-socketio's default, never mutated
+        auth: Any = None,
+        transports: list[str] | None = None,
+        namespace: str = '/',
+        socketio_path: str = 'socket.io',
+        wait_timeout: float = 5,
+    ) -> None:
+        """Connect to a Socket.IO server. This method is a coroutine.
+
+        Args:
+            url: The server's URL, with any query string it needs, or a function returning it (called again on
+                each reconnection).
+            headers: Extra HTTP headers for the connection requests, or a function returning them.
+            auth: The authentication data sent with the namespace's CONNECT packet, or a function returning it.
+            transports: ``['polling']``, ``['websocket']`` or both; by default polling first, then an upgrade.
+            namespace: The one namespace this client talks to.
+            socketio_path: The endpoint of the server.
+            wait_timeout: Seconds to wait for the connection.
+
+        Raises:
+            RuntimeError: This client is already connected.
+            turbosio.exceptions.ConnectionError: The server could not be reached or refused the connection.
+        """
+        if self.connected:
+            raise RuntimeError('Already connected')
+        client = self._new_client(namespace)
+        await client.connect(
+            url,
+            headers=headers,
+            auth=auth,
+            transports=transports,
+            namespaces=[namespace],
+            socketio_path=socketio_path,
+            wait_timeout=wait_timeout,
+        )
+        self._watcher = client.start_background_task(self._watch, client)
+
+    async def _watch(self, client: Any) -> None:
+        # wait() returns once the client stopped for good, including when it gave up reconnecting.
+        await client.wait()
+        if self.client is client:
+            self._finish()
+
+    async def _ready(self, deadline: float | None = None) -> bool:
+        """Wait until connected (False at ``deadline``); raise ``DisconnectedError`` if the connection ended."""
+        if self.client is None:
+            raise DisconnectedError()
+        try:
+            await asyncio.wait_for(self.connected_event.wait(), _remaining(deadline))
+        except asyncio.TimeoutError:
+            return False
+        if not self.connected:
+            raise DisconnectedError()
+        return True
+
+    async def emit(self, event: str, data: Any = None) -> None:
+        """Send an event to the server, without waiting for it to be delivered. This method is a coroutine.
+
+        Args:
+            event: The event name.
+            data: A ``str``, ``bytes``, ``list`` or ``dict``; a tuple sends each element as an argument.
+
+        Raises:
+            turbosio.exceptions.DisconnectedError: The client is not connected and will not connect again.
+        """
+        while True:
+            await self._ready()
+            try:
+                await self.client.emit(event, data, namespace=self.namespace)
+                return
+            except SocketIOError:
+                if not self._must_retry():
+                    raise
+
+    async def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
+        """Send an event to the server and wait for its acknowledgement. This method is a coroutine.
+
+        Args:
+            event: The event name.
+            data: A ``str``, ``bytes``, ``list`` or ``dict``; a tuple sends each element as an argument.
+            timeout: Seconds to wait for the acknowledgement.
+
+        Returns:
+            The server's ack: its one argument, a tuple of several, or None.
+
+        Raises:
+            turbosio.exceptions.TimeoutError: No acknowledgement within ``timeout``.
+            turbosio.exceptions.DisconnectedError: The client is not connected and will not connect again.
+        """
+        while True:
+            await self._ready()
+            try:
+                return await self.client.call(event, data, namespace=self.namespace, timeout=timeout)
+            except TimeoutError:
+                raise
+            except SocketIOError:
+                if not self._must_retry():
+                    raise
+
+    async def receive(self, timeout: float | None = None) -> list[Any]:
+        """Wait for the next event from the server. This method is a coroutine.
+
+        Args:
+            timeout: Seconds to wait, or None to wait as long as the connection lasts.
+
+        Returns:
+            A list: the event name, then the event's arguments.
+
+        Raises:
+            turbosio.exceptions.TimeoutError: No event within ``timeout``.
+            turbosio.exceptions.DisconnectedError: The connection ended and every received event was handed out.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.input_buffer:
+            if not await self._ready(deadline):
+                raise TimeoutError()
+            try:
+                await asyncio.wait_for(self.input_event.wait(), _remaining(deadline))
+            except asyncio.TimeoutError:
+                raise TimeoutError() from None
+            self.input_event.clear()
+        return self.input_buffer.pop(0)
+
+    async def disconnect(self) -> None:
+        """Disconnect from the server; does nothing when not connected. This method is a coroutine."""
+        if self.connected:
+            client, self.client = self.client, None
+            await client.disconnect()
+            self._finish()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and not watcher.done():
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def __aenter__(self) -> AsyncSimpleClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.disconnect()
