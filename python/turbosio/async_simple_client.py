@@ -43,17 +43,7 @@ class AsyncSimpleClient(_SimpleClientBase):
         socketio_path: str = 'socket.io',
         wait_timeout: float = 5,
     ) -> None:
-        """Connect to a Socket.IO server. This method is a coroutine.
-
-        Args:
-            url: The server's URL, with any query string it needs, or a function returning it (called again on
-                each reconnection).
-            headers: Extra HTTP headers for the connection requests, or a function returning them.
-            auth: The authentication data sent with the namespace's CONNECT packet, or a function returning it.
-            transports: ``['polling']``, ``['websocket']`` or both; by default polling first, then an upgrade.
-            namespace: The one namespace this client talks to.
-            socketio_path: The endpoint of the server.
-            wait_timeout: Seconds to wait for the connection.
+        """Connect to a Socket.IO server, with the arguments of :meth:`SimpleClient.connect`. A coroutine.
 
         Raises:
             RuntimeError: This client is already connected.
@@ -92,11 +82,7 @@ class AsyncSimpleClient(_SimpleClientBase):
         return True
 
     async def emit(self, event: str, data: Any = None) -> None:
-        """Send an event to the server, without waiting for it to be delivered. This method is a coroutine.
-
-        Args:
-            event: The event name.
-            data: A ``str``, ``bytes``, ``list`` or ``dict``; a tuple sends each element as an argument.
+        """Send an event to the server, as :meth:`SimpleClient.emit` does. A coroutine.
 
         Raises:
             turbosio.exceptions.DisconnectedError: The client is not connected and will not connect again.
@@ -111,18 +97,13 @@ class AsyncSimpleClient(_SimpleClientBase):
                     raise
 
     async def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
-        """Send an event to the server and wait for its acknowledgement. This method is a coroutine.
-
-        Args:
-            event: The event name.
-            data: A ``str``, ``bytes``, ``list`` or ``dict``; a tuple sends each element as an argument.
-            timeout: Seconds to wait for the acknowledgement.
+        """Send an event and wait for its acknowledgement, as :meth:`SimpleClient.call` does. A coroutine.
 
         Returns:
             The server's ack: its one argument, a tuple of several, or None.
 
         Raises:
-            turbosio.exceptions.TimeoutError: No acknowledgement within ``timeout``.
+            turbosio.exceptions.TimeoutError: No acknowledgement within ``timeout`` seconds.
             turbosio.exceptions.DisconnectedError: The client is not connected and will not connect again.
         """
         while True:
@@ -136,16 +117,13 @@ class AsyncSimpleClient(_SimpleClientBase):
                     raise
 
     async def receive(self, timeout: float | None = None) -> list[Any]:
-        """Wait for the next event from the server. This method is a coroutine.
-
-        Args:
-            timeout: Seconds to wait, or None to wait as long as the connection lasts.
+        """Wait for the next event from the server, as :meth:`SimpleClient.receive` does. A coroutine.
 
         Returns:
             A list: the event name, then the event's arguments.
 
         Raises:
-            turbosio.exceptions.TimeoutError: No event within ``timeout``.
+            turbosio.exceptions.TimeoutError: No event within ``timeout`` seconds (None: no limit).
             turbosio.exceptions.DisconnectedError: The connection ended and every received event was handed out.
         """
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -13,7 +13,6 @@ Node server (ids read ``[socketio-client-node-server]``).
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -28,17 +27,6 @@ def client_impl(request) -> ClientImpl:
     if impl is None:
         pytest.skip('turbosio.Client does not exist yet (issue 9: the client engine is being written)')
     return impl
-
-
-@pytest.fixture(scope='session')
-def _peer_servers():
-    pool: dict[str, PeerServer] = {}
-    yield pool
-    for process in pool.values():
-        process.terminate()
-    deadline = time.monotonic() + 3
-    for process in pool.values():
-        process.stop(grace=max(0.1, deadline - time.monotonic()))
 
 
 @pytest.fixture(params=list(SERVER_KINDS), ids=[f'{kind}-server' for kind in SERVER_KINDS])
@@ -58,12 +46,14 @@ def _show_on_failure(request, views: list[PeerView]) -> None:
 
 
 @pytest.fixture
-def target_server(request, server_kind, _peer_servers) -> PeerView:
-    process = _peer_servers.get(server_kind)
+def target_server(request, server_kind, _server_pool) -> PeerView:
+    # The session's pool of tests/conftest.py, which stops its servers at the end.
+    key = ('client_peer', server_kind)
+    process = _server_pool.get(key)
     if process is None or not process.is_running():
         process = PeerServer(server_kind)
         process.start()
-        _peer_servers[server_kind] = process
+        _server_pool[key] = process
     view = PeerView(process)
     yield view
     _show_on_failure(request, [view])

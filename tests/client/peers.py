@@ -4,8 +4,9 @@ record what a client's handlers receive so a test can wait for it with a timeout
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -197,3 +198,20 @@ async def close(sio: Any, timeout: float = 10) -> None:
     """
     if sio.connected:
         await asyncio.wait_for(sio.disconnect(), timeout)
+
+
+@contextlib.asynccontextmanager
+async def async_client(
+    impl: ClientImpl, url: str, namespaces=('/',), options: dict | None = None, **connect_options: Any
+) -> AsyncIterator[tuple[Any, AsyncInbox]]:
+    """A connected AsyncClient (no reconnection unless ``options`` say so) recording into an AsyncInbox; yields
+    ``(client, inbox)`` and disconnects at the end."""
+    sio = impl.AsyncClient(**(options or {'reconnection': False}))
+    inbox = AsyncInbox()
+    record(sio, inbox, namespaces)
+    connect_options.setdefault('wait_timeout', 5)
+    await sio.connect(url, namespaces=list(namespaces), **connect_options)
+    try:
+        yield sio, inbox
+    finally:
+        await close(sio)

@@ -10,62 +10,47 @@ import pytest
 from support.clients import arun
 from support.servers import free_port
 
-from .peers import AsyncInbox, close, record
+from .peers import AsyncInbox, async_client, record
 
 
 def test_auth_reaches_the_server(client_impl, target_server):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        inbox = AsyncInbox()
-        record(sio, inbox)
-        await sio.connect(target_server.url, auth={'token': 'abc'}, wait_timeout=5)
-        try:
+        async with async_client(client_impl, target_server.url, auth={'token': 'abc'}) as (sio, inbox):
             assert await inbox.wait_for('connect') == ('/',)
             assert sio.connected
             sid = sio.get_sid()
             # compat: python-socketio's ``sid`` attribute is the Engine.IO session id, not a namespace's sid.
             assert sid and isinstance(sio.sid, str) and sio.sid
             await target_server.await_for({'ev': 'connect', 'ns': '/', 'sid': sid, 'auth': {'token': 'abc'}})
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_callable_url_and_auth_are_called_at_connect(client_impl, target_server):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        await sio.connect(lambda: target_server.url, auth=lambda: {'token': 'from a function'}, wait_timeout=5)
-        try:
+        url, auth = (lambda: target_server.url), (lambda: {'token': 'from a function'})
+        async with async_client(client_impl, url, auth=auth) as (sio, _):
             sid = sio.get_sid()
             await target_server.await_for({'ev': 'connect', 'sid': sid, 'auth': {'token': 'from a function'}})
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_several_namespaces_connect_and_keep_their_events_apart(client_impl, target_server):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        inbox = AsyncInbox()
-        record(sio, inbox, namespaces=('/', '/chat'))
-        await sio.connect(target_server.url, namespaces=['/', '/chat'], auth={'who': 'both'}, wait_timeout=5)
-        try:
+        both = ('/', '/chat')
+        async with async_client(client_impl, target_server.url, namespaces=both, auth={'who': 'both'}) as (sio, inbox):
             await inbox.wait_until(lambda: sorted(inbox.of('connect')) == [('/',), ('/chat',)], what='2 connects')
             assert sorted(sio.namespaces) == ['/', '/chat']
             assert sio.get_sid('/') != sio.get_sid('/chat')
-            for ns in ('/', '/chat'):
+            for ns in both:
                 # spec: the auth goes with each namespace's CONNECT packet.
-                await target_server.await_for(
-                    {'ev': 'connect', 'ns': ns, 'sid': sio.get_sid(ns), 'auth': {'who': 'both'}}
-                )
+                seen = await target_server.await_for({'ev': 'connect', 'ns': ns, 'sid': sio.get_sid(ns)})
+                assert seen['auth'] == {'who': 'both'}
             await sio.emit('echo', 'to chat', namespace='/chat')
             assert await inbox.wait_for('echo_reply') == ('/chat', 'to chat')
             await sio.emit('echo', 'to main')
             assert await inbox.wait_for('echo_reply', count=2) == ('/', 'to main')
-        finally:
-            await close(sio)
 
     arun(body())
 
@@ -135,16 +120,12 @@ def test_silent_server_raises_connection_error_after_request_timeout(client_impl
 
 def test_emit_to_a_namespace_not_connected_raises_bad_namespace(client_impl, target_server):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        await sio.connect(target_server.url, namespaces=['/'], wait_timeout=5)
-        try:
+        async with async_client(client_impl, target_server.url) as (sio, _):
             with pytest.raises(client_impl.exceptions.BadNamespaceError):
                 await sio.emit('echo', 'lost', namespace='/chat')
             with pytest.raises(client_impl.exceptions.BadNamespaceError):
                 await sio.call('echo', 'lost', namespace='/chat', timeout=1)
             assert await sio.call('echo', 'still fine', timeout=5) == 'still fine'
-        finally:
-            await close(sio)
 
     arun(body())
 
@@ -174,11 +155,7 @@ async def wait_for_transport(sio, name: str, timeout: float = 10) -> None:
 )
 def test_transports(client_impl, target_server, transports, expected):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        inbox = AsyncInbox()
-        record(sio, inbox)
-        await sio.connect(target_server.url, transports=transports, wait_timeout=5)
-        try:
+        async with async_client(client_impl, target_server.url, transports=transports) as (sio, inbox):
             await wait_for_transport(sio, expected)
             if transports is not None:
                 seen = await target_server.await_for({'ev': 'connect', 'sid': sio.get_sid()})
@@ -187,7 +164,5 @@ def test_transports(client_impl, target_server, transports, expected):
             assert await sio.call('echo', ('text', blob), timeout=5) == ('text', blob)
             assert await inbox.wait_for('echo_reply') == ('/', 'text', blob)
             assert sio.transport() == expected
-        finally:
-            await close(sio)
 
     arun(body())

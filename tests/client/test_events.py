@@ -7,30 +7,20 @@ import time
 import pytest
 from support.clients import arun
 
-from .peers import AsyncInbox, close, record
+from .peers import AsyncInbox, async_client
 
 BLOB = {'blob': b'\x00\x01\xfe\xff', 'list': [b'abc', {'deep': b'\x10\x00'}], 'text': 'not bytes'}
 
 
-async def connected(client_impl, url, namespaces=('/',)):
-    sio = client_impl.AsyncClient(reconnection=False)
-    inbox = AsyncInbox()
-    record(sio, inbox, namespaces)
-    await sio.connect(url, namespaces=list(namespaces), wait_timeout=5)
-    return sio, inbox
-
-
 def test_events_both_ways(client_impl, target_server):
     async def body():
-        sio = client_impl.AsyncClient(reconnection=False)
-        replies = AsyncInbox()
+        async with async_client(client_impl, target_server.url) as (sio, _):
+            replies = AsyncInbox()
 
-        @sio.on('echo_reply')
-        async def on_echo_reply(*args):
-            replies.put('echo_reply', *args)
+            @sio.on('echo_reply')
+            async def on_echo_reply(*args):
+                replies.put('echo_reply', *args)
 
-        await sio.connect(target_server.url, wait_timeout=5)
-        try:
             await sio.emit('record', {'n': 1})
             seen = await target_server.await_for({'ev': 'record', 'sid': sio.get_sid()})
             assert seen['args'] == [{'n': 1}]
@@ -39,96 +29,79 @@ def test_events_both_ways(client_impl, target_server):
             await sio.send('hello')  # send() is emit('message', ...): nothing listens, nothing comes back
             await sio.emit('echo')
             assert await replies.wait_for('echo_reply', count=2) == ()
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_catch_all_handler_gets_events_without_a_handler_of_their_own(client_impl, target_server):
     async def body():
-        sio, inbox = await connected(client_impl, target_server.url)
-        try:
-            await sio.emit('echo', ('caught', 1))
-            assert await inbox.wait_for('echo_reply') == ('/', 'caught', 1)
-        finally:
-            await close(sio)
+        # async_client's inbox records through catch-all '*' handlers only.
+        async with async_client(client_impl, target_server.url, namespaces=('/chat',)) as (sio, inbox):
+            await sio.emit('echo', ('caught', 1), namespace='/chat')
+            assert await inbox.wait_for('echo_reply') == ('/chat', 'caught', 1)
 
     arun(body())
 
 
 def test_emit_with_callback_gets_the_servers_ack(client_impl, target_server):
     async def body():
-        sio, inbox = await connected(client_impl, target_server.url)
-        try:
+        async with async_client(client_impl, target_server.url) as (sio, inbox):
             await sio.emit('echo', ('acked', {'n': 2}), callback=lambda *args: inbox.put('ack', *args))
             assert await inbox.wait_for('ack') == ('acked', {'n': 2})
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_server_ack_is_the_client_handlers_return_value(client_impl, target_server):
     async def body():
-        sio, inbox = await connected(client_impl, target_server.url)
+        async with async_client(client_impl, target_server.url) as (sio, inbox):
 
-        @sio.on('question')
-        async def on_question(data):
-            inbox.put('question', data)
-            return data * 2
+            @sio.on('question')
+            async def on_question(data):
+                inbox.put('question', data)
+                return data * 2
 
-        try:
             answer = await sio.call('ask', {'event': 'question', 'data': 21}, timeout=10)
             assert answer == 42
             assert inbox.of('question') == [(21,)]
             seen = await target_server.await_for({'ev': 'answer', 'sid': sio.get_sid()})
             assert seen['answer'] == 42
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_call_returns_the_ack_arguments(client_impl, target_server):
     async def body():
-        sio, _ = await connected(client_impl, target_server.url, namespaces=('/chat',))
-        try:
+        async with async_client(client_impl, target_server.url, namespaces=('/chat',)) as (sio, _):
             assert await sio.call('echo', 'one', namespace='/chat') == 'one'
             # compat: several ack arguments come back as a tuple, no argument as None (python-socketio 5.18).
             assert await sio.call('echo', ('a', 1), namespace='/chat', timeout=5) == ('a', 1)
             assert await sio.call('echo', namespace='/chat', timeout=5) is None
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_call_without_an_answer_raises_timeout_error(client_impl, target_server):
     async def body():
-        sio, _ = await connected(client_impl, target_server.url)
-        try:
+        async with async_client(client_impl, target_server.url) as (sio, _):
             began = time.monotonic()
             with pytest.raises(client_impl.exceptions.TimeoutError):
                 await sio.call('nobody_listens', 'hello?', timeout=0.5)
             assert 0.4 < time.monotonic() - began < 3
             assert sio.connected
             assert await sio.call('echo', 'after the timeout', timeout=5) == 'after the timeout'
-        finally:
-            await close(sio)
 
     arun(body())
 
 
 def test_binary_both_ways(client_impl, target_server):
     async def body():
-        sio, inbox = await connected(client_impl, target_server.url)
+        async with async_client(client_impl, target_server.url) as (sio, inbox):
 
-        @sio.on('question')
-        async def on_question(data):
-            return {'back': data, 'more': b'\xff' * 3}
+            @sio.on('question')
+            async def on_question(data):
+                return {'back': data, 'more': b'\xff' * 3}
 
-        try:
             await sio.emit('record', (BLOB, b'\x00'))
             seen = await target_server.await_for({'ev': 'record', 'sid': sio.get_sid()})
             assert seen['args'][1] == {'$hex': '00'}
@@ -138,7 +111,5 @@ def test_binary_both_ways(client_impl, target_server):
             assert await sio.call('echo', (b'\x01', BLOB), timeout=5) == (b'\x01', BLOB)
             answer = await sio.call('ask', {'event': 'question', 'data': b'\x02\x03'}, timeout=10)
             assert answer == {'back': b'\x02\x03', 'more': b'\xff\xff\xff'}
-        finally:
-            await close(sio)
 
     arun(body())

@@ -44,7 +44,10 @@ def _turbosio_on_socketio() -> SimpleImpl:
     return SimpleImpl('turbosio-on-socketio', OnClient, OnAsyncClient, turbosio.exceptions, socketio.exceptions)
 
 
-@pytest.fixture(params=['socketio', 'turbosio', 'turbosio-on-socketio'])
+@pytest.fixture(
+    params=['socketio', 'turbosio', 'turbosio-on-socketio'],
+    ids=['socketio-client', 'turbosio-client', 'turbosio-simple-over-socketio'],
+)
 def simple_impl(request) -> SimpleImpl:
     if request.param == 'socketio':
         import socketio
