@@ -16,6 +16,7 @@ All three have the same handlers on namespaces ``/`` and ``/chat`` and print the
 - ``echo``: emits ``echo_reply`` back with the same arguments and acks them too.
 - ``record``: prints its arguments (bytes as ``{"$hex": ...}``) and acks ``'recorded'``.
 - ``ask``: emits ``spec['event']`` with ``spec['data']`` to the client, waits for its ack and acks that back.
+- ``burst``: emits ``seq`` with 0, 1, ... ``n - 1`` to the client, in that order.
 - ``disconnect_me``: the server disconnects the client from that namespace.
 - Nothing listens to any other event, so a ``call`` of it gets no ack.
 """
@@ -78,13 +79,17 @@ def register(sio, socketio, ns: str) -> None:
         report(ev='answer', ns=ns, sid=sid, answer=answer)
         return answer
 
+    async def burst(sid, n):
+        for i in range(n):
+            await sio.emit('seq', i, to=sid, namespace=ns)
+
     async def disconnect_me(sid):
         await sio.disconnect(sid, namespace=ns)
 
     async def disconnect(sid, reason=None):
         report(ev='disconnect', ns=ns, sid=sid, reason=reason)
 
-    for handler in (connect, echo, record, ask, disconnect_me, disconnect):
+    for handler in (connect, echo, record, ask, burst, disconnect_me, disconnect):
         sio.on(handler.__name__, handler, namespace=ns)
 
 

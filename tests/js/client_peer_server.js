@@ -75,6 +75,9 @@ for (const name of NAMESPACES) {
         report({ ev: 'ask_failed', ns: name, sid: socket.id, error: String(err) });
       }
     });
+    socket.on('burst', (n) => {
+      for (let i = 0; i < n; i += 1) socket.emit('seq', i);
+    });
     socket.on('disconnect_me', () => socket.disconnect());
     socket.on('disconnect', (reason) => report({ ev: 'disconnect', ns: name, sid: socket.id, reason }));
   });
