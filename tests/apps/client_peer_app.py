@@ -10,7 +10,8 @@ Usage::
 - ``turbosio``: turbosio's ``AsyncServer`` served natively by ``turbosio.run``.
 
 All three have the same handlers on namespaces ``/`` and ``/chat`` and print the same JSON facts, one per line
-(``{"ev": "connect", "ns": ..., "sid": ..., "auth": ...}``, ``record``, ``answer``, ``disconnect``):
+(``{"ev": "connect", "ns": ..., "sid": ..., "auth": ..., "transport": ..., "x_test": <X-Test header>}``,
+``record``, ``answer``, ``disconnect``):
 
 - connect: refused with ``'not welcome'`` and data ``{'code': 4001}`` when the auth has ``refuse``.
 - ``echo``: emits ``echo_reply`` back with the same arguments and acks them too.
@@ -64,7 +65,8 @@ def register(sio, socketio, ns: str) -> None:
     async def connect(sid, environ, auth=None):
         if isinstance(auth, dict) and auth.get('refuse'):
             raise socketio.exceptions.ConnectionRefusedError('not welcome', {'code': 4001})
-        report(ev='connect', ns=ns, sid=sid, auth=auth, transport=sio.transport(sid, namespace=ns))
+        transport = sio.transport(sid, namespace=ns)
+        report(ev='connect', ns=ns, sid=sid, auth=auth, transport=transport, x_test=environ.get('HTTP_X_TEST'))
 
     async def echo(sid, *args):
         await sio.emit('echo_reply', args, to=sid, namespace=ns)

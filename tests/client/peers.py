@@ -33,6 +33,8 @@ class ClientImpl:
     AsyncClient: type
     SimpleClient: type
     AsyncSimpleClient: type
+    ClientNamespace: type | None
+    AsyncClientNamespace: type | None
 
     @property
     def exceptions(self) -> ModuleType:
@@ -43,7 +45,14 @@ def socketio_impl() -> ClientImpl:
     import socketio
 
     return ClientImpl(
-        'socketio', socketio, socketio.Client, socketio.AsyncClient, socketio.SimpleClient, socketio.AsyncSimpleClient
+        'socketio',
+        socketio,
+        socketio.Client,
+        socketio.AsyncClient,
+        socketio.SimpleClient,
+        socketio.AsyncSimpleClient,
+        socketio.ClientNamespace,
+        socketio.AsyncClientNamespace,
     )
 
 
@@ -64,6 +73,8 @@ def turbosio_impl() -> ClientImpl | None:
         turbosio.AsyncClient,
         getattr(turbosio, 'SimpleClient', SimpleClient),
         getattr(turbosio, 'AsyncSimpleClient', AsyncSimpleClient),
+        getattr(turbosio, 'ClientNamespace', None),
+        getattr(turbosio, 'AsyncClientNamespace', None),
     )
 
 
@@ -75,8 +86,8 @@ class PeerServer(ServerProcess):
         super().__init__(PEER_APP, impl, mode)
         self.kind = kind
 
-    def restart(self) -> None:
-        """Kill the server and start it again on the same port: its clients lose their connections.
+    def kill(self) -> None:
+        """Kill the server: its clients lose their connections with no goodbye, as when a server crashes.
 
         Killed, not stopped: a graceful shutdown says goodbye to each client, and a python-socketio client does
         not reconnect after the server's goodbye; this is the server going away, which it reconnects after.
@@ -84,6 +95,10 @@ class PeerServer(ServerProcess):
         if self.proc is not None:
             self.proc.kill()
         self.stop(grace=2)
+
+    def restart(self) -> None:
+        """Kill the server and start it again on the same port."""
+        self.kill()
         self._spawn()
         problem = wait_until_accepting(self.proc, self.port)
         if problem:

@@ -26,12 +26,26 @@ def test_auth_reaches_the_server(client_impl, target_server):
     arun(body())
 
 
-def test_callable_url_and_auth_are_called_at_connect(client_impl, target_server):
+def test_callable_url_headers_and_auth_are_called_at_connect(client_impl, target_server):
     async def body():
         url, auth = (lambda: target_server.url), (lambda: {'token': 'from a function'})
-        async with async_client(client_impl, url, auth=auth) as (sio, _):
-            sid = sio.get_sid()
-            await target_server.await_for({'ev': 'connect', 'sid': sid, 'auth': {'token': 'from a function'}})
+        headers = lambda: {'X-Test': 'called'}  # noqa: E731 - a function is what is being tested
+        async with async_client(client_impl, url, auth=auth, headers=headers) as (sio, _):
+            seen = await target_server.await_for({'ev': 'connect', 'sid': sio.get_sid()})
+            assert (seen['auth'], seen['x_test']) == ({'token': 'from a function'}, 'called')
+
+    arun(body())
+
+
+@pytest.mark.parametrize('transports', [None, ['websocket']], ids=['polling-first', 'websocket-only'])
+def test_connect_without_waiting_and_with_headers(client_impl, target_server, transports):
+    async def body():
+        connect = {'headers': {'X-Test': 'yes'}, 'transports': transports, 'wait': False}
+        async with async_client(client_impl, target_server.url, **connect) as (sio, inbox):
+            # wait=False: connect() returned once the transport was up; the namespace connects after.
+            await inbox.wait_for('connect')
+            seen = await target_server.await_for({'ev': 'connect', 'sid': sio.get_sid()})
+            assert seen['x_test'] == 'yes'
 
     arun(body())
 

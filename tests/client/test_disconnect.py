@@ -121,3 +121,23 @@ def test_sync_client_reconnects_after_server_restart(client_impl, fresh_target_s
         assert sio.call('echo', 'again', timeout=5) == 'again'
     finally:
         sio.disconnect()
+
+
+def test_shutdown_stops_reconnecting(client_impl, fresh_target_server):
+    async def body():
+        sio = client_impl.AsyncClient(reconnection_delay=0.1, reconnection_delay_max=0.5, randomization_factor=0)
+        inbox = AsyncInbox()
+        record(sio, inbox)
+        await sio.connect(fresh_target_server.url, wait_timeout=5)
+        waiting = asyncio.ensure_future(sio.wait())
+        try:
+            await asyncio.to_thread(fresh_target_server.process.kill)
+            assert await inbox.wait_for('disconnect') == ('/', TRANSPORT_ERROR)
+            await asyncio.wait_for(sio.shutdown(), 5)  # the client is trying to reconnect now
+            await asyncio.wait_for(waiting, 10)
+            assert not sio.connected
+            assert len(inbox.of('connect')) == 1
+        finally:
+            waiting.cancel()
+
+    arun(body())

@@ -54,7 +54,14 @@ for (const name of NAMESPACES) {
     next();
   });
   nsp.on('connection', (socket) => {
-    report({ ev: 'connect', ns: name, sid: socket.id, auth: socket.handshake.auth, transport: socket.conn.transport.name });
+    report({
+      ev: 'connect',
+      ns: name,
+      sid: socket.id,
+      auth: socket.handshake.auth,
+      transport: socket.conn.transport.name,
+      x_test: socket.handshake.headers['x-test'] ?? null,
+    });
     socket.on('echo', (...raw) => {
       const [args, ack] = splitAck(raw);
       socket.emit('echo_reply', ...args);
