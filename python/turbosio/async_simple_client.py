@@ -31,7 +31,7 @@ class AsyncSimpleClient(_SimpleClientBase):
         super().__init__(*args, **kwargs)
         self.connected_event = asyncio.Event()
         self.input_event = asyncio.Event()
-        self._watcher: Any = None
+        self._watcher: asyncio.Future[None] | None = None
 
     async def connect(
         self,
@@ -61,7 +61,7 @@ class AsyncSimpleClient(_SimpleClientBase):
             socketio_path=socketio_path,
             wait_timeout=wait_timeout,
         )
-        self._watcher = client.start_background_task(self._watch, client)
+        self._watcher = asyncio.ensure_future(self._watch(client))
 
     async def _watch(self, client: Any) -> None:
         # wait() returns once the client stopped for good, including when it gave up reconnecting.

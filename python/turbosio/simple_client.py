@@ -1,7 +1,7 @@
 """:class:`SimpleClient`: a Socket.IO client without handlers, for scripts that emit, call and receive in turn.
 
 It is built only on the public API of :class:`turbosio.Client` (``on``, ``connect``, ``emit``, ``call``, ``wait``,
-``disconnect``, ``get_sid``, ``transport``, ``start_background_task``), as python-socketio builds its own.
+``disconnect``, ``get_sid``, ``transport``, ``namespaces``), as python-socketio builds its own.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class SimpleClient(_SimpleClientBase):
             socketio_path=socketio_path,
             wait_timeout=wait_timeout,
         )
-        client.start_background_task(self._watch, client)
+        threading.Thread(target=self._watch, args=(client,), name='SimpleClient.wait', daemon=True).start()
 
     def _watch(self, client: Any) -> None:
         # wait() returns once the client stopped for good, including when it gave up reconnecting.
