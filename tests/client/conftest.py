@@ -13,8 +13,10 @@ Node server (ids read ``[socketio-client-node-server]``).
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
+from support.settings import JS_DIR
 
 from .peers import SERVER_KINDS, ClientImpl, PeerServer, PeerView, socketio_impl, turbosio_impl
 
@@ -29,10 +31,23 @@ def client_impl(request) -> ClientImpl:
     return impl
 
 
+@pytest.fixture(scope='session')
+def _node_server_modules() -> None:
+    """tests/js/node_modules with the socket.io server package (scripts/setup.sh installs it; a checkout made
+    before the package was added to tests/js/package.json may lack it)."""
+    if shutil.which('node') is None:
+        pytest.skip('node is not installed: the socket.io 4.8 server cannot run')
+    if not (JS_DIR / 'node_modules' / 'socket.io').is_dir():
+        npm = shutil.which('npm')
+        if npm is None:
+            pytest.skip('tests/js/node_modules has no socket.io and npm is not installed')
+        subprocess.run([npm, 'install', '--no-audit', '--no-fund'], cwd=JS_DIR, check=True, timeout=300)
+
+
 @pytest.fixture(params=list(SERVER_KINDS), ids=[f'{kind}-server' for kind in SERVER_KINDS])
 def server_kind(request) -> str:
-    if request.param == 'node' and shutil.which('node') is None:
-        pytest.skip('node is not installed: the socket.io 4.8 server cannot run')
+    if request.param == 'node':
+        request.getfixturevalue('_node_server_modules')
     return request.param
 
 
