@@ -9,8 +9,12 @@ compat: the reasons are python-socketio 5.18's (``Client.reason``: 'client disco
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
+import time
 
+import pytest
 from support.clients import arun
 
 from .peers import AsyncInbox, Inbox, close, record
@@ -141,3 +145,28 @@ def test_shutdown_stops_reconnecting(client_impl, fresh_target_server):
             waiting.cancel()
 
     arun(body())
+
+
+@pytest.mark.parametrize('server_kind', ['node'], ids=['node-server'])  # the client's behaviour: one server will do
+def test_silent_server_is_noticed_by_the_ping_timeout(client_impl, fresh_target_server):
+    async def body():
+        sio = client_impl.AsyncClient(reconnection_delay=0.1, reconnection_delay_max=0.5, randomization_factor=0)
+        inbox = AsyncInbox()
+        record(sio, inbox)
+        await sio.connect(fresh_target_server.url, transports=['websocket'], wait_timeout=5)
+        pid = fresh_target_server.process.proc.pid
+        began = time.monotonic()
+        os.kill(pid, signal.SIGSTOP)  # the connection stays open, and no ping comes any more
+        try:
+            # pingInterval 2 s + pingTimeout 5 s, plus slack
+            assert await inbox.wait_for('disconnect', timeout=12) == ('/', TRANSPORT_ERROR)
+            assert time.monotonic() - began > 5
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        try:
+            await inbox.wait_for('connect', count=2, timeout=20)
+            assert await sio.call('echo', 'back', timeout=5) == 'back'
+        finally:
+            await close(sio)
+
+    arun(body(), timeout=45)
