@@ -4,6 +4,7 @@ pub mod engine;
 pub mod protocol;
 pub mod py;
 pub mod server;
+pub mod tls;
 
 use pyo3::prelude::*;
 
