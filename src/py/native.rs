@@ -35,7 +35,7 @@ impl ServerCore {
         let server = py
             .detach(|| {
                 let hosted: Option<Arc<dyn HostedApp>> = web_app.then(|| self.hosted.clone() as Arc<dyn HostedApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, hosted))
+                runtime.block_on(NativeServer::bind(addr, handle, http, hosted, None))
             })
             .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
         let port = server.local_addr().port();
