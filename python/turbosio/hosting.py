@@ -68,7 +68,13 @@ async def serve(
     if lifespan is not None:
         await lifespan.startup()
         server._web_app, server._web_state = web_app, lifespan.state
-    bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+    try:
+        bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+    except BaseException:
+        # Nothing will be served (an unusable certificate file, a port in use): the app that started up stops.
+        if lifespan is not None:
+            await lifespan.shutdown()
+        raise
     logger.info('turbosio: serving on %s://%s:%d', _scheme(ssl_certfile), host, bound)
     stop = stop or asyncio.Event()
     try:

@@ -91,6 +91,24 @@ def test_a_key_of_another_certificate_raises_value_error_naming_both(pki):
     assert str(pki.ec_key) in str(raised.value) and str(pki.cert) in str(raised.value)
 
 
+def test_the_web_apps_lifespan_shuts_down_when_a_file_is_bad(tmp_path):
+    facts = []
+
+    async def web(scope, receive, send):
+        assert scope['type'] == 'lifespan'
+        while True:
+            message = await receive()
+            facts.append(message['type'])
+            await send({'type': message['type'] + '.complete'})
+            if message['type'] == 'lifespan.shutdown':
+                return
+
+    app = turbosio.ASGIApp(turbosio.AsyncServer(), other_asgi_app=web)
+    with pytest.raises(FileNotFoundError):
+        turbosio.run(app, port=free_port(), log_level=None, ssl_certfile=tmp_path / 'missing.pem')
+    assert facts == ['lifespan.startup', 'lifespan.shutdown']
+
+
 def test_a_keyfile_alone_is_refused(pki):
     with pytest.raises(ValueError, match='ssl_keyfile needs ssl_certfile'):
         _run(free_port(), ssl_keyfile=pki.key)
