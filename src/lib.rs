@@ -1,9 +1,11 @@
 //! turbosio's native core: Engine.IO v4 / Socket.IO v5 in Rust, exposed to Python as `turbosio._core`.
 
+pub mod client;
 pub mod engine;
 pub mod protocol;
 pub mod py;
 pub mod server;
+pub mod tls;
 
 use pyo3::prelude::*;
 

@@ -1,5 +1,6 @@
 """Type stub of the Rust extension ``turbosio._core`` (kept by hand; checked with mypy.stubtest)."""
 
+import os
 from typing import Any, Final, Literal, TypeAlias, final
 
 __all__ = [
@@ -202,8 +203,16 @@ class ServerCore:
         """Send a bare Engine.IO message."""
     def eio_close(self, eio_sid: str) -> None:
         """Close an Engine.IO session."""
-    def listen(self, host: str, port: int, web_app: bool = False) -> int:
-        """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s."""
+    def listen(
+        self,
+        host: str,
+        port: int,
+        web_app: bool = False,
+        ssl_certfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile: str | os.PathLike[str] | None = None,
+    ) -> int:
+        """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s. With
+        ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable."""
     def http_start(self, token: int, status: int, headers: Headers) -> None:
         """``http.response.start`` for a hosted web-app request."""
     def http_body(self, token: int, body: bytes, more_body: bool = False) -> bool:

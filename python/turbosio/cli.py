@@ -1,4 +1,5 @@
-"""``turbosio module:app [--host H] [--port P]``: serve an app natively, like ``uvicorn module:app``.
+"""``turbosio module:app [--host H] [--port P] [--ssl-certfile F --ssl-keyfile F]``: serve an app natively, like
+``uvicorn module:app``.
 
 The app is a turbosio ``AsyncServer``/``Server``, or an ``ASGIApp``/``WSGIApp`` wrapping one. Exits non-zero with
 a one-line reason when the app cannot be imported or the port cannot be bound.
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=8000, help='port to bind (default 8000)')
     parser.add_argument('--log-level', default='info', help='logging level (default info)')
+    parser.add_argument('--ssl-certfile', default=None, help='PEM certificate chain: serve HTTPS/WSS (as uvicorn)')
+    parser.add_argument('--ssl-keyfile', default=None, help="PEM private key of --ssl-certfile's certificate")
     args = parser.parse_args(argv)
     try:
         app = load_app(args.app)
@@ -50,7 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f'turbosio: cannot load {args.app}: {exc}', file=sys.stderr)
         return 1
     try:
-        run(app, host=args.host, port=args.port, log_level=args.log_level)
+        run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
+        )
     except (OSError, TypeError, ValueError, NotImplementedError) as exc:
         print(f'turbosio: {exc}', file=sys.stderr)
         return 1

@@ -1,13 +1,14 @@
 """Serving natively: Rust owns the sockets (hyper + tokio), Python runs only the handlers.
 
 ``turbosio.run(sio)`` blocks until Ctrl-C or SIGTERM; ``await turbosio.serve(sio)`` does the same inside a
-running event loop.
+running event loop. Both serve over TLS when given ``ssl_certfile`` (and ``ssl_keyfile``), as uvicorn names them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 from typing import Any
@@ -32,7 +33,15 @@ def _server_of(app: Any) -> AsyncioPump | ThreadPump:
     )
 
 
-async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    app: Any,
+    host: str = '127.0.0.1',
+    port: int = 5000,
+    *,
+    stop: asyncio.Event | None = None,
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
+) -> None:
     """Serve ``app`` on ``host:port`` until ``stop`` is set (or the task is cancelled). A coroutine.
 
     Args:
@@ -40,9 +49,13 @@ async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: as
         host: Address to bind.
         port: Port to bind; 0 picks a free one.
         stop: Set it to shut down gracefully.
+        ssl_certfile: A PEM certificate chain, leaf first: serve HTTPS and WSS only.
+        ssl_keyfile: The PEM private key of that certificate (PKCS#8, RSA or EC, unencrypted); when omitted, it
+            is read from ``ssl_certfile``.
 
     Raises:
-        OSError: if the address cannot be bound.
+        OSError: if the address cannot be bound, or a certificate or key file cannot be read.
+        ValueError: if a certificate or key file holds no usable PEM, or the key is not the certificate's.
     """
     server = _server_of(app)
     if not isinstance(server, AsyncioPump):
@@ -55,8 +68,14 @@ async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: as
     if lifespan is not None:
         await lifespan.startup()
         server._web_app, server._web_state = web_app, lifespan.state
-    bound = server._core.listen(host, port, web_app is not None)
-    logger.info('turbosio: serving on http://%s:%d', host, bound)
+    try:
+        bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+    except BaseException:
+        # Nothing will be served (an unusable certificate file, a port in use): the app that started up stops.
+        if lifespan is not None:
+            await lifespan.shutdown()
+        raise
+    logger.info('turbosio: serving on %s://%s:%d', _scheme(ssl_certfile), host, bound)
     stop = stop or asyncio.Event()
     try:
         await stop.wait()
@@ -66,7 +85,15 @@ async def serve(app: Any, host: str = '127.0.0.1', port: int = 5000, *, stop: as
             await lifespan.shutdown()
 
 
-def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | None = 'info') -> None:
+def run(
+    app: Any,
+    host: str = '127.0.0.1',
+    port: int = 5000,
+    log_level: str | None = 'info',
+    *,
+    ssl_certfile: str | os.PathLike[str] | None = None,
+    ssl_keyfile: str | os.PathLike[str] | None = None,
+) -> None:
     """Serve ``app`` on ``host:port`` and block until Ctrl-C or SIGTERM, then shut down gracefully.
 
     Args:
@@ -75,12 +102,21 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
         host: Address to bind.
         port: Port to bind.
         log_level: Level for the ``turbosio`` logger, or None to leave logging alone.
+        ssl_certfile: A PEM certificate chain, leaf first: serve HTTPS and WSS only (Socket.IO, WebSocket and the
+            hosted web app alike).
+        ssl_keyfile: The PEM private key of that certificate (PKCS#8, RSA or EC, unencrypted); when omitted, it
+            is read from ``ssl_certfile``.
+
+    Raises:
+        OSError: if the address cannot be bound, or a certificate or key file cannot be read (``FileNotFoundError``
+            for a missing one, naming it).
+        ValueError: if a certificate or key file holds no usable PEM, or the key is not the certificate's.
     """
     if log_level is not None and not logging.getLogger().handlers:
         logging.basicConfig(level=log_level.upper(), format='%(levelname)s:%(name)s: %(message)s')
     server = _server_of(app)
     if isinstance(server, AsyncioPump):
-        asyncio.run(_run_async(app, host, port))
+        asyncio.run(_run_async(app, host, port, ssl_certfile, ssl_keyfile))
         return
     # A WSGIApp is hosted whole, as an ASGIApp is: Rust answers Socket.IO, the WSGIApp (static files, then the
     # wrapped app) answers every other path on worker threads.
@@ -88,10 +124,10 @@ def run(app: Any, host: str = '127.0.0.1', port: int = 5000, log_level: str | No
     if web_app is not None:
         server._host_web_app(web_app, (host, port))
     server._start_pump()
-    bound = server._core.listen(host, port, web_app is not None)
+    bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
     if web_app is not None:
         server._server_addr = (host, bound)  # port 0 picked a free one
-    logger.info('turbosio: serving on http://%s:%d', host, bound)
+    logger.info('turbosio: serving on %s://%s:%d', _scheme(ssl_certfile), host, bound)
     # SIGTERM interrupts the main thread the way Ctrl-C does. Not threading.Event.set() in the handler: the handler
     # runs inside whatever the main thread is doing, and setting an Event from there while the main thread is in
     # that Event's own wait() deadlocks on its lock (seen when a second SIGTERM came in during the first).
@@ -114,9 +150,19 @@ def _raise_terminated(*_: Any) -> None:
     raise _Terminated
 
 
-async def _run_async(app: Any, host: str, port: int) -> None:
+def _scheme(ssl_certfile: object) -> str:
+    return 'http' if ssl_certfile is None else 'https'
+
+
+async def _run_async(
+    app: Any,
+    host: str,
+    port: int,
+    ssl_certfile: str | os.PathLike[str] | None,
+    ssl_keyfile: str | os.PathLike[str] | None,
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(app, host, port, stop=stop)
+    await serve(app, host, port, stop=stop, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)

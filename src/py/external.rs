@@ -177,7 +177,8 @@ impl ExternalDriverCore {
         remote: Option<(String, u16)>,
         oversize: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let cors = match self.endpoint.cors(headers.as_slice()) {
+        // Not `secure`: the hosting server's scheme does not reach this driver, so same-origin means http://.
+        let cors = match self.endpoint.cors(headers.as_slice(), false) {
             Ok(cors) => cors,
             Err(refused) => return respond(py, refused),
         };
@@ -210,7 +211,7 @@ impl ExternalDriverCore {
         let Some(eio_sid) = EioSid::parse(eio_sid) else {
             return respond(py, Reply::error(RequestError::SessionIdUnknown));
         };
-        let cors = self.endpoint.cors(headers.as_slice()).unwrap_or_default();
+        let cors = self.endpoint.cors(headers.as_slice(), false).unwrap_or_default();
         self.poll_outbox(py, eio_sid, token, header(&headers, "accept-encoding"), &cors)
     }
 
@@ -234,7 +235,7 @@ impl ExternalDriverCore {
         headers: Headers,
         remote: Option<(String, u16)>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let cors = match self.endpoint.cors(headers.as_slice()) {
+        let cors = match self.endpoint.cors(headers.as_slice(), false) {
             Ok(cors) => cors,
             Err(refused) => return respond(py, refused),
         };
@@ -335,7 +336,7 @@ impl ExternalDriverCore {
         headers: Headers,
         remote: Option<(String, u16)>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let cors = match self.endpoint.cors(headers.as_slice()) {
+        let cors = match self.endpoint.cors(headers.as_slice(), false) {
             Ok(cors) => cors,
             Err(refused) => return respond(py, refused).map(Some),
         };

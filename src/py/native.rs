@@ -2,12 +2,13 @@
 //! drains its connections. Serving itself is `server/native/`'s; this only starts, stops and waits.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
 
-use super::errors::{os_error, state_error};
+use super::errors::{os_error, state_error, value_error};
 use super::server::ServerCore;
 use crate::server::hosted::HostedApp;
 use crate::server::native::NativeServer;
@@ -16,12 +17,27 @@ use crate::server::runtime::runtime;
 #[pymethods]
 impl ServerCore {
     /// Serve natively on `host:port` (port 0 picks a free one); returns the bound port. With `web_app`, requests
-    /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`).
-    #[pyo3(signature = (host, port, web_app=false))]
-    fn listen(&self, py: Python<'_>, host: &str, port: u16, web_app: bool) -> PyResult<u16> {
+    /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`). With
+    /// `ssl_certfile` (and `ssl_keyfile`, unless the certificate file holds the key), over TLS only; their problems
+    /// raise here, before the port is bound.
+    #[pyo3(signature = (host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None))]
+    fn listen(
+        &self,
+        py: Python<'_>,
+        host: &str,
+        port: u16,
+        web_app: bool,
+        ssl_certfile: Option<PathBuf>,
+        ssl_keyfile: Option<PathBuf>,
+    ) -> PyResult<u16> {
         if self.native.lock().is_some() {
             return Err(state_error("this server is already listening"));
         }
+        let tls = match (&ssl_certfile, &ssl_keyfile) {
+            (Some(cert), key) => Some(py.detach(|| crate::server::tls::acceptor(cert, key.as_deref()))?),
+            (None, Some(_)) => return Err(value_error("ssl_keyfile needs ssl_certfile")),
+            (None, None) => None,
+        };
         let addr: SocketAddr = (host, port)
             .to_socket_addrs()
             .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
@@ -35,7 +51,7 @@ impl ServerCore {
         let server = py
             .detach(|| {
                 let hosted: Option<Arc<dyn HostedApp>> = web_app.then(|| self.hosted.clone() as Arc<dyn HostedApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, hosted))
+                runtime.block_on(NativeServer::bind(addr, handle, http, hosted, tls))
             })
             .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
         let port = server.local_addr().port();

@@ -255,12 +255,13 @@ impl Endpoint {
         self.handle.with(|e| e.config().max_payload)
     }
 
-    /// Check the request's origin: the CORS headers its answers carry, or the refusal to send.
-    pub fn cors<H: RequestHeaders + ?Sized>(&self, headers: &H) -> Result<Cors, Reply> {
+    /// Check the request's origin: the CORS headers its answers carry, or the refusal to send. `secure`: the
+    /// request came over TLS (the server's own origin is then `https://`).
+    pub fn cors<H: RequestHeaders + ?Sized>(&self, headers: &H, secure: bool) -> Result<Cors, Reply> {
         match self
             .config
             .cors
-            .check(headers.get("origin"), headers.get("host"), false)
+            .check(headers.get("origin"), headers.get("host"), secure)
         {
             CorsDecision::Allow(origin) => Ok(Cors {
                 origin,
@@ -463,15 +464,23 @@ mod tests {
     }
 
     #[test]
+    fn same_origin_follows_the_connections_scheme() {
+        let endpoint = endpoint(CorsPolicy::SameOrigin, None);
+        let asking = headers(&[("origin", "https://a.example"), ("host", "a.example")]);
+        assert!(endpoint.cors(asking.as_slice(), true).is_ok());
+        assert!(endpoint.cors(asking.as_slice(), false).is_err());
+    }
+
+    #[test]
     fn a_refused_origin_gets_a_400_and_an_allowed_one_is_echoed_on_every_answer() {
         let endpoint = endpoint(CorsPolicy::List(vec!["http://a.example".into()]), None);
-        let refused = endpoint.cors(headers(&[("Origin", "http://b.example")]).as_slice());
+        let refused = endpoint.cors(headers(&[("Origin", "http://b.example")]).as_slice(), false);
         assert_eq!(refused.map(|_| ()).unwrap_err().status, 400);
         let asking = headers(&[
             ("origin", "http://a.example"),
             ("access-control-request-headers", "x-a"),
         ]);
-        let cors = endpoint.cors(asking.as_slice()).unwrap();
+        let cors = endpoint.cors(asking.as_slice(), false).unwrap();
         let preflight = respond(endpoint.http(&get("OPTIONS", "", &asking), Upgrade::No, &cors));
         assert_eq!(preflight.status, 204);
         assert_eq!(

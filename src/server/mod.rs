@@ -17,6 +17,7 @@ pub mod hosted;
 pub mod native;
 pub mod request;
 pub mod runtime;
+pub mod tls;
 pub mod websocket;
 
 pub use handle::EngineHandle;

@@ -1,7 +1,8 @@
 //! The native driver: hyper serves HTTP long-polling and upgrades to WebSocket with tokio-tungstenite, on the
 //! shared tokio runtime. It only converts: a hyper request becomes the [`Endpoint`]'s request description, and the
 //! endpoint's [`Answer`] becomes hyper I/O (a response, a wait on an outbox, a body read, a WebSocket task).
-//! One task per TCP connection; paths outside the Engine.IO path go to the hosted web app.
+//! One task per TCP connection, which first completes a TLS handshake when the server has a certificate; paths
+//! outside the Engine.IO path go to the hosted web app.
 
 mod hosted;
 mod polling;
@@ -22,8 +23,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use super::endpoint::{Answer, EioRequest, Endpoint, HttpConfig, Reply, RequestHeaders, Upgrade};
 use super::handle::EngineHandle;
@@ -32,6 +35,9 @@ use super::hosted::HostedApp;
 /// Every response body: a whole buffer for Engine.IO answers, a stream for the hosted web app (which fails when
 /// the app gives up mid-body, so hyper cuts the connection).
 pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// How long a client has to finish its TLS handshake; one that stalls would otherwise hold a task forever.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
@@ -73,12 +79,13 @@ pub struct NativeServer {
 }
 
 impl NativeServer {
-    /// Bind `addr` and serve on the current runtime.
+    /// Bind `addr` and serve on the current runtime; over TLS when given an acceptor (`server/tls.rs`).
     pub async fn bind(
         addr: SocketAddr,
         handle: Arc<EngineHandle>,
         config: HttpConfig,
         hosted_app: Option<Arc<dyn HostedApp>>,
+        tls: Option<TlsAcceptor>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
@@ -111,27 +118,11 @@ impl NativeServer {
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut stopped = stopped.clone();
                 let live = Live::new(&shared);
+                let connection = connection(shared.clone(), stream, peer, tls.clone(), stopped.clone());
                 tokio::spawn(async move {
                     let _live = live;
-                    let service = service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(serve(shared, req, peer).await) }
-                    });
-                    let conn = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .with_upgrades();
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = stopped.changed() => {
-                            // Finish the request in flight (a waiting poll gets its close packet), then stop.
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.as_mut().await;
-                        }
-                    }
+                    connection.await;
                 });
             }
         });
@@ -161,7 +152,75 @@ impl NativeServer {
     }
 }
 
-async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+/// One accepted TCP connection, from the TLS handshake (when the server has TLS) to the end of its HTTP/1.1
+/// exchanges.
+async fn connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    stopped: watch::Receiver<bool>,
+) {
+    match tls {
+        None => http(shared, stream, peer, false, stopped).await,
+        // Boxed: a plain connection's task then does not carry the room for a TLS connection's state.
+        Some(acceptor) => Box::pin(secure_connection(shared, stream, peer, acceptor, stopped)).await,
+    }
+}
+
+/// The TLS handshake, then HTTP/1.1 over it. A failed handshake ends this connection only.
+async fn secure_connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+    let stream = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(stream)) => stream,
+            // Plain HTTP sent to the TLS port, a scanner, a client that distrusts the certificate: routine, and
+            // the peer's own problem to report.
+            Ok(Err(err)) => {
+                log::debug!(target: "engineio.server", "TLS handshake with {peer} failed: {err}");
+                return;
+            }
+            Err(_) => {
+                log::debug!(target: "engineio.server", "TLS handshake with {peer} timed out");
+                return;
+            }
+        },
+        _ = stopped.changed() => return,
+    };
+    http(shared, stream, peer, true, stopped).await;
+}
+
+/// Serve HTTP/1.1 on `io` (a TCP stream, or the TLS stream over one when `secure`) until the client closes it or
+/// the server stops. Generic rather than boxed, so plain TCP keeps its direct I/O calls.
+async fn http<Io>(shared: Arc<Shared>, io: Io, peer: SocketAddr, secure: bool, mut stopped: watch::Receiver<bool>)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(serve(shared, req, peer, secure).await) }
+    });
+    let conn = http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped.changed() => {
+            // Finish the request in flight (a waiting poll gets its close packet), then stop.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.as_mut().await;
+        }
+    }
+}
+
+async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, secure: bool) -> Response<Body> {
     let endpoint = &shared.endpoint;
     if !endpoint.serves(req.uri().path()) {
         return match &shared.hosted_app {
@@ -172,7 +231,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) ->
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };
     }
-    let cors = match endpoint.cors(req.headers()) {
+    let cors = match endpoint.cors(req.headers(), secure) {
         Ok(cors) => cors,
         Err(refused) => return response(refused),
     };
