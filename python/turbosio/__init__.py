@@ -8,6 +8,7 @@ from ._core import __version__
 from .asgi import ASGIApp
 from .async_server import AsyncServer
 from .hosting import run, serve
+from .middleware import Middleware
 from .namespace import AsyncNamespace, Namespace
 from .server import Server
 from .wsgi import WSGIApp
@@ -16,6 +17,7 @@ __all__ = [
     'ASGIApp',
     'AsyncNamespace',
     'AsyncServer',
+    'Middleware',
     'Namespace',
     'Server',
     'WSGIApp',
