@@ -1,0 +1,72 @@
+"""``turbosio.AsyncManager``: the in-process client manager of :class:`turbosio.AsyncServer`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from .base_manager import BaseManager
+
+
+class AsyncManager(BaseManager):
+    """The client manager of :class:`turbosio.AsyncServer`, python-socketio's ``AsyncManager`` API.
+
+    The rooms live in the server's engine; this class reads and changes them there. Its verbs are coroutines, as
+    in python-socketio. Subclass it and pass an instance as ``AsyncServer(client_manager=...)``: overrides of
+    ``emit``, ``enter_room``, ``leave_room``, ``close_room``, ``disconnect`` and ``initialize`` are called by the
+    server (await ``super()`` to do the work).
+    """
+
+    async def can_disconnect(self, sid: str, namespace: str) -> bool:
+        """True when the client may be disconnected (a coroutine)."""
+        return self.is_connected(sid, namespace)
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Callable[..., Any] | None = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Send an event to one client, a room, a list of rooms, or the whole namespace (a coroutine).
+
+        Args:
+            event: The event name.
+            data: The payload; a tuple means several arguments.
+            namespace: The namespace.
+            room: A sid, a room, or a list of them; the whole namespace when None.
+            skip_sid: A sid or list of sids to leave out.
+            callback: Called with each recipient's acknowledgement.
+            to: Alias of ``room``.
+            **kwargs: Accepted for compatibility (``ignore_queue``).
+        """
+        self._emit(event, data, namespace, room, skip_sid, callback, to)
+
+    async def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """Disconnect a client from ``namespace`` (a coroutine; its ``disconnect`` handler runs)."""
+        self._disconnect(sid, namespace)
+
+    async def enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
+        """Put a client in a room (a coroutine)."""
+        self._server()._enter_room(sid, room, namespace)
+
+    async def leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        """Take a client out of a room (a coroutine)."""
+        self._server()._leave_room(sid, room, namespace)
+
+    async def close_room(self, room: Any, namespace: str) -> None:
+        """Take every client out of a room (a coroutine)."""
+        self._server()._close_room(room, namespace)
+
+    async def trigger_callback(self, sid: str, id: int, data: list[Any] | tuple[Any, ...]) -> None:
+        """Run the acknowledgement callback ``id`` of client ``sid`` with ``data`` (a coroutine)."""
+        callback = self._take_callback(sid, id)
+        if callback is not None:
+            result = callback(*data)
+            if inspect.isawaitable(result):
+                await result
