@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,47 +17,10 @@ import pytest
 import requests
 import socketio
 from support.clients import arun
-from support.servers import free_port
+from support.inprocess import UvicornThread, WerkzeugThread
 from support.settings import IMPL
 
 sio_impl: Any = importlib.import_module(IMPL)
-uvicorn = pytest.importorskip('uvicorn')
-serving = pytest.importorskip('werkzeug.serving')
-
-
-class UvicornThread:
-    """Serve an ASGI app with uvicorn on a thread of its own; ``lifespan='on'`` so the hooks run."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        self.url = f'http://127.0.0.1:{self.port}'
-        config = uvicorn.Config(app, host='127.0.0.1', port=self.port, lifespan='on', log_level='warning')
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=asyncio.run, args=(self.server.serve(),), daemon=True)
-        self.thread.start()
-        started = threading.Event()
-        for _ in range(500):
-            if self.server.started or not self.thread.is_alive():
-                break
-            started.wait(0.01)
-        assert self.server.started, 'uvicorn did not start'
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-class WerkzeugThread:
-    def __init__(self, app: Any) -> None:
-        self.httpd = serving.make_server('127.0.0.1', 0, app, threaded=True)
-        self.url = f'http://127.0.0.1:{self.httpd.server_port}'
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(10)
 
 
 @pytest.fixture
