@@ -13,9 +13,11 @@ class AsyncManager(BaseManager):
     """The client manager of :class:`turbosio.AsyncServer`, python-socketio's ``AsyncManager`` API.
 
     The rooms live in the server's engine; this class reads and changes them there. Its verbs are coroutines, as
-    in python-socketio. Subclass it and pass an instance as ``AsyncServer(client_manager=...)``: overrides of
-    ``emit``, ``enter_room``, ``leave_room``, ``close_room``, ``disconnect`` and ``initialize`` are called by the
-    server (await ``super()`` to do the work).
+    in python-socketio. Subclass it and pass an instance as ``AsyncServer(client_manager=...)``. The server calls
+    these overrides: ``emit``, ``enter_room``, ``leave_room`` and ``close_room`` from its verbs of the same names
+    (await ``super()`` to do the work), ``disconnect`` for every socket that leaves, after its ``disconnect``
+    handler, and ``initialize`` once before the first connection. Others (``trigger_callback``,
+    ``can_disconnect``, ...) are only called by your code.
     """
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:

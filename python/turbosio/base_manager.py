@@ -18,9 +18,6 @@ if TYPE_CHECKING:
 
 default_logger = logging.getLogger('socketio')
 
-# compat: the methods a subclass may override and have the server call (see README, "Client managers").
-HONOURED_OVERRIDES = ('emit', 'enter_room', 'leave_room', 'close_room', 'disconnect', 'initialize')
-
 
 class BaseManager:
     """The in-process client manager's queries, shared by both flavours.
@@ -151,8 +148,9 @@ def resolve_manager(client_manager: Any, server: BaseServer, default: type[BaseM
 
 
 def bind_manager(manager: BaseManager, server: Any) -> None:
-    """Route the server's verbs to the manager's overrides of ``emit``, ``enter_room``, ``leave_room``,
-    ``close_room`` and ``disconnect``, as python-socketio's server calls its manager.
+    """Route the server's verbs to the manager's overrides of ``emit``, ``enter_room``, ``leave_room`` and
+    ``close_room``, and have it call an overridden ``disconnect`` for every socket that leaves (after the
+    ``disconnect`` handler), as python-socketio's server calls its manager.
 
     perf: only overridden verbs are rerouted (an instance attribute shadows the server's method), so a server
     with the plain manager runs exactly as one without it.
@@ -163,6 +161,9 @@ def bind_manager(manager: BaseManager, server: Any) -> None:
     for name, make in _ROUTES.items():
         if getattr(flavour, name) is not getattr(base, name):
             routes[name] = make(manager, server)
+    # compat: python-socketio calls the manager's disconnect for every socket that leaves, whoever ends it.
+    if flavour.disconnect is not base.disconnect:  # type: ignore[attr-defined]
+        server._manager_disconnect = manager.disconnect  # type: ignore[attr-defined]
 
 
 def _route_emit(manager: Any, server: Any) -> Callable[..., Any]:
@@ -211,17 +212,9 @@ def _route_close_room(manager: Any, server: Any) -> Callable[..., Any]:
     return close_room
 
 
-def _route_disconnect(manager: Any, server: Any) -> Callable[..., Any]:
-    def disconnect(sid: str, namespace: str | None = None, ignore_queue: bool = False) -> Any:
-        return manager.disconnect(sid, namespace or '/', ignore_queue=ignore_queue)
-
-    return disconnect
-
-
 _ROUTES: dict[str, Callable[[Any, Any], Callable[..., Any]]] = {
     'emit': _route_emit,
     'enter_room': _route_enter_room,
     'leave_room': _route_leave_room,
     'close_room': _route_close_room,
-    'disconnect': _route_disconnect,
 }

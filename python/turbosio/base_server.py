@@ -46,6 +46,7 @@ class BaseServer:
 
     reserved_events = ['connect', 'disconnect']
     reason = Reason
+    _manager_disconnect: Callable[..., Any] | None = None  # set by base_manager.bind_manager
 
     def __init__(
         self,
@@ -385,3 +386,5 @@ class BaseServer:
             self._quiet_disconnects.discard(sid)
             return
         self._call_handler('disconnect', namespace, (sid, reason), None)
+        if self._manager_disconnect is not None:  # a client_manager that overrides disconnect (base_manager.py)
+            self._invoke(self._manager_disconnect, (sid, namespace), None, None, 'client manager disconnect')

@@ -12,8 +12,10 @@ class Manager(BaseManager):
     """The client manager of a threaded :class:`turbosio.Server`, python-socketio's ``Manager`` API.
 
     The rooms live in the server's engine; this class reads and changes them there. Subclass it and pass an
-    instance as ``Server(client_manager=...)``: overrides of ``emit``, ``enter_room``, ``leave_room``,
-    ``close_room``, ``disconnect`` and ``initialize`` are called by the server (call ``super()`` to do the work).
+    instance as ``Server(client_manager=...)``. The server calls these overrides: ``emit``, ``enter_room``,
+    ``leave_room`` and ``close_room`` from its verbs of the same names (call ``super()`` to do the work),
+    ``disconnect`` for every socket that leaves, after its ``disconnect`` handler, and ``initialize`` once before
+    the first connection. Others (``trigger_callback``, ``can_disconnect``, ...) are only called by your code.
     """
 
     def can_disconnect(self, sid: str, namespace: str) -> bool:
