@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .base_server import BaseServer
+from typing import Any
 
 default_logger = logging.getLogger('socketio')
 
@@ -41,15 +38,16 @@ class BaseManager:
 
     # -- queries ----------------------------------------------------------------------------------------------------
 
-    def _server(self) -> BaseServer:
+    def _server(self) -> Any:
+        # Typed Any: naming BaseServer here would be an import circle (the server builds its manager).
         if self.server is None:
             raise RuntimeError('this manager is not attached to a server (pass it as client_manager=)')
-        server: BaseServer = self.server
-        return server
+        return self.server
 
     def _connected(self) -> dict[str, tuple[str, str]]:
         """sid -> (eio_sid, namespace) of every connected socket."""
-        return self._server()._sockets
+        sockets: dict[str, tuple[str, str]] = self._server()._sockets
+        return sockets
 
     def get_namespaces(self) -> list[str]:
         """The namespaces that have at least one connected client."""
@@ -83,7 +81,8 @@ class BaseManager:
         """The rooms a client is in, its own sid room included."""
         if not self.is_connected(sid, namespace):
             return []
-        return self._server()._core.rooms(sid, namespace)
+        rooms: list[str] = self._server()._core.rooms(sid, namespace)
+        return rooms
 
     def is_connected(self, sid: str, namespace: str) -> bool:
         """True when the client is connected to ``namespace`` and not on its way out."""
@@ -119,13 +118,13 @@ class BaseManager:
     def _take_callback(self, sid: str, id: int) -> Callable[..., Any] | None:
         server = self._server()
         with server._ack_lock:
-            callback = server._callbacks.get(sid, {}).pop(id, None)
+            callback: Callable[..., Any] | None = server._callbacks.get(sid, {}).pop(id, None)
         if callback is None:
             (self.logger or server.logger or default_logger).warning('Unknown callback received, ignoring.')
         return callback
 
 
-def resolve_manager(client_manager: Any, server: BaseServer, default: type[BaseManager]) -> BaseManager:
+def resolve_manager(client_manager: Any, server: Any, default: type[BaseManager]) -> BaseManager:
     """The manager a server uses: ``client_manager``, or a fresh ``default`` when it is None.
 
     Raises:
