@@ -9,9 +9,11 @@ refuses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -89,6 +91,7 @@ def _async_server(manager: Any) -> Any:
             'connected': m.is_connected(sid, '/'),
             'round_trip': m.sid_from_eio_sid(eio_sid, '/') == sid,
             'can_disconnect': await m.can_disconnect(sid, '/'),
+            'unknown_ack_ignored': await m.trigger_callback(sid, 12345, ['late']) is None,
         }
 
     @sio.event
@@ -121,6 +124,18 @@ class Peer:
         return await asyncio.wait_for(self.events.get(), 5)
 
 
+@contextlib.asynccontextmanager
+async def two_peers(url: str) -> AsyncIterator[tuple[Peer, Peer]]:
+    alice, bob = Peer(), Peer()
+    await alice.client.connect(url)
+    await bob.client.connect(url)
+    try:
+        yield alice, bob
+    finally:
+        await alice.client.disconnect()
+        await bob.client.disconnect()
+
+
 @pytest.fixture
 def async_served():
     manager = RecordingAsyncManager()
@@ -134,10 +149,7 @@ def test_a_manager_subclass_sees_the_servers_verbs(async_served):
     sio, manager, server = async_served
 
     async def scenario():
-        alice, bob = Peer(), Peer()
-        await alice.client.connect(server.url)
-        await bob.client.connect(server.url)
-        try:
+        async with two_peers(server.url) as (alice, bob):
             assert await alice.client.call('join', 'red', timeout=5) == 'joined'
             news = await alice.next_event()
             assert await alice.client.call('leave', 'red', timeout=5) == 'left'
@@ -147,9 +159,6 @@ def test_a_manager_subclass_sees_the_servers_verbs(async_served):
             await alice.client.emit('kick')
             await asyncio.wait_for(alice.gone.wait(), 5)
             return news, alice.events.empty()
-        finally:
-            await alice.client.disconnect()
-            await bob.client.disconnect()
 
     news, nothing_else = arun(scenario())
     assert news == ('room_news', 'welcome to red')
@@ -176,17 +185,11 @@ def test_manager_queries_answer_from_the_server(async_served):
     sio, manager, server = async_served
 
     async def scenario():
-        alice, bob = Peer(), Peer()
-        await alice.client.connect(server.url)
-        await bob.client.connect(server.url)
-        try:
+        async with two_peers(server.url) as (alice, bob):
             await alice.client.call('join', 'green', timeout=5)
             await bob.client.call('join', 'green', timeout=5)
             seen = await alice.client.call('inspect', 'green', timeout=5)
             return alice.client.get_sid(), bob.client.get_sid(), seen
-        finally:
-            await alice.client.disconnect()
-            await bob.client.disconnect()
 
     alice_sid, bob_sid, seen = arun(scenario())
     assert seen['namespaces'] == ['/']
@@ -195,23 +198,18 @@ def test_manager_queries_answer_from_the_server(async_served):
     assert seen['connected'] is True
     assert seen['round_trip'] is True
     assert seen['can_disconnect'] is True
+    assert seen['unknown_ack_ignored'] is True
 
 
 def test_emit_through_the_manager_reaches_the_room(async_served):
     _, manager, server = async_served
 
     async def scenario():
-        alice, bob = Peer(), Peer()
-        await alice.client.connect(server.url)
-        await bob.client.connect(server.url)
-        try:
+        async with two_peers(server.url) as (alice, bob):
             await bob.client.call('join', 'yellow', timeout=5)
             await bob.next_event()  # its own room_news
             assert await alice.client.call('via_manager', 'yellow', timeout=5) == 'sent'
             return await bob.next_event(), alice.events.empty()
-        finally:
-            await alice.client.disconnect()
-            await bob.client.disconnect()
 
     received, alice_untouched = arun(scenario())
     assert received == ('from_manager', {'room': 'yellow'})
