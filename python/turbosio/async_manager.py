@@ -35,18 +35,7 @@ class AsyncManager(BaseManager):
         to: Any = None,
         **kwargs: Any,
     ) -> None:
-        """Send an event to one client, a room, a list of rooms, or the whole namespace (a coroutine).
-
-        Args:
-            event: The event name.
-            data: The payload; a tuple means several arguments.
-            namespace: The namespace.
-            room: A sid, a room, or a list of them; the whole namespace when None.
-            skip_sid: A sid or list of sids to leave out.
-            callback: Called with each recipient's acknowledgement.
-            to: Alias of ``room``.
-            **kwargs: Accepted for compatibility (``ignore_queue``).
-        """
+        """Send an event, as :meth:`turbosio.Manager.emit` does (a coroutine)."""
         self._emit(event, data, namespace, room, skip_sid, callback, to)
 
     async def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
