@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
+import websocket
 from aiohttp import web
 from support.clients import arun
 from support.marks import reference_deviates
@@ -29,19 +30,19 @@ TRANSPORTS = {'polling': ['polling'], 'websocket': ['websocket'], 'upgrade': ['p
 class AiohttpServer:
     """An aiohttp app with an attached AsyncServer, served on a thread's event loop."""
 
-    def __init__(self, socketio_path: str = 'socket.io') -> None:
+    def __init__(self, socketio_path: str = 'socket.io', **options: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.runner: web.AppRunner | None = None
-        self.sio, self.port = self.call(self._start(socketio_path))
+        self.sio, self.port = self.call(self._start(socketio_path, options))
         self.url = f'http://127.0.0.1:{self.port}'
 
     def call(self, coro: Any, timeout: float = 10) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    async def _start(self, socketio_path: str) -> tuple[Any, int]:
-        sio = sio_impl.AsyncServer(async_mode='aiohttp')
+    async def _start(self, socketio_path: str, options: dict[str, Any]) -> tuple[Any, int]:
+        sio = sio_impl.AsyncServer(async_mode='aiohttp', **options)
 
         @sio.event
         async def echo(sid, data):
@@ -160,3 +161,33 @@ def test_attach_to_anything_else_is_not_implemented(app):
     sio = sio_impl.AsyncServer()
     with pytest.raises(NotImplementedError, match='aiohttp'):
         sio.attach(app)
+
+
+def test_an_oversized_websocket_message_closes_only_that_connection():
+    server = AiohttpServer(max_http_buffer_size=1000)
+    try:
+        ws = websocket.create_connection(
+            f'ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket', timeout=5
+        )
+        try:
+            assert ws.recv().startswith('0{')
+            ws.send('4' + 'x' * 5000)
+            with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+                while True:  # the server's answer to an oversized message is a close, whatever came before it
+                    if ws.recv() in ('', None):
+                        raise websocket.WebSocketConnectionClosedException('closed')
+        finally:
+            ws.close()
+            ws.shutdown()  # close() skips the socket once the server has closed the connection
+
+        async def scenario():
+            client = socketio.AsyncClient(reconnection=False)
+            await client.connect(server.url, transports=['websocket'])
+            try:
+                return await client.call('echo', 'still serving', timeout=5)
+            finally:
+                await client.disconnect()
+
+        assert arun(scenario()) == 'still serving'
+    finally:
+        server.stop()
