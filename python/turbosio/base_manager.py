@@ -106,14 +106,35 @@ class BaseManager:
         self._leaving.add((sid, namespace))
         return self.eio_sid_from_sid(sid, namespace)
 
-    # -- what the flavours' verbs share -----------------------------------------------------------------------------
+    def is_sid_room(self, namespace: str, room: Any) -> bool:
+        """True when ``room`` is the own room of a client connected to ``namespace``."""
+        return isinstance(room, str) and self.eio_sid_from_sid(room, namespace) is not None
+
+    # -- the work under the flavours' verbs (plain methods in both, as in python-socketio) ---------------------------
+
+    def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
+        """Put a client in a room, in the engine."""
+        self._server()._enter_room(sid, room, namespace)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        """Take a client out of a room, in the engine."""
+        self._server()._leave_room(sid, room, namespace)
+
+    def basic_close_room(self, room: Any, namespace: str) -> None:
+        """Take every client out of a room, in the engine."""
+        self._server()._close_room(room, namespace)
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """Disconnect a client from ``namespace``; nothing happens for one that already left.
+
+        compat: python-socketio's version only forgets the client; turbosio keeps no table apart from the engine,
+        so forgetting a client that is still connected disconnects it.
+        """
+        self._leaving.discard((sid, namespace))
+        self._server()._disconnect(sid, namespace)
 
     def _emit(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any, callback: Any, to: Any) -> None:
         self._server()._emit(event, data, to if to is not None else room, None, skip_sid, namespace, callback)
-
-    def _disconnect(self, sid: str, namespace: str) -> None:
-        self._leaving.discard((sid, namespace))
-        self._server()._disconnect(sid, namespace)
 
     def _take_callback(self, sid: str, id: int) -> Callable[..., Any] | None:
         server = self._server()

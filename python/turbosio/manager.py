@@ -49,19 +49,19 @@ class Manager(BaseManager):
 
     def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         """Disconnect a client from ``namespace`` (its ``disconnect`` handler runs)."""
-        self._disconnect(sid, namespace)
+        self.basic_disconnect(sid, namespace)
 
     def enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
         """Put a client in a room."""
-        self._server()._enter_room(sid, room, namespace)
+        self.basic_enter_room(sid, namespace, room)
 
     def leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Take a client out of a room."""
-        self._server()._leave_room(sid, room, namespace)
+        self.basic_leave_room(sid, namespace, room)
 
     def close_room(self, room: Any, namespace: str) -> None:
         """Take every client out of a room."""
-        self._server()._close_room(room, namespace)
+        self.basic_close_room(room, namespace)
 
     def trigger_callback(self, sid: str, id: int, data: list[Any] | tuple[Any, ...]) -> None:
         """Run the acknowledgement callback ``id`` of client ``sid`` with ``data``; unknown ids are ignored."""
