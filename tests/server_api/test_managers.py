@@ -92,6 +92,7 @@ def _async_server(manager: Any) -> Any:
             'round_trip': m.sid_from_eio_sid(eio_sid, '/') == sid,
             'can_disconnect': await m.can_disconnect(sid, '/'),
             'unknown_ack_ignored': await m.trigger_callback(sid, 12345, ['late']) is None,
+            'sid_room': (m.is_sid_room('/', sid), m.is_sid_room('/', room)),
         }
 
     @sio.event
@@ -199,6 +200,7 @@ def test_manager_queries_answer_from_the_server(async_served):
     assert seen['round_trip'] is True
     assert seen['can_disconnect'] is True
     assert seen['unknown_ack_ignored'] is True
+    assert seen['sid_room'] == [True, False]
 
 
 def test_emit_through_the_manager_reaches_the_room(async_served):
