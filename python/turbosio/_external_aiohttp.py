@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from ._external_asgi import Scope
+from ._external_asgi_polling import CLIENT_GONE
 from .asgi import ASGIApp
 
 # How often a waiting long-poll checks that its client is still there (aiohttp does not tell a handler).
@@ -21,11 +22,11 @@ _GONE_CHECK = 1.0
 
 
 def attach_aiohttp(server: Any, app: web.Application, socketio_path: str) -> None:
-    """Route ``/<socketio_path>/`` of ``app`` (GET, POST, OPTIONS; WebSocket upgrades arrive as GET) to ``server``."""
+    """Route ``/<socketio_path>/`` of ``app`` to ``server`` (long-polling, and WebSocket upgrades)."""
     relay = AiohttpRelay(ASGIApp(server, socketio_path=None))
     path = '/' + socketio_path.strip('/') + '/'
-    for method in ('GET', 'POST', 'OPTIONS'):
-        app.router.add_route(method, path, relay.handle)
+    # Every method, not only GET/POST/OPTIONS: the engine answers the others with Node's 400, not aiohttp's 405.
+    app.router.add_route('*', path, relay.handle)
 
 
 class AiohttpRelay:
@@ -110,6 +111,10 @@ class AiohttpRelay:
 
 def _scope(request: web.Request, kind: str) -> Scope:
     peer = request.transport.get_extra_info('peername') if request.transport is not None else None
+
+    def client_gone() -> bool:
+        return request.transport is None or request.transport.is_closing()
+
     return {
         'type': kind,
         'method': request.method,
@@ -120,11 +125,13 @@ def _scope(request: web.Request, kind: str) -> Scope:
         'headers': [(name.lower(), value) for name, value in request.raw_headers],
         'client': (peer[0], peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None,
         'scheme': request.scheme if kind == 'http' else ('wss' if request.secure else 'ws'),
+        'extensions': {CLIENT_GONE: client_gone},
     }
 
 
 async def _until_gone(request: web.Request) -> None:
     """Return once the client has closed its connection (a long-poll's ``http.disconnect``)."""
-    # aiohttp sets no event when a client leaves (handler_cancellation is off by default), so look.
+    # aiohttp sets no event when a client leaves (handler_cancellation is off by default), so look now and then;
+    # a GET woken meanwhile checks at once (CLIENT_GONE).
     while request.transport is not None and not request.transport.is_closing():  # noqa: ASYNC110
         await asyncio.sleep(_GONE_CHECK)
