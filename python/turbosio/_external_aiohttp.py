@@ -35,6 +35,7 @@ class AiohttpRelay:
     def __init__(self, asgi_app: ASGIApp) -> None:
         self.asgi_app = asgi_app
         self.limit = asgi_app._driver.max_payload + 16
+        self.polls: dict[str, _Poll] = {}  # eio_sid -> its GET in progress
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve one Engine.IO request (the aiohttp handler)."""
@@ -43,6 +44,23 @@ class AiohttpRelay:
         return await self._http(request)
 
     async def _http(self, request: web.Request) -> web.StreamResponse:
+        eio_sid = request.rel_url.query.get('sid') if request.method == 'GET' else None
+        poll = _Poll(request)
+        if eio_sid is not None:
+            previous = self.polls.get(eio_sid)
+            if previous is not None and previous.client_gone():
+                # Its client left and aiohttp did not say so: end it first, or this GET would count as overlapping.
+                previous.gone.set()
+                await previous.done.wait()
+            self.polls[eio_sid] = poll
+        try:
+            return await self._answer(request, poll)
+        finally:
+            poll.done.set()
+            if eio_sid is not None and self.polls.get(eio_sid) is poll:
+                del self.polls[eio_sid]
+
+    async def _answer(self, request: web.Request, poll: _Poll) -> web.StreamResponse:
         answer: dict[str, Any] = {}
         body_read = False
 
@@ -52,7 +70,7 @@ class AiohttpRelay:
                 chunk = await request.content.readany()
                 body_read = request.content.at_eof()
                 return {'type': 'http.request', 'body': chunk, 'more_body': not body_read}
-            await _until_gone(request)
+            await poll.until_gone()
             return {'type': 'http.disconnect'}
 
         async def send(message: dict[str, Any]) -> None:
@@ -110,10 +128,10 @@ class AiohttpRelay:
 
 
 def _scope(request: web.Request, kind: str) -> Scope:
-    peer = request.transport.get_extra_info('peername') if request.transport is not None else None
-
     def client_gone() -> bool:
-        return request.transport is None or request.transport.is_closing()
+        return _client_gone(request)
+
+    peer = request.transport.get_extra_info('peername') if request.transport is not None else None
 
     return {
         'type': kind,
@@ -129,9 +147,29 @@ def _scope(request: web.Request, kind: str) -> Scope:
     }
 
 
-async def _until_gone(request: web.Request) -> None:
-    """Return once the client has closed its connection (a long-poll's ``http.disconnect``)."""
-    # aiohttp sets no event when a client leaves (handler_cancellation is off by default), so look now and then;
-    # a GET woken meanwhile checks at once (CLIENT_GONE).
-    while request.transport is not None and not request.transport.is_closing():  # noqa: ASYNC110
-        await asyncio.sleep(_GONE_CHECK)
+class _Poll:
+    """One HTTP request's connection, watched for its client leaving, which aiohttp does not announce (its
+    handler_cancellation is off by default)."""
+
+    def __init__(self, request: web.Request) -> None:
+        self.request = request
+        self.gone = asyncio.Event()  # set by the sid's next GET when it finds this one's client gone
+        self.done = asyncio.Event()
+
+    def client_gone(self) -> bool:
+        return _client_gone(self.request)
+
+    async def until_gone(self) -> None:
+        """Return once the client has closed its connection (a long-poll's ``http.disconnect``): told by the
+        sid's next GET, else seen by looking every second. A GET woken meanwhile checks at once (CLIENT_GONE)."""
+        while not self.client_gone():
+            try:
+                await asyncio.wait_for(self.gone.wait(), _GONE_CHECK)
+                return
+            except asyncio.TimeoutError:
+                pass
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
