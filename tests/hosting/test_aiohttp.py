@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +22,7 @@ import websocket
 from aiohttp import web
 from support.clients import arun
 from support.marks import reference_deviates
+from support.protocol import ENGINE_PATH, RS, connect_polling_namespace, poll, post
 from support.settings import IMPL
 
 sio_impl: Any = importlib.import_module(IMPL)
@@ -37,6 +40,7 @@ class AiohttpServer:
         self.runner: web.AppRunner | None = None
         self.sio, self.port = self.call(self._start(socketio_path, options))
         self.url = f'http://127.0.0.1:{self.port}'
+        self.host, self.base_url = '127.0.0.1', f'{self.url}{ENGINE_PATH}'  # what support.protocol's helpers use
 
     def call(self, coro: Any, timeout: float = 10) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -191,3 +195,20 @@ def test_an_oversized_websocket_message_closes_only_that_connection():
         assert arun(scenario()) == 'still serving'
     finally:
         server.stop()
+
+
+def test_a_poll_whose_client_left_does_not_take_the_next_ones_frames(aiohttp_server):
+    # aiohttp tells a handler nothing when its client leaves; the relay must notice before it hands out frames.
+    sid, _ = connect_polling_namespace(aiohttp_server)
+    raw = socket.create_connection(('127.0.0.1', aiohttp_server.port), timeout=5)
+    raw.sendall(f'GET {ENGINE_PATH}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n'.encode())
+    time.sleep(0.3)  # let the server start waiting on it; nothing is asserted on this timing
+    raw.close()
+    deadline = time.monotonic() + 5
+    while True:
+        assert post(aiohttp_server, sid, '421["echo","after"]').status_code == 200
+        answer = poll(aiohttp_server, sid)
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            break
+    assert answer.status_code == 200, answer.text
+    assert '431["after"]' in answer.text.split(RS)
