@@ -197,6 +197,7 @@ def test_an_oversized_websocket_message_closes_only_that_connection():
         server.stop()
 
 
+@reference_deviates('the abandoned GET takes the frames and the next GET waits past its timeout')
 def test_a_poll_whose_client_left_does_not_take_the_next_ones_frames(aiohttp_server):
     # aiohttp tells a handler nothing when its client leaves; the relay must notice before it hands out frames.
     sid, _ = connect_polling_namespace(aiohttp_server)
