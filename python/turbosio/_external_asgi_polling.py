@@ -11,6 +11,10 @@ from ._asyncio_pump import AsyncioPump
 from ._external_asgi import Receive, Scope, Send, client_of, respond
 from ._kinds import ANSWER_WAIT
 
+# An ASGI scope extension: a callable that says, without waiting, whether the client has gone. The aiohttp relay
+# offers it, since aiohttp sends no http.disconnect; a woken GET whose client left must not take the frames.
+CLIENT_GONE = 'turbosio.client_gone'
+
 
 async def serve_polling(
     driver: _core.ExternalDriverCore, server: AsyncioPump, scope: Scope, receive: Receive, send: Send
@@ -43,6 +47,7 @@ async def _wait_poll(
     """Wait for a long-poll's frames, watching for the client leaving (``http.disconnect``) meanwhile, so its
     session is not left with a GET that nobody will read (the next GET would count as overlapping)."""
     gone = asyncio.ensure_future(receive())
+    client_gone = scope.get('extensions', {}).get(CLIENT_GONE)
     try:
         while answer[0] == ANSWER_WAIT:
             _, eio_sid, token = answer
@@ -54,6 +59,9 @@ async def _wait_poll(
                 raise
             if not woken.done():
                 server._forget_token(token)
+                driver.poll_abort(eio_sid)
+                return None
+            if client_gone is not None and client_gone():
                 driver.poll_abort(eio_sid)
                 return None
             answer = driver.poll_resume(eio_sid, token, scope.get('headers', []))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,7 @@ class ASGIApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope['type']
         if kind == 'lifespan':
-            await self._lifespan(scope, receive, send)
+            await self.lifespan(scope, receive, send)
             return
         if kind in ('http', 'websocket') and self._is_socketio(scope):
             self.engineio_server._attach_loop()
@@ -78,16 +79,39 @@ class ASGIApp:
         static = None
         if kind == 'http' and self.static_files:
             static = resolve_static_file(scope['path'], self.static_files)
-        content = await asyncio.to_thread(read_static_file, static['filename']) if static is not None else None
-        if static is not None and content is not None:
-            # The request body (if any) is not read: nothing here needs it, and an endless one must cost nothing.
-            await respond(send, 200, [(b'content-type', static['content_type'].encode())], content)
+        if static is not None and await asyncio.to_thread(os.path.isfile, static['filename']):
+            await self.serve_static_file(static, receive, send)
         elif self.other_asgi_app is not None:
             await self.other_asgi_app(scope, receive, send)
-        elif kind == 'http':
-            await respond(send, 404, [(b'content-type', b'text/plain')], b'Not Found')
-        else:
+        elif kind == 'websocket' and type(self).not_found is ASGIApp.not_found:
+            # An HTTP 404 cannot answer a WebSocket handshake; a subclass's not_found still gets the call.
             await send({'type': 'websocket.close'})
+        else:
+            await self.not_found(receive, send)
+
+    async def serve_static_file(self, static_file: dict[str, Any], receive: Receive, send: Send) -> None:
+        """Answer a request with a static file; override to add headers or caching.
+
+        Args:
+            static_file: ``{'filename': ..., 'content_type': ...}``, resolved from ``static_files``.
+            receive: The ASGI receive callable (the request body is not read).
+            send: The ASGI send callable.
+        """
+        content = await asyncio.to_thread(read_static_file, static_file['filename'])
+        if content is None:
+            await self.not_found(receive, send)
+            return
+        # The request body (if any) is not read: nothing here needs it, and an endless one must cost nothing.
+        await respond(send, 200, [(b'content-type', static_file['content_type'].encode())], content)
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the ASGI lifespan protocol: ``on_startup``/``on_shutdown``, or ``other_asgi_app``'s own lifespan
+        when neither hook is given. Override to take over the lifespan."""
+        await self._lifespan(scope, receive, send)
+
+    async def not_found(self, receive: Receive, send: Send) -> None:
+        """Answer a request no route matched (HTTP 404); override for a custom page."""
+        await respond(send, 404, [(b'content-type', b'text/plain')], b'Not Found')
 
     def _origin_allowed(self, scope: Scope) -> bool:
         """Apply a callable ``cors_allowed_origins`` (lists and '*' are checked in Rust)."""

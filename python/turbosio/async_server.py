@@ -16,7 +16,7 @@ class AsyncServer(AsyncioPump, BaseServer):
     """A Socket.IO server for asyncio, with python-socketio's ``AsyncServer`` API.
 
     Args:
-        client_manager: Not supported yet (multi-process message queues); must be None.
+        client_manager: A :class:`turbosio.AsyncManager` (or subclass); a fresh one when None.
         logger: True to log at INFO, False for errors only, or a ``logging.Logger``.
         serializer: ``'default'`` (JSON).
         json: A ``json``-compatible module, used only for values the built-in encoder cannot write.
@@ -168,8 +168,28 @@ class AsyncServer(AsyncioPump, BaseServer):
         raise NotImplementedError('turbosio serves requests through ASGIApp or turbosio.run()')
 
     def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:
-        """Not supported (aiohttp/sanic/tornado): use :class:`turbosio.ASGIApp` or :func:`turbosio.run`."""
-        raise NotImplementedError('turbosio supports ASGI (ASGIApp) and its native server (turbosio.run)')
+        """Serve Socket.IO inside an aiohttp application, at ``/<socketio_path>/`` (long-polling and WebSocket).
+
+        Args:
+            app: An ``aiohttp.web.Application``, before it starts.
+            socketio_path: The Socket.IO endpoint (default ``'socket.io'``).
+
+        Raises:
+            NotImplementedError: for any other framework (sanic, tornado): use :class:`turbosio.ASGIApp` or
+                :func:`turbosio.run` there.
+        """
+        try:
+            from aiohttp import web
+        except ImportError:
+            web = None  # type: ignore[assignment]
+        if web is None or not isinstance(app, web.Application):
+            raise NotImplementedError(
+                f'turbosio: attach() supports aiohttp.web.Application, not {type(app).__name__}; '
+                'serve other frameworks with turbosio.ASGIApp or turbosio.run()'
+            )
+        from ._external_aiohttp import attach_aiohttp
+
+        attach_aiohttp(self, app, socketio_path)
 
 
 class _SessionContext:

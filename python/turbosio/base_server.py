@@ -27,6 +27,9 @@ from ._kinds import (
 )
 from ._options import core_options, cors_callable, make_logger
 from ._reason import Reason
+from .async_manager import AsyncManager
+from .base_manager import resolve_manager
+from .manager import Manager
 
 if TYPE_CHECKING:
     from .engineio.base_server import BaseServer as EngineIOServer
@@ -43,6 +46,7 @@ class BaseServer:
 
     reserved_events = ['connect', 'disconnect']
     reason = Reason
+    _manager_disconnect: Callable[..., Any] | None = None  # set by base_manager.bind_manager
 
     def __init__(
         self,
@@ -55,8 +59,8 @@ class BaseServer:
         namespaces: list[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
-        if client_manager is not None:
-            raise NotImplementedError('turbosio: client_manager (multi-process message queues) is not supported yet')
+        self.manager = resolve_manager(client_manager, self, AsyncManager if self.is_asyncio_based() else Manager)
+        self.manager_initialized = False
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
         self._core = _core.ServerCore(**core_options(kwargs))
@@ -287,6 +291,9 @@ class BaseServer:
     _on_http_body: Callable[[tuple[Any, ...]], None]
 
     def _on_eio_connect(self, eio_sid: str, transport: str, request: Any) -> None:
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
         self.environ[eio_sid] = self._environ_for(eio_sid, transport, request)
 
     def _environ_for(self, eio_sid: str, transport: str, request: Any) -> dict[str, Any]:
@@ -379,3 +386,5 @@ class BaseServer:
             self._quiet_disconnects.discard(sid)
             return
         self._call_handler('disconnect', namespace, (sid, reason), None)
+        if self._manager_disconnect is not None:  # a client_manager that overrides disconnect (base_manager.py)
+            self._invoke(self._manager_disconnect, (sid, namespace), None, None, 'client manager disconnect')

@@ -60,6 +60,10 @@ class WSGIApp:
             return [content]
         if self.wsgi_app is not None:
             return self.wsgi_app(environ, start_response)
+        return self.not_found(start_response)
+
+    def not_found(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer a request no route matched (HTTP 404); override for a custom page."""
         start_response('404 Not Found', [('Content-Type', 'text/plain')])
         return [b'Not Found']
 
