@@ -27,6 +27,10 @@ echo "== pytest: the protocol conformance suite again, through the ASGI driver u
 TURBOSIO_PROTOCOL_DRIVER=asgi python -m pytest tests/protocol/test_engineio_protocol.py tests/protocol/test_socketio_protocol.py \
     -q -p no:cacheprovider
 
+echo "== pytest: the protocol conformance suite again, attached to an aiohttp app"
+TURBOSIO_PROTOCOL_DRIVER=aiohttp python -m pytest tests/protocol/test_engineio_protocol.py tests/protocol/test_socketio_protocol.py \
+    -q -p no:cacheprovider
+
 if [ -f bench/smoke.sh ]; then
     echo "== benchmark smoke (correctness only)"
     bash bench/smoke.sh

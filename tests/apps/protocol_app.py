@@ -104,7 +104,15 @@ def register_main_handlers(sio):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.impl == 'turbosio' and os.environ.get('TURBOSIO_PROTOCOL_DRIVER') != 'asgi':
+    if args.impl == 'turbosio' and os.environ.get('TURBOSIO_PROTOCOL_DRIVER') == 'aiohttp':
+        import turbosio as socketio
+        from aiohttp import web
+
+        sio = build_server(socketio, args)
+        app = web.Application()
+        sio.attach(app)
+        web.run_app(app, host=args.host, port=args.port, print=None)
+    elif args.impl == 'turbosio' and os.environ.get('TURBOSIO_PROTOCOL_DRIVER') != 'asgi':
         import turbosio as socketio
 
         sio = build_server(socketio, args)
