@@ -3,6 +3,7 @@
 pub mod engine;
 pub mod protocol;
 pub mod py;
+pub mod runtime;
 pub mod server;
 
 use pyo3::prelude::*;
