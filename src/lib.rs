@@ -1,5 +1,6 @@
 //! turbosio's native core: Engine.IO v4 / Socket.IO v5 in Rust, exposed to Python as `turbosio._core`.
 
+pub mod client;
 pub mod engine;
 pub mod protocol;
 pub mod py;
