@@ -18,6 +18,12 @@ mod _core {
     #[pymodule_export]
     use crate::py::external::ExternalDriverCore;
 
+    #[pymodule_export]
+    use crate::py::client::ClientCore;
+
+    #[pymodule_export]
+    use crate::py::client::ClientHubCore;
+
     use pyo3::prelude::*;
 
     #[pymodule_init]
