@@ -6,11 +6,13 @@
 //! wakes this task when frames wait. The task owns the sockets and one timer, set to the engine's deadline.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use hyper::Method;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -61,6 +63,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Wait while the layer above is too far behind.
+    async fn ready(&self) {
+        std::future::poll_fn(|cx| self.sink.poll_ready(cx)).await;
+    }
+
     /// Start connecting on `runtime`; events are pushed to `sink` tagged with `id`.
     pub fn start(
         runtime: &tokio::runtime::Runtime,
@@ -98,8 +105,11 @@ impl Connection {
 }
 
 async fn run(connection: Arc<Connection>, options: ConnectOptions) {
-    if let Err(message) = drive(&connection, &options).await {
-        connection.with(|e| e.fail(&message));
+    // A panic here ends this connection only, and Python still hears that it ended.
+    match AssertUnwindSafe(drive(&connection, &options)).catch_unwind().await {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => connection.with(|e| e.fail(&message)),
+        Err(_) => connection.with(|e| e.fail("internal error in the client driver")),
     }
     // However the loop ended, the layer above hears that the session is over.
     connection.with(|e| e.fail("the connection ended"));
@@ -224,6 +234,7 @@ async fn polling_loop(
             return Ok(());
         }
         if let Some(channel) = get_channel.take() {
+            connection.ready().await;
             getting = Some(exchange(channel, Method::GET, path.clone(), Bytes::new(), poll_timeout));
         }
         tokio::select! {
@@ -259,6 +270,7 @@ async fn websocket_loop(
             let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
             return Ok(());
         }
+        connection.ready().await;
         tokio::select! {
             incoming = websocket::receive(&mut socket) => match incoming {
                 Incoming::Text(text) => connection.with(|e| e.on_text(text, Instant::now())),

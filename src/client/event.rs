@@ -98,4 +98,10 @@ pub trait ClientSink: Send + Sync {
     fn push(&self, client: u64, event: ClientEvent);
     /// Called after a burst of pushes: wake the consumer once.
     fn flush(&self);
+    /// Ready when the consumer keeps up; pending (waking `cx` later) while too many events wait, so the driver
+    /// stops reading from the server instead of growing the queue.
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        let _ = cx;
+        std::task::Poll::Ready(())
+    }
 }

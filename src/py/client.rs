@@ -25,9 +25,14 @@ use crate::client::stream::TlsOptions;
 use crate::client::{ClientEvent, ClientSink, ConnectOptions, Connection, Schedule, Target};
 use crate::runtime::runtime;
 
+/// Events queued before the drivers stop reading from their servers until Python catches up.
+const HIGH_WATER: usize = 10_000;
+
 /// Every client's events, waiting for the consumer.
 struct HubQueue {
     items: Mutex<Vec<(u64, ClientEvent)>>,
+    /// Drivers waiting for the queue to fall below [`HIGH_WATER`].
+    blocked: Mutex<Vec<std::task::Waker>>,
     /// Set when a wake-up byte is unread; cleared by the drain.
     armed: AtomicBool,
     wake_tx: PipeWriter,
@@ -44,6 +49,18 @@ impl ClientSink for HubQueue {
             // A full pipe already means "wake up", so a failed write loses nothing.
             let _ = (&self.wake_tx).write(&[1]);
         }
+    }
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.items.lock().len() < HIGH_WATER {
+            return std::task::Poll::Ready(());
+        }
+        self.blocked.lock().push(cx.waker().clone());
+        // A drain between the check and the registration already emptied the queue: look again.
+        if self.items.lock().len() < HIGH_WATER {
+            return std::task::Poll::Ready(());
+        }
+        std::task::Poll::Pending
     }
 }
 
@@ -63,6 +80,7 @@ impl ClientHubCore {
         Ok(ClientHubCore {
             queue: Arc::new(HubQueue {
                 items: Mutex::new(Vec::new()),
+                blocked: Mutex::new(Vec::new()),
                 armed: AtomicBool::new(false),
                 wake_tx,
                 wake_rx,
@@ -80,6 +98,9 @@ impl ClientHubCore {
         // Disarm before taking: a push racing with this lands in this batch or writes a fresh byte.
         self.queue.armed.store(false, Ordering::Release);
         let items = std::mem::take(&mut *self.queue.items.lock());
+        for waker in self.queue.blocked.lock().drain(..) {
+            waker.wake();
+        }
         let out = PyList::empty(py);
         for (client, event) in items {
             match event_tuple(py, client, event) {
