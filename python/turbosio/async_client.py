@@ -301,21 +301,12 @@ class AsyncClient(BaseClient):
             loop.call_soon_threadsafe(self._reconnect_abort.set)
 
     async def _handle_reconnect(self) -> None:
-        self._reconnect_abort.clear()
-        reconnecting_clients.add(self)
-        self._core.start_reconnecting(
-            float(self.reconnection_delay),
-            float(self.reconnection_delay_max),
-            float(self.randomization_factor),
-            int(self.reconnection_attempts or 0),
-        )
+        self._begin_reconnecting()
         try:
             while True:
-                delay = self._core.next_reconnect_delay()
+                delay = self._next_reconnect_delay()
                 if delay is None:
-                    self.logger.info('Maximum reconnection attempts reached, giving up')
                     break
-                self.logger.info('Connection failed, new attempt in %.02f seconds', delay)
                 try:
                     await asyncio.wait_for(self._reconnect_abort.wait(), delay)
                 except asyncio.TimeoutError:
@@ -324,22 +315,13 @@ class AsyncClient(BaseClient):
                     self.logger.info('Reconnect task aborted')
                     break
                 try:
-                    await self.connect(
-                        self.connection_url,
-                        headers=self.connection_headers,
-                        auth=self.connection_auth,
-                        transports=self.connection_transports,
-                        namespaces=self.connection_namespaces,
-                        socketio_path=self.socketio_path or 'socket.io',
-                        retry=False,
-                    )
+                    await self.connect(**self._reconnect_arguments())
                 except (exceptions.ConnectionError, ValueError):
                     continue
                 self.logger.info('Reconnection successful')
                 self._reconnect_task = None
                 return
-            for namespace in self.connection_namespaces:
-                self._trigger_event('__disconnect_final', namespace)
+            self._give_up_reconnecting()
         finally:
             reconnecting_clients.discard(self)
             if self._reconnect_task is asyncio.current_task():

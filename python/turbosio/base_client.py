@@ -137,6 +137,7 @@ class BaseClient:
         self.callbacks: dict[str, dict[Any, Any]] = {}
         self._eio_state = 'disconnected'
         self._reconnect_task: Any = None
+        self._reconnect_abort: Any = None  # set by the flavour: an Event the SIGINT handler and shutdown() set
         self._core = _core.ClientCore(self._hub())
         self._hub_register()
 
@@ -470,6 +471,42 @@ class BaseClient:
         if will_reconnect and not self._reconnect_task:
             self._start_reconnect()
         self._signal_closed()
+
+    def _begin_reconnecting(self) -> None:
+        """Start a run of attempts: the schedule (computed in Rust) starts over."""
+        self._reconnect_abort.clear()
+        reconnecting_clients.add(self)
+        self._core.start_reconnecting(
+            float(self.reconnection_delay),
+            float(self.reconnection_delay_max),
+            float(self.randomization_factor),
+            int(self.reconnection_attempts or 0),
+        )
+
+    def _next_reconnect_delay(self) -> float | None:
+        """Seconds before the next attempt, or None (logged) once the attempts are used up."""
+        delay = self._core.next_reconnect_delay()
+        if delay is None:
+            self.logger.info('Maximum reconnection attempts reached, giving up')
+        else:
+            self.logger.info('Connection failed, new attempt in %.02f seconds', delay)
+        return delay
+
+    def _reconnect_arguments(self) -> dict[str, Any]:
+        """What ``connect()`` gets on each attempt: the settings given first, callables still unevaluated."""
+        return {
+            'url': self.connection_url,
+            'headers': self.connection_headers,
+            'auth': self.connection_auth,
+            'transports': self.connection_transports,
+            'namespaces': self.connection_namespaces,
+            'socketio_path': self.socketio_path or 'socket.io',
+            'retry': False,
+        }
+
+    def _give_up_reconnecting(self) -> None:
+        for namespace in self.connection_namespaces:
+            self._trigger_event('__disconnect_final', namespace)
 
     def _local_disconnect(self) -> None:
         """Our own ``disconnect()``: close in Rust and fire the handlers now, as python-socketio does."""

@@ -14,6 +14,17 @@ from ._handlers import max_positional
 _SPECIAL = ('connect', 'disconnect')
 
 
+def _find_handler(
+    namespace: Any, event: str, args: tuple[Any, ...], trimmed: tuple[str, ...], keep: int
+) -> tuple[Any, tuple[Any, ...]]:
+    """``on_<event>`` of ``namespace`` and its arguments; for ``trimmed`` events, only as many as it takes
+    (at least ``keep``)."""
+    handler = getattr(namespace, 'on_' + (event or ''), None)
+    if handler is not None and event in trimmed:
+        args = args[: max(max_positional(handler), keep)]
+    return handler, args
+
+
 class BaseServerNamespace:
     """What both flavours share: the namespace name and the server it is registered with."""
 
@@ -28,11 +39,8 @@ class BaseServerNamespace:
         return False
 
     def _handler_and_args(self, event: str, args: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-        handler = getattr(self, 'on_' + (event or ''), None)
-        if handler is not None and event in _SPECIAL:
-            # compat: on_connect(sid, environ) and on_disconnect(sid) still work.
-            args = args[: max(max_positional(handler), 1)]
-        return handler, args
+        # compat: on_connect(sid, environ) and on_disconnect(sid) still work.
+        return _find_handler(self, event, args, _SPECIAL, 1)
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
         """The rooms a client is in."""
@@ -134,11 +142,8 @@ class BaseClientNamespace:
         return False
 
     def _handler_and_args(self, event: str, args: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-        handler = getattr(self, 'on_' + (event or ''), None)
-        if handler is not None and event == 'disconnect':
-            # compat: on_disconnect() without the reason still works.
-            args = args[: max_positional(handler)]
-        return handler, args
+        # compat: on_disconnect() without the reason still works.
+        return _find_handler(self, event, args, ('disconnect',), 0)
 
 
 class ClientNamespace(BaseClientNamespace):
