@@ -139,7 +139,11 @@ async fn drive(connection: &Connection, o: &ConnectOptions) -> Result<(), String
     };
     if o.websocket && upgradable {
         match upgrade(connection, o, &sid).await {
-            Ok(socket) => return websocket_loop(connection, socket, None).await,
+            Ok(socket) => {
+                // The polling connection is no longer needed; let the server see it close.
+                drop(get);
+                return websocket_loop(connection, socket, None).await;
+            }
             Err(message) => connection.with(|e| e.warn(&format!("WebSocket upgrade failed: {message}"))),
         }
     }
