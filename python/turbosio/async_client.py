@@ -249,14 +249,14 @@ class AsyncClient(BaseClient):
         """Emit the ``'message'`` event (a coroutine)."""
         await self.emit('message', data=data, namespace=namespace, callback=callback)
 
-    async def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float = 60) -> Any:
+    async def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = 60) -> Any:
         """Emit ``event`` and wait for the server's ack (a coroutine).
 
         Returns:
             The ack's argument, a tuple when there are several, None when there are none.
 
         Raises:
-            TimeoutError: No ack within ``timeout`` seconds.
+            TimeoutError: No ack within ``timeout`` seconds (None waits for ever).
             BadNamespaceError: The namespace is not connected.
         """
         future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()

@@ -252,14 +252,14 @@ class Client(BaseClient):
         """Emit the ``'message'`` event."""
         self.emit('message', data=data, namespace=namespace, callback=callback)
 
-    def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float = 60) -> Any:
+    def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = 60) -> Any:
         """Emit ``event`` and wait for the server's ack.
 
         Returns:
             The ack's argument, a tuple when there are several, None when there are none.
 
         Raises:
-            TimeoutError: No ack within ``timeout`` seconds.
+            TimeoutError: No ack within ``timeout`` seconds (None waits for ever).
             BadNamespaceError: The namespace is not connected.
         """
         waiter = _CallWaiter()

@@ -166,8 +166,7 @@ class ClientNamespace(BaseClientNamespace):
 
     def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None) -> Any:
         """:meth:`turbosio.Client.call` in this namespace."""
-        return self.client.call(event, data=data, namespace=namespace or self.namespace,
-                                timeout=60 if timeout is None else timeout)
+        return self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
 
     def disconnect(self) -> Any:
         """:meth:`turbosio.Client.disconnect`."""
@@ -194,7 +193,7 @@ class AsyncClientNamespace(BaseClientNamespace):
         """:meth:`turbosio.AsyncClient.emit` in this namespace (a coroutine)."""
         return await self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
 
-    async def send(self, data: Any, room: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+    async def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> Any:
         """:meth:`turbosio.AsyncClient.send` in this namespace (a coroutine)."""
         return await self.client.send(data, namespace=namespace or self.namespace, callback=callback)
 
@@ -202,8 +201,7 @@ class AsyncClientNamespace(BaseClientNamespace):
         self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None
     ) -> Any:
         """:meth:`turbosio.AsyncClient.call` in this namespace (a coroutine)."""
-        return await self.client.call(event, data=data, namespace=namespace or self.namespace,
-                                      timeout=60 if timeout is None else timeout)
+        return await self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
 
     async def disconnect(self) -> Any:
         """:meth:`turbosio.AsyncClient.disconnect` (a coroutine)."""
