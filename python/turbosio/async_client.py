@@ -90,6 +90,13 @@ class AsyncClient(BaseClient):
             hub = _loop_hubs[loop] = _LoopHub(loop)
         self._core.use_hub(hub.core)
         hub.clients[self._core.id] = self
+        if self._loop is not None:
+            # asyncio events belong to the loop that first waited on them: a client moved to a new loop (one
+            # asyncio.run() after another) gets fresh ones.
+            self._connect_event = asyncio.Event()
+            self._closed_event = asyncio.Event()
+            self._closed_event.set()
+            self._reconnect_abort = asyncio.Event()
         self._loop = loop
 
     def _invoke(

@@ -91,7 +91,10 @@ class Client(BaseClient):
     """A Socket.IO client for threaded programs, with python-socketio 5.18's API.
 
     Handlers run on a pool thread (one client's events in arrival order); the verbs can be called from any
-    thread. The constructor takes :class:`turbosio.base_client.BaseClient`'s options: ``reconnection``,
+    thread. A handler may ``emit`` and ``call``, but should not ``connect`` the same client again: the answer it
+    would wait for queues behind the handler itself.
+
+    The constructor takes :class:`turbosio.base_client.BaseClient`'s options: ``reconnection``,
     ``reconnection_attempts``, ``reconnection_delay``, ``reconnection_delay_max``, ``randomization_factor``,
     ``logger``, ``serializer``, ``json``, ``handle_sigint``, and ``request_timeout``, ``ssl_verify``,
     ``engineio_logger`` (``http_session`` and ``websocket_extra_options`` are accepted and ignored).
