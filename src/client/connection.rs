@@ -26,6 +26,20 @@ use super::target::Target;
 use super::websocket::{self, ClientSocket, Incoming};
 use crate::protocol::engineio::{Packet, encode_payload};
 
+/// spec: the `maxPayload` a server that does not announce one is taken to have (Node's default, 1 MB).
+const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
+
+/// compat: python-engineio servers refuse a polling body of more than 16 packets (`max_decode_packets`).
+const MAX_PACKETS_PER_POST: usize = 16;
+
+/// Bounds of the polling loop, from the handshake.
+struct PollLimits {
+    /// How long a GET may wait for the server.
+    timeout: Duration,
+    /// The largest POST body the server accepts.
+    max_payload: usize,
+}
+
 /// Extra time a long-polling GET may take beyond `pingInterval + pingTimeout` (python-engineio's margin).
 const POLL_MARGIN: Duration = Duration::from_secs(5);
 
@@ -86,10 +100,29 @@ impl Connection {
         connection
     }
 
-    /// Change the engine, then publish what it produced and wake the driver if there is something to write.
+    /// Change the engine from outside the driver (the bindings), then publish what it produced and wake the driver
+    /// if there is something to write.
     pub fn with<R>(&self, f: impl FnOnce(&mut ClientEngine) -> R) -> R {
         let mut engine = self.engine.lock();
         let result = f(&mut engine);
+        self.publish(&mut engine);
+        if engine.has_frames() || engine.is_finished() {
+            self.wake.notify_one();
+        }
+        result
+    }
+
+    /// Change the engine from the driver itself: publish events, but never wake the driver, which looks at the
+    /// engine again before it waits. (Waking itself while a POST is under way made it spin and starve the
+    /// runtime thread that POST needed.)
+    fn step<R>(&self, f: impl FnOnce(&mut ClientEngine) -> R) -> R {
+        let mut engine = self.engine.lock();
+        let result = f(&mut engine);
+        self.publish(&mut engine);
+        result
+    }
+
+    fn publish(&self, engine: &mut ClientEngine) {
         let events = engine.take_events();
         if !events.is_empty() {
             for event in events {
@@ -97,10 +130,6 @@ impl Connection {
             }
             self.sink.flush();
         }
-        if engine.has_frames() || engine.is_finished() {
-            self.wake.notify_one();
-        }
-        result
     }
 }
 
@@ -108,18 +137,18 @@ async fn run(connection: Arc<Connection>, options: ConnectOptions) {
     // A panic here ends this connection only, and Python still hears that it ended.
     match AssertUnwindSafe(drive(&connection, &options)).catch_unwind().await {
         Ok(Ok(())) => {}
-        Ok(Err(message)) => connection.with(|e| e.fail(&message)),
-        Err(_) => connection.with(|e| e.fail("internal error in the client driver")),
+        Ok(Err(message)) => connection.step(|e| e.fail(&message)),
+        Err(_) => connection.step(|e| e.fail("internal error in the client driver")),
     }
     // However the loop ended, the layer above hears that the session is over.
-    connection.with(|e| e.fail("the connection ended"));
+    connection.step(|e| e.fail("the connection ended"));
 }
 
 async fn drive(connection: &Connection, o: &ConnectOptions) -> Result<(), String> {
     if !o.polling {
         let url = o.target.websocket_url(&o.path, None);
         let socket = websocket::open(&o.target, &url, &o.tls, &o.headers, o.max_message, o.request_timeout).await?;
-        connection.with(|e| e.set_transport("websocket"));
+        connection.step(|e| e.set_transport("websocket"));
         return websocket_loop(connection, socket, Some(Instant::now() + o.request_timeout)).await;
     }
     let mut get = Channel::new(o.target.clone(), o.tls.clone(), o.headers.clone(), o.max_message);
@@ -128,13 +157,22 @@ async fn drive(connection: &Connection, o: &ConnectOptions) -> Result<(), String
         .request(Method::GET, &path, Bytes::new(), o.request_timeout)
         .await
         .map_err(describe)?;
-    connection.with(|e| e.on_payload(body, Instant::now()));
-    let opened = connection.with(|e| {
+    connection.step(|e| e.on_payload(body, Instant::now()));
+    let opened = connection.step(|e| {
         let handshake = e.session().handshake().filter(|_| !e.is_finished())?;
         let upgradable = handshake.upgrades.iter().any(|u| u == "websocket");
-        Some((handshake.sid.clone(), upgradable, handshake.silence_allowed()))
+        let max_payload = handshake
+            .max_payload
+            .and_then(|m| usize::try_from(m).ok())
+            .unwrap_or(DEFAULT_MAX_PAYLOAD);
+        Some((
+            handshake.sid.clone(),
+            upgradable,
+            handshake.silence_allowed(),
+            max_payload,
+        ))
     });
-    let Some((sid, upgradable, silence)) = opened else {
+    let Some((sid, upgradable, silence, max_payload)) = opened else {
         return Ok(());
     };
     if o.websocket && upgradable {
@@ -144,10 +182,14 @@ async fn drive(connection: &Connection, o: &ConnectOptions) -> Result<(), String
                 drop(get);
                 return websocket_loop(connection, socket, None).await;
             }
-            Err(message) => connection.with(|e| e.warn(&format!("WebSocket upgrade failed: {message}"))),
+            Err(message) => connection.step(|e| e.warn(&format!("WebSocket upgrade failed: {message}"))),
         }
     }
-    polling_loop(connection, o, get, &sid, silence + POLL_MARGIN).await
+    let limits = PollLimits {
+        timeout: silence + POLL_MARGIN,
+        max_payload,
+    };
+    polling_loop(connection, o, get, &sid, limits).await
 }
 
 /// The text of a polling failure, as python-engineio words it.
@@ -169,7 +211,7 @@ async fn upgrade(connection: &Connection, o: &ConnectOptions, sid: &str) -> Resu
     let packet = Packet::decode_text(text).map_err(|e| e.to_string())?;
     check_probe_answer(&packet).map_err(|e| e.to_string())?;
     websocket::send(&mut socket, vec![upgrade_frame()]).await?;
-    connection.with(|e| e.set_transport("websocket"));
+    connection.step(|e| e.set_transport("websocket"));
     Ok(socket)
 }
 
@@ -202,7 +244,7 @@ async fn polling_loop(
     o: &ConnectOptions,
     get: Channel,
     sid: &str,
-    poll_timeout: Duration,
+    limits: PollLimits,
 ) -> Result<(), String> {
     let path = o.target.request_path(&o.path, "polling", Some(sid));
     let mut get_channel = Some(get);
@@ -216,7 +258,7 @@ async fn polling_loop(
     let mut posting: Option<Exchange> = None;
     loop {
         if let Some(channel) = post_channel.take() {
-            let frames = connection.with(ClientEngine::take_frames);
+            let frames = connection.step(|e| e.take_frames_within(MAX_PACKETS_PER_POST, limits.max_payload));
             if frames.is_empty() {
                 post_channel = Some(channel);
             } else {
@@ -224,13 +266,13 @@ async fn polling_loop(
                 posting = Some(exchange(channel, Method::POST, path.clone(), body, o.request_timeout));
             }
         }
-        let (finished, deadline) = connection.with(|e| (e.is_finished(), e.next_deadline()));
+        let (finished, deadline) = connection.step(|e| (e.is_finished(), e.next_deadline()));
         if finished {
             // Our DISCONNECT and close packets go out after any POST under way; their outcome no longer matters.
             if let Some(post) = posting.take() {
                 post_channel = Some(post.await.0);
             }
-            let frames = connection.with(ClientEngine::take_frames);
+            let frames = connection.step(|e| e.take_frames_within(MAX_PACKETS_PER_POST, limits.max_payload));
             if let (false, Some(mut channel)) = (frames.is_empty(), post_channel.take()) {
                 let body = encode_payload(&frames);
                 let _ = channel.request(Method::POST, &path, body, o.request_timeout).await;
@@ -239,22 +281,28 @@ async fn polling_loop(
         }
         if let Some(channel) = get_channel.take() {
             connection.ready().await;
-            getting = Some(exchange(channel, Method::GET, path.clone(), Bytes::new(), poll_timeout));
+            getting = Some(exchange(
+                channel,
+                Method::GET,
+                path.clone(),
+                Bytes::new(),
+                limits.timeout,
+            ));
         }
         tokio::select! {
             (channel, result) = maybe(&mut getting) => {
                 getting = None;
                 get_channel = Some(channel);
-                let body = result.map_err(describe)?;
-                connection.with(|e| e.on_payload(body, Instant::now()));
+                let body = result.map_err(|e| format!("polling GET failed: {e}"))?;
+                connection.step(|e| e.on_payload(body, Instant::now()));
             }
             (channel, result) = maybe(&mut posting) => {
                 posting = None;
                 post_channel = Some(channel);
-                result.map_err(describe)?;
+                result.map_err(|e| format!("polling POST failed: {e}"))?;
             }
             () = connection.wake.notified() => {}
-            () = sleep_until(deadline) => connection.with(|e| e.on_tick(Instant::now())),
+            () = sleep_until(deadline) => connection.step(|e| e.on_tick(Instant::now())),
         }
     }
 }
@@ -266,7 +314,7 @@ async fn websocket_loop(
     open_deadline: Option<Instant>,
 ) -> Result<(), String> {
     loop {
-        let (frames, finished, deadline) = connection.with(|e| (e.take_frames(), e.is_finished(), e.next_deadline()));
+        let (frames, finished, deadline) = connection.step(|e| (e.take_frames(), e.is_finished(), e.next_deadline()));
         if !frames.is_empty() {
             websocket::send(&mut socket, frames).await?;
         }
@@ -277,18 +325,18 @@ async fn websocket_loop(
         connection.ready().await;
         tokio::select! {
             incoming = websocket::receive(&mut socket) => match incoming {
-                Incoming::Text(text) => connection.with(|e| e.on_text(text, Instant::now())),
-                Incoming::Binary(data) => connection.with(|e| e.on_binary(data, Instant::now())),
+                Incoming::Text(text) => connection.step(|e| e.on_text(text, Instant::now())),
+                Incoming::Binary(data) => connection.step(|e| e.on_binary(data, Instant::now())),
                 Incoming::Gone(error) => {
                     return Err(error.unwrap_or_else(|| String::from("the server closed the connection")));
                 }
             },
             () = connection.wake.notified() => {}
             () = sleep_until(deadline.or(open_deadline)) => {
-                if connection.with(|e| e.session().handshake().is_none()) {
+                if connection.step(|e| e.session().handshake().is_none()) {
                     return Err(String::from("no OPEN packet from the server in time"));
                 }
-                connection.with(|e| e.on_tick(Instant::now()));
+                connection.step(|e| e.on_tick(Instant::now()));
             }
         }
     }

@@ -120,6 +120,33 @@ impl ClientEngine {
         self.frames.drain(..).collect()
     }
 
+    /// Frames for one polling body of at most `max_frames` frames and `max_bytes` once encoded (spec: the server's
+    /// `maxPayload`), oldest first; always at least one frame, so an oversized single packet still goes out (and the
+    /// server decides).
+    pub fn take_frames_within(&mut self, max_frames: usize, max_bytes: usize) -> Vec<Frame> {
+        let mut taken = Vec::new();
+        let mut size = 0;
+        while let Some(frame) = self.frames.front() {
+            if taken.len() >= max_frames.max(1) {
+                break;
+            }
+            let encoded = match frame {
+                Frame::Text(text) => text.len(),
+                // `b` + base64, 4 bytes per 3.
+                Frame::Binary(data) => 1 + data.len().div_ceil(3) * 4,
+            } + usize::from(!taken.is_empty());
+            if !taken.is_empty() && size + encoded > max_bytes {
+                break;
+            }
+            size += encoded;
+            if let Some(frame) = self.frames.pop_front() {
+                self.queued_bytes = self.queued_bytes.saturating_sub(frame.len());
+                taken.push(frame);
+            }
+        }
+        taken
+    }
+
     /// Whether frames wait to be written.
     pub fn has_frames(&self) -> bool {
         !self.frames.is_empty()

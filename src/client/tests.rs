@@ -214,3 +214,30 @@ fn the_upgrade_probe_is_checked() {
     assert!(check_probe_answer(&Packet::Pong(Bytes::new())).is_err());
     assert!(check_probe_answer(&Packet::Noop).is_err());
 }
+
+#[test]
+fn polling_bodies_stay_within_the_servers_limits() {
+    let now = Instant::now();
+    let mut engine = opened(&[("/", None)], now);
+    engine.on_text(Bytes::from_static(br#"40{"sid":"s1"}"#), now);
+    engine.take_frames();
+    for _ in 0..3 {
+        engine.emit("/", br#"["e","0123456789"]"#, Vec::new(), None).unwrap();
+    }
+    // Each frame is 20 bytes; two plus a separator make 41.
+    assert_eq!(engine.take_frames_within(16, 43).len(), 2);
+    assert_eq!(
+        engine.take_frames_within(16, 1).len(),
+        1,
+        "one frame always goes, however large"
+    );
+    assert!(engine.take_frames_within(16, 43).is_empty());
+    for _ in 0..3 {
+        engine.emit("/", br#"["e"]"#, Vec::new(), None).unwrap();
+    }
+    assert_eq!(
+        engine.take_frames_within(2, 1000).len(),
+        2,
+        "and no more frames than the server decodes"
+    );
+}

@@ -356,3 +356,37 @@ impl ClientCore {
             .map(|d| d.as_secs_f64()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    #[test]
+    fn the_hub_wakes_once_per_burst_and_holds_drivers_back_past_the_high_water_mark() {
+        let (wake_rx, wake_tx) = std::io::pipe().unwrap();
+        let hub = HubQueue {
+            items: Mutex::new(Vec::new()),
+            blocked: Mutex::new(Vec::new()),
+            armed: AtomicBool::new(false),
+            wake_tx,
+            wake_rx,
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(hub.poll_ready(&mut cx), Poll::Ready(()));
+        for _ in 0..HIGH_WATER {
+            hub.push(7, ClientEvent::Warning { message: String::new() });
+            hub.flush();
+        }
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            (&hub.wake_rx).read(&mut buf).unwrap(),
+            1,
+            "one byte for the whole burst"
+        );
+        assert_eq!(hub.poll_ready(&mut cx), Poll::Pending);
+        assert_eq!(hub.blocked.lock().len(), 1);
+    }
+}
