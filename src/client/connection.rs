@@ -112,6 +112,11 @@ impl Connection {
         result
     }
 
+    /// Read the engine without changing it (nothing to publish, nobody to wake).
+    pub fn read<R>(&self, f: impl FnOnce(&ClientEngine) -> R) -> R {
+        f(&self.engine.lock())
+    }
+
     /// Change the engine from the driver itself: publish events, but never wake the driver, which looks at the
     /// engine again before it waits. (Waking itself while a POST is under way made it spin and starve the
     /// runtime thread that POST needed.)

@@ -338,7 +338,7 @@ impl ClientCore {
     fn transport(&self) -> PyResult<Option<&'static str>> {
         Ok(self
             .connection()
-            .and_then(|c| c.with(|e| (!e.is_finished()).then(|| e.transport()))))
+            .and_then(|c| c.read(|e| (!e.is_finished()).then(|| e.transport()))))
     }
 
     /// Start a run of reconnection attempts with python-socketio's options.
