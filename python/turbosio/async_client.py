@@ -194,6 +194,7 @@ class AsyncClient(BaseClient):
                         break
             except asyncio.TimeoutError:
                 pass
+            self._check_still_open()
             if set(self.namespaces) != set(self.connection_namespaces):
                 await self.disconnect()
                 raise self._connect_failure()

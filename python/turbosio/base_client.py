@@ -280,6 +280,11 @@ class BaseClient:
         except (ValueError, TypeError, OSError) as exc:
             raise exceptions.ConnectionError(str(exc)) from exc
 
+    def _check_still_open(self) -> None:
+        """Raise if the connection ended while connect() waited for the namespaces."""
+        if self._eio_state != 'connected':
+            raise exceptions.ConnectionError('The connection was lost while connecting')
+
     def _namespaces_settled(self) -> bool:
         return len(self.namespaces) + len(self.failed_namespaces) >= len(self.connection_namespaces)
 
@@ -458,14 +463,16 @@ class BaseClient:
         self.engineio_logger.info('Engine.IO connection dropped (%s)', reason)
         self._eio_state = 'disconnected'
         connected_clients.discard(self)
-        will_reconnect = self.reconnection and reason == self.reason.TRANSPORT_ERROR
-        if self.connected:
-            for namespace in list(self.namespaces):
-                self._trigger_event('disconnect', namespace, reason)
-                if not will_reconnect:
-                    self._trigger_event('__disconnect_final', namespace)
-            self.namespaces = {}
-            self.connected = False
+        # Reconnect only a connection that connect() completed: one lost while connect() still waits makes that
+        # call fail instead (inside the reconnection loop, the next attempt follows).
+        will_reconnect = self.reconnection and reason == self.reason.TRANSPORT_ERROR and self.connected
+        # Namespaces whose connect handler ran hear of the end, even if connect() had not returned yet.
+        for namespace in list(self.namespaces):
+            self._trigger_event('disconnect', namespace, reason)
+            if not will_reconnect:
+                self._trigger_event('__disconnect_final', namespace)
+        self.namespaces = {}
+        self.connected = False
         self.callbacks = {}
         self.sid = None
         if will_reconnect and not self._reconnect_task:

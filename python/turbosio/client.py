@@ -201,6 +201,7 @@ class Client(BaseClient):
                 self._connect_event.clear()
                 if self._namespaces_settled():
                     break
+            self._check_still_open()
             if set(self.namespaces) != set(self.connection_namespaces):
                 self.disconnect()
                 raise self._connect_failure()
