@@ -4,6 +4,7 @@ pub mod client;
 pub mod engine;
 pub mod protocol;
 pub mod py;
+pub mod runtime;
 pub mod server;
 pub mod tls;
 
@@ -17,6 +18,12 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::external::ExternalDriverCore;
+
+    #[pymodule_export]
+    use crate::py::client::ClientCore;
+
+    #[pymodule_export]
+    use crate::py::client::ClientHubCore;
 
     use pyo3::prelude::*;
 

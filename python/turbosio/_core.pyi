@@ -11,6 +11,15 @@ __all__ = [
     'BODY_BROKEN',
     'BODY_END',
     'BODY_MORE',
+    'CLIENT_ACK',
+    'CLIENT_CLOSE',
+    'CLIENT_CONNECT',
+    'CLIENT_CONNECT_ERROR',
+    'CLIENT_DISCONNECT',
+    'CLIENT_EVENT',
+    'CLIENT_FAILED',
+    'CLIENT_OPEN',
+    'CLIENT_WARNING',
     'CONNECT',
     'DISCONNECT',
     'EIO_CONNECT',
@@ -30,6 +39,8 @@ __all__ = [
     'WS_ENDED_NOTIFY',
     'WS_OPEN',
     'WS_UPGRADED',
+    'ClientCore',
+    'ClientHubCore',
     'ExternalDriverCore',
     'ServerCore',
     '__version__',
@@ -52,6 +63,17 @@ WEBSOCKET: Final = 10
 WEBSOCKET_MESSAGE: Final = 11
 WEBSOCKET_GONE: Final = 12
 HTTP_BODY: Final = 13
+
+# The kind of each item ClientHubCore.drain() returns (src/py/kinds.rs).
+CLIENT_OPEN: Final = 20
+CLIENT_FAILED: Final = 21
+CLIENT_CONNECT: Final = 22
+CLIENT_CONNECT_ERROR: Final = 23
+CLIENT_EVENT: Final = 24
+CLIENT_ACK: Final = 25
+CLIENT_DISCONNECT: Final = 26
+CLIENT_CLOSE: Final = 27
+CLIENT_WARNING: Final = 28
 
 # The state of an HTTP_BODY piece: more follows, the body is complete, it never will be.
 BODY_MORE: Final = 0
@@ -289,3 +311,87 @@ class ExternalDriverCore:
         """Whether the Engine.IO session still exists."""
     def new_token(self) -> int:
         """A fresh wake token."""
+
+# One tuple shape per item ClientHubCore.drain() returns; the second field is the ClientCore.id it belongs to.
+# (CLIENT_OPEN, client_id, eio_sid, transport): the Engine.IO session is open.
+ClientOpenItem: TypeAlias = tuple[Literal[20], int, str, str]
+# (CLIENT_FAILED, client_id, message): the connection could not be made; nothing follows.
+ClientFailedItem: TypeAlias = tuple[Literal[21], int, str]
+# (CLIENT_CONNECT, client_id, namespace, sid): the server accepted a namespace.
+ClientConnectItem: TypeAlias = tuple[Literal[22], int, str, str]
+# (CLIENT_CONNECT_ERROR, client_id, namespace, data): the server refused a namespace.
+ClientConnectErrorItem: TypeAlias = tuple[Literal[23], int, str, Any]
+# (CLIENT_EVENT, client_id, namespace, event, args, ack_id): an event; ack_id None when no ack is wanted.
+ClientEventItem: TypeAlias = tuple[Literal[24], int, str, Any, list[Any], int | None]
+# (CLIENT_ACK, client_id, namespace, ack_id, args): the server's answer to one of our events.
+ClientAckItem: TypeAlias = tuple[Literal[25], int, str, int, list[Any]]
+# (CLIENT_DISCONNECT, client_id, namespace): the server left one namespace.
+ClientDisconnectItem: TypeAlias = tuple[Literal[26], int, str]
+# (CLIENT_CLOSE, client_id, reason): the Engine.IO session ended; nothing follows.
+ClientCloseItem: TypeAlias = tuple[Literal[27], int, str]
+# (CLIENT_WARNING, client_id, message): for the client's engineio logger.
+ClientWarningItem: TypeAlias = tuple[Literal[28], int, str]
+
+# Every item ClientHubCore.drain() returns.
+ClientItem: TypeAlias = (
+    ClientOpenItem
+    | ClientFailedItem
+    | ClientConnectItem
+    | ClientConnectErrorItem
+    | ClientEventItem
+    | ClientAckItem
+    | ClientDisconnectItem
+    | ClientCloseItem
+    | ClientWarningItem
+)
+
+@final
+class ClientHubCore:
+    """The shared event queue of a group of clients: one wake-up pipe, drained in bursts."""
+
+    def __new__(cls) -> ClientHubCore: ...
+    def wake_fd(self) -> int:
+        """The descriptor to watch for readability; read it empty, then call drain()."""
+    def drain(self) -> list[ClientItem]:
+        """Every queued client event, in arrival order."""
+
+@final
+class ClientCore:
+    """One client's connection and reconnection schedule."""
+
+    def __new__(cls, hub: ClientHubCore) -> ClientCore: ...
+    @property
+    def id(self) -> int:
+        """The id that tags this client's items in its hub's drain."""
+    def use_hub(self, hub: ClientHubCore) -> None:
+        """Send the events of later connections to ``hub``."""
+    def connect(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        transports: list[str],
+        socketio_path: str,
+        namespaces: list[str],
+        auth: Any,
+        request_timeout: float,
+        ssl_verify: bool,
+    ) -> None:
+        """Start connecting; CLIENT_OPEN or CLIENT_FAILED follows. Raises ValueError for a bad URL or option."""
+    def emit(self, namespace: str, event: Any, args: tuple[Any, ...], id: int | None = None) -> bool:
+        """Queue an event; False when the namespace is not connected. OSError when the send queue is full."""
+    def ack(self, namespace: str, id: int, args: tuple[Any, ...]) -> None:
+        """Answer the server's event ``id``."""
+    def connect_namespace(self, namespace: str, auth: Any = None) -> None:
+        """Join one more namespace on the open connection."""
+    def disconnect_namespace(self, namespace: str) -> None:
+        """Leave a namespace."""
+    def close(self) -> None:
+        """Close the connection; CLIENT_CLOSE follows."""
+    def transport(self) -> str | None:
+        """'polling' or 'websocket' while connected, else None."""
+    def start_reconnecting(
+        self, delay: float, delay_max: float, randomization_factor: float, attempts: int
+    ) -> None:
+        """Start a run of reconnection attempts."""
+    def next_reconnect_delay(self) -> float | None:
+        """Seconds before the next attempt, or None when the attempts are used up."""

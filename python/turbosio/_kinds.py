@@ -24,6 +24,16 @@ WEBSOCKET: Final = _core.WEBSOCKET
 WEBSOCKET_MESSAGE: Final = _core.WEBSOCKET_MESSAGE
 WEBSOCKET_GONE: Final = _core.WEBSOCKET_GONE
 HTTP_BODY: Final = _core.HTTP_BODY
+# The kind of each tuple ClientHubCore.drain() returns.
+CLIENT_OPEN: Final = _core.CLIENT_OPEN
+CLIENT_FAILED: Final = _core.CLIENT_FAILED
+CLIENT_CONNECT: Final = _core.CLIENT_CONNECT
+CLIENT_CONNECT_ERROR: Final = _core.CLIENT_CONNECT_ERROR
+CLIENT_EVENT: Final = _core.CLIENT_EVENT
+CLIENT_ACK: Final = _core.CLIENT_ACK
+CLIENT_DISCONNECT: Final = _core.CLIENT_DISCONNECT
+CLIENT_CLOSE: Final = _core.CLIENT_CLOSE
+CLIENT_WARNING: Final = _core.CLIENT_WARNING
 # The state an HTTP_BODY item carries: more follows, the body is complete, it never will be.
 BODY_MORE: Final = _core.BODY_MORE
 BODY_END: Final = _core.BODY_END

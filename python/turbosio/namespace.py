@@ -1,4 +1,5 @@
-"""Class-based namespaces: :class:`Namespace` (threaded server) and :class:`AsyncNamespace` (asyncio server).
+"""Class-based namespaces: :class:`Namespace` and :class:`AsyncNamespace` for servers, :class:`ClientNamespace` and
+:class:`AsyncClientNamespace` for clients.
 
 Methods named ``on_<event>`` handle ``<event>``; the verbs default to the class's namespace.
 """
@@ -11,6 +12,17 @@ from typing import Any
 from ._handlers import max_positional
 
 _SPECIAL = ('connect', 'disconnect')
+
+
+def _find_handler(
+    namespace: Any, event: str, args: tuple[Any, ...], trimmed: tuple[str, ...], keep: int
+) -> tuple[Any, tuple[Any, ...]]:
+    """``on_<event>`` of ``namespace`` and its arguments; for ``trimmed`` events, only as many as it takes
+    (at least ``keep``)."""
+    handler = getattr(namespace, 'on_' + (event or ''), None)
+    if handler is not None and event in trimmed:
+        args = args[: max(max_positional(handler), keep)]
+    return handler, args
 
 
 class BaseServerNamespace:
@@ -27,11 +39,8 @@ class BaseServerNamespace:
         return False
 
     def _handler_and_args(self, event: str, args: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-        handler = getattr(self, 'on_' + (event or ''), None)
-        if handler is not None and event in _SPECIAL:
-            # compat: on_connect(sid, environ) and on_disconnect(sid) still work.
-            args = args[: max(max_positional(handler), 1)]
-        return handler, args
+        # compat: on_connect(sid, environ) and on_disconnect(sid) still work.
+        return _find_handler(self, event, args, _SPECIAL, 1)
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
         """The rooms a client is in."""
@@ -117,3 +126,83 @@ class AsyncNamespace(Namespace):
         """:meth:`turbosio.AsyncServer.call` in this namespace (a coroutine)."""
         return await self.server.call(event, data=data, to=to, sid=sid, namespace=namespace or self.namespace,
                                       timeout=timeout)
+
+
+class BaseClientNamespace:
+    """What both client flavours share: the namespace name and the client it is registered with."""
+
+    def __init__(self, namespace: str | None = None) -> None:
+        self.namespace = namespace or '/'
+        self.client: Any = None
+
+    def _set_client(self, client: Any) -> None:
+        self.client = client
+
+    def is_asyncio_based(self) -> bool:
+        return False
+
+    def _handler_and_args(self, event: str, args: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+        # compat: on_disconnect() without the reason still works.
+        return _find_handler(self, event, args, ('disconnect',), 0)
+
+
+class ClientNamespace(BaseClientNamespace):
+    """A class-based namespace for :class:`turbosio.Client`: methods ``on_<event>`` handle ``<event>``."""
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Call ``on_<event>`` if the class has it; override to route events differently."""
+        handler, args = self._handler_and_args(event, args)
+        if handler is None:
+            return None
+        return handler(*args)
+
+    def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+        """:meth:`turbosio.Client.emit` in this namespace."""
+        return self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
+
+    def send(self, data: Any, room: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+        """:meth:`turbosio.Client.send` in this namespace (``room`` is accepted and ignored, as upstream)."""
+        return self.client.send(data, namespace=namespace or self.namespace, callback=callback)
+
+    def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None) -> Any:
+        """:meth:`turbosio.Client.call` in this namespace."""
+        return self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
+
+    def disconnect(self) -> Any:
+        """:meth:`turbosio.Client.disconnect`."""
+        return self.client.disconnect()
+
+
+class AsyncClientNamespace(BaseClientNamespace):
+    """A class-based namespace for :class:`turbosio.AsyncClient`; handlers may be coroutines."""
+
+    def is_asyncio_based(self) -> bool:
+        return True
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
+        handler, args = self._handler_and_args(event, args)
+        if handler is None:
+            return None
+        result = handler(*args)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
+    async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+        """:meth:`turbosio.AsyncClient.emit` in this namespace (a coroutine)."""
+        return await self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
+
+    async def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> Any:
+        """:meth:`turbosio.AsyncClient.send` in this namespace (a coroutine)."""
+        return await self.client.send(data, namespace=namespace or self.namespace, callback=callback)
+
+    async def call(
+        self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None
+    ) -> Any:
+        """:meth:`turbosio.AsyncClient.call` in this namespace (a coroutine)."""
+        return await self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
+
+    async def disconnect(self) -> Any:
+        """:meth:`turbosio.AsyncClient.disconnect` (a coroutine)."""
+        return await self.client.disconnect()

@@ -21,10 +21,10 @@ use super::kinds as kind;
 use super::parts::ServerParts;
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox};
 use crate::protocol::engineio::Frame;
+use crate::runtime::runtime;
 use crate::server::adopted::AdoptedSocket;
 use crate::server::endpoint::{Answer, Cors, EioRequest, Endpoint, FrameOutcome, Reply, RequestHeaders, Upgrade};
 use crate::server::request::RequestError;
-use crate::server::runtime::runtime;
 use crate::server::websocket::Start;
 
 type Headers = Vec<(Vec<u8>, Vec<u8>)>;

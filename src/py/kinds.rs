@@ -1,4 +1,4 @@
-//! The numbers at the Python boundary: the kind that opens every drained item, the state of a hosted request's
+//! The numbers at the Python boundary: the kind that opens every drained item (server and client), the state of a hosted request's
 //! body piece, and what the external driver answers. Each is exported as an attribute of `turbosio._core` under
 //! the name below, and `python/turbosio/_kinds.py` re-exports them, so the two sides cannot drift apart.
 
@@ -42,6 +42,25 @@ constants! {
     WEBSOCKET_GONE = 12;
     /// `(HTTP_BODY, token, data, state)`, state one of `BODY_*`.
     HTTP_BODY = 13;
+
+    /// `ClientHubCore.drain()`: `(CLIENT_OPEN, client_id, eio_sid, transport)`, the Engine.IO session is open.
+    CLIENT_OPEN = 20;
+    /// `(CLIENT_FAILED, client_id, message)`: the connection could not be made; nothing follows.
+    CLIENT_FAILED = 21;
+    /// `(CLIENT_CONNECT, client_id, namespace, sid)`
+    CLIENT_CONNECT = 22;
+    /// `(CLIENT_CONNECT_ERROR, client_id, namespace, data)`
+    CLIENT_CONNECT_ERROR = 23;
+    /// `(CLIENT_EVENT, client_id, namespace, event, args, ack_id)`
+    CLIENT_EVENT = 24;
+    /// `(CLIENT_ACK, client_id, namespace, ack_id, args)`
+    CLIENT_ACK = 25;
+    /// `(CLIENT_DISCONNECT, client_id, namespace)`: the server left one namespace.
+    CLIENT_DISCONNECT = 26;
+    /// `(CLIENT_CLOSE, client_id, reason)`: the Engine.IO session ended; nothing follows.
+    CLIENT_CLOSE = 27;
+    /// `(CLIENT_WARNING, client_id, message)`
+    CLIENT_WARNING = 28;
 
     /// An `HTTP_BODY` piece: more follows.
     BODY_MORE = 0;

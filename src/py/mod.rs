@@ -1,11 +1,12 @@
 //! Python bindings: the only layer that touches Python.
 //!
 //! In: calls from `python/turbosio/` (emit, rooms, accept, drain, the external driver's requests, the hosted app's
-//! answers). Out: engine calls, and tuples of drained events. `ServerCore` is split by job (`server.rs` verbs,
+//! answers). Out: engine calls, and tuples of drained events. `ClientCore`/`ClientHubCore` (`client.rs`) are the clients' half. `ServerCore` is split by job (`server.rs` verbs,
 //! `native.rs` lifecycle, `relay.rs` hosted relay); `external.rs` only converts between Python and
 //! `server::endpoint`. Never: Python work on a tokio thread, the GIL held across fan-out or I/O, a `Py<T>` handed
 //! to a lower layer.
 
+pub mod client;
 pub mod convert;
 pub mod dispatch;
 pub mod errors;

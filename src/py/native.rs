@@ -10,9 +10,9 @@ use pyo3::prelude::*;
 
 use super::errors::{os_error, state_error, value_error};
 use super::server::ServerCore;
+use crate::runtime::runtime;
 use crate::server::hosted::HostedApp;
 use crate::server::native::NativeServer;
-use crate::server::runtime::runtime;
 
 #[pymethods]
 impl ServerCore {

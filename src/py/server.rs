@@ -20,12 +20,12 @@ use super::hosted::HostedBridge;
 use super::parts::ServerParts;
 use crate::engine::adapter::Target;
 use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
+use crate::runtime::runtime;
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
 use crate::server::endpoint::HttpConfig;
 use crate::server::handle::EngineHandle;
 use crate::server::native::NativeServer;
-use crate::server::runtime::runtime;
 
 /// The Rust core of one server.
 #[pyclass(frozen, module = "turbosio._core")]

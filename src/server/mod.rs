@@ -16,7 +16,6 @@ pub mod handle;
 pub mod hosted;
 pub mod native;
 pub mod request;
-pub mod runtime;
 pub mod tls;
 pub mod websocket;
 
