@@ -9,6 +9,7 @@ seen what they print.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -61,10 +62,12 @@ class Program:
             return '\n'.join(self.lines)
 
     def wait_for(self, line: str, timeout: float = WAIT) -> None:
-        """Wait until the program printed ``line`` (exactly)."""
+        """Wait until the program printed ``line``. Its text is looked for anywhere in the output: the seed server
+        prints from several handler threads, and ``print`` writes the text and its newline separately, so two
+        lines may run together."""
         with self._cond:
-            if self._cond.wait_for(lambda: line in self.lines or self.proc.poll() is not None, timeout):
-                if line in self.lines:
+            if self._cond.wait_for(lambda: line in '\n'.join(self.lines) or self.proc.poll() is not None, timeout):
+                if line in '\n'.join(self.lines):
                     return
         raise AssertionError(f'{self.name} did not print {line!r} within {timeout} s; it printed:\n{self.output()}')
 
@@ -105,7 +108,7 @@ def run_seed_system(server_folder: Path, client_folder: Path) -> None:
         client2.wait_for("Response from server: {'data': 'Server received: This is client 2.'}")
         # client1 is in room1: it gets client2's message, and the news of client2 joining.
         client1.wait_for("Response from server: {'data': 'Server received: This is client 2.'}")
-        connected = [line.split(': ', 1)[1] for line in server.lines if line.startswith('Client connected to /chat:')]
+        connected = re.findall(r'Client connected to /chat: ([A-Za-z0-9_-]{20})', server.output())  # sids are 20 characters
         assert len(connected) == 2, server.output()
         client1.wait_for(f"Room message: {{'data': '{connected[1]} has joined the room room1'}}")
         client2.wait_for(f"Room message: {{'data': '{connected[1]} has joined the room room1'}}")
