@@ -108,7 +108,8 @@ def run_seed_system(server_folder: Path, client_folder: Path) -> None:
         client2.wait_for("Response from server: {'data': 'Server received: This is client 2.'}")
         # client1 is in room1: it gets client2's message, and the news of client2 joining.
         client1.wait_for("Response from server: {'data': 'Server received: This is client 2.'}")
-        connected = re.findall(r'Client connected to /chat: ([A-Za-z0-9_-]{20})', server.output())  # sids are 20 characters
+        # A sid is 20 characters; a line glued to the next must not lengthen it.
+        connected = re.findall(r'Client connected to /chat: ([A-Za-z0-9_-]{20})', server.output())
         assert len(connected) == 2, server.output()
         client1.wait_for(f"Room message: {{'data': '{connected[1]} has joined the room room1'}}")
         client2.wait_for(f"Room message: {{'data': '{connected[1]} has joined the room room1'}}")
