@@ -28,8 +28,8 @@ async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], b
     await send({'type': 'http.response.body', 'body': body})
 
 
-async def close_websocket(send: Send) -> None:
+async def close_websocket(send: Send, code: int = 1000, reason: str = '') -> None:
     try:
-        await send({'type': 'websocket.close'})
+        await send({'type': 'websocket.close', 'code': code, 'reason': reason})
     except Exception:
         pass  # the client already went away

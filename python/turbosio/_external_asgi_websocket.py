@@ -27,6 +27,11 @@ async def serve_websocket(
         await send({'type': 'websocket.close', 'code': 1008})
         return
     _, eio_sid, open_frame = answer
+    if eio_sid is None:
+        # node: a second WebSocket for a session completes its handshake and is closed at once
+        await send({'type': 'websocket.accept'})
+        await close_websocket(send)
+        return
     if open_frame is not None:
         server._keep_asgi_scope(eio_sid, scope)
     await send({'type': 'websocket.accept'})
@@ -45,7 +50,7 @@ class WebSocketRelay:
 
     def __init__(self, driver: _core.ExternalDriverCore, server: AsyncioPump, eio_sid: str, send: Send) -> None:
         self.driver, self.server, self.eio_sid, self.send = driver, server, eio_sid, send
-        self.limit = driver.max_payload + 16
+        self.limit = driver.max_payload
         self.carries_session = False
         self.writer: asyncio.Task[None] | None = None
         self.probe_watch: asyncio.Task[None] | None = None
@@ -68,8 +73,14 @@ class WebSocketRelay:
         if message['type'] != 'websocket.receive':
             return False
         text, data = message.get('text'), message.get('bytes')
-        if len(text if text is not None else data or b'') > self.limit:
+        size = len(text) if text is not None else len(data or b'')
+        if text is not None and size * 4 > self.limit >= size:
+            size = len(text.encode())  # the bound is in bytes; encode only where the char count cannot tell
+        if size > self.limit:
             self.driver.ws_oversize(self.eio_sid)
+            # node (ws maxPayload): close code 1009 with a reason
+            reason = f'message of {size} bytes over max_http_buffer_size ({self.limit})'
+            await close_websocket(self.send, 1009, reason)
             return False
         driver, eio_sid = self.driver, self.eio_sid
         # A message carries text or bytes (ASGI spec); one with neither fails in ws_binary, as it always did.

@@ -81,6 +81,9 @@ pub struct Engine<A = LocalAdapter> {
     /// Room membership and fan-out resolution.
     adapter: A,
     heartbeats: Heartbeats,
+    /// Sessions a client closed with a close packet in a POST while no GET waited, and when: the next GET for one is
+    /// still answered (a noop), as Node does. Forgotten after one heartbeat period.
+    closed_by_post: HashMap<EioSid, Instant>,
     /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
     wakes: Vec<Waker>,
 }
@@ -102,6 +105,7 @@ impl<A: Adapter> Engine<A> {
             sockets: HashMap::new(),
             adapter,
             heartbeats: Heartbeats::default(),
+            closed_by_post: HashMap::new(),
             wakes: Vec::new(),
         }
     }
@@ -173,7 +177,16 @@ impl<A: Adapter> Engine<A> {
 
     /// A long-polling GET arrived: gives the queue to wait on. Call [`Engine::end_poll`] when it is answered.
     pub fn begin_poll(&mut self, eio_sid: EioSid) -> Result<Arc<Outbox>, SessionError> {
-        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        let Some(session) = self.sessions.get_mut(&eio_sid) else {
+            if self.closed_by_post.remove(&eio_sid).is_some() {
+                // node: the GET that follows a client's close is released with a noop, even when the POST
+                // reached the server first; only the GET after it finds the session gone.
+                let outbox = Arc::new(Outbox::new(self.config.outbox));
+                outbox.close(false, &mut self.wakes);
+                return Ok(outbox);
+            }
+            return Err(SessionError::UnknownSession);
+        };
         if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
             return Err(SessionError::WrongTransport);
         }
@@ -297,6 +310,10 @@ impl<A: Adapter> Engine<A> {
 
     /// spec: heartbeats. Sends due pings and closes sessions whose pong is overdue.
     pub fn on_tick(&mut self, now: Instant) {
+        if !self.closed_by_post.is_empty() {
+            let keep = self.config.ping_interval + self.config.ping_timeout;
+            self.closed_by_post.retain(|_, at| now.duration_since(*at) < keep);
+        }
         for (eio_sid, generation) in self.heartbeats.pop_due(now) {
             let Some(session) = self.sessions.get_mut(&eio_sid) else {
                 continue;
@@ -341,6 +358,9 @@ impl<A: Adapter> Engine<A> {
         match packet {
             Packet::Open(_) => Err(SessionError::UnexpectedPacket("open packet from a client")),
             Packet::Close => {
+                if via == Transport::Polling && !session.polling_get {
+                    self.closed_by_post.insert(eio_sid, now);
+                }
                 self.close(eio_sid, DisconnectReason::ClientDisconnect, false);
                 Ok(WsOutcome::Closed)
             }

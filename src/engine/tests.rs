@@ -207,6 +207,32 @@ fn polling_post_batches_and_overlapping_get_closes() {
 }
 
 #[test]
+fn a_close_in_a_post_releases_the_next_get_with_a_noop_once() {
+    let mut fx = fixture(EngineConfig::default());
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, eio_sid, b("1")).unwrap();
+    assert_eq!(fx.engine.session_count(), 0);
+    // node: the GET that follows (or crossed) the close is answered with a noop; the one after finds no session.
+    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
+    let mut frames = Vec::new();
+    assert_eq!(
+        outbox.drain_now(&mut frames),
+        Some(Drained::Closed { notify_client: false })
+    );
+    fx.engine.end_poll(eio_sid);
+    assert!(matches!(
+        fx.engine.begin_poll(eio_sid),
+        Err(SessionError::UnknownSession)
+    ));
+    // Unclaimed, the grace is forgotten after a heartbeat period.
+    let other = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, other, b("1")).unwrap();
+    let config = EngineConfig::default();
+    fx.engine.on_tick(fx.t0 + config.ping_interval + config.ping_timeout);
+    assert!(fx.engine.begin_poll(other).is_err());
+}
+
+#[test]
 fn malformed_post_closes_only_that_session() {
     let mut fx = fixture(EngineConfig::default());
     let a = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;

@@ -127,11 +127,18 @@ impl ExternalDriverCore {
     /// The answer to a WebSocket request, for ASGI (`ws_open`): accepted, the outbox is kept for `ws_take`.
     fn websocket_answer<'py>(&self, py: Python<'py>, answer: Answer) -> PyResult<Bound<'py, PyAny>> {
         match answer {
+            // Accepted only to be closed: no sid, so Python closes it at once (the session's own WebSocket keeps
+            // its entry).
+            Answer::AcceptWebSocket {
+                start: Start::Refused, ..
+            } => Ok((kind::ANSWER_ACCEPT_WEBSOCKET, py.None(), py.None())
+                .into_pyobject(py)?
+                .into_any()),
             Answer::AcceptWebSocket { eio_sid, outbox, start } => {
                 self.websockets.lock().insert(eio_sid, outbox);
                 let open = match &start {
                     Start::Fresh(open) => frame_to_python(py, open),
-                    Start::Upgrading => py.None().into_bound(py),
+                    Start::Upgrading | Start::Refused => py.None().into_bound(py),
                 };
                 Ok((kind::ANSWER_ACCEPT_WEBSOCKET, eio_sid.as_str(), open)
                     .into_pyobject(py)?
@@ -224,7 +231,8 @@ impl ExternalDriverCore {
     }
 
     /// A WebSocket asks to connect. Returns `(ANSWER_ACCEPT_WEBSOCKET, eio_sid, first_frame | None)` to accept (the
-    /// first frame is the open packet of a fresh session, None for an upgrade), or `(ANSWER_RESPOND, status,
+    /// first frame is the open packet of a fresh session, None for an upgrade; `eio_sid` None: accept and close at
+    /// once, a second WebSocket for a session), or `(ANSWER_RESPOND, status,
     /// headers, body)` to refuse.
     #[pyo3(signature = (path, query, headers, remote=None))]
     fn ws_open<'py>(

@@ -19,7 +19,7 @@ use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
 use super::request::{EioQuery, RequestError, Route, route};
 use super::websocket::Start;
-use crate::engine::{Drained, EioSid, Outbox, RequestInfo, SessionError, Transport, WsOutcome};
+use crate::engine::{Drained, EioSid, Outbox, OutboxLimits, RequestInfo, SessionError, Transport, WsOutcome};
 use crate::protocol::engineio::{Frame, encode_payload};
 
 /// HTTP-level settings of the Engine.IO endpoint, for every driver.
@@ -346,6 +346,18 @@ impl Endpoint {
         };
         match accepted {
             Ok((eio_sid, outbox, start)) => Answer::AcceptWebSocket { eio_sid, outbox, start },
+            // node (Server.onWebSocket): a WebSocket for a session that is upgrading or has upgraded completes its
+            // handshake and is closed at once; a refused handshake would reach the client as an error event.
+            Err(SessionError::AlreadyUpgraded) => {
+                let Route::Upgrade(eio_sid) = route else {
+                    unreachable!("only an upgrade finds its session upgraded")
+                };
+                Answer::AcceptWebSocket {
+                    eio_sid,
+                    outbox: Arc::new(Outbox::new(OutboxLimits::default())),
+                    start: Start::Refused,
+                }
+            }
             Err(err) => Answer::refused(RequestError::from(&err), cors),
         }
     }
