@@ -287,5 +287,7 @@ class ExternalDriverCore:
         """Frames to write and WS_OPEN, WS_ENDED or WS_ENDED_NOTIFY (ended, send a close packet first)."""
     def session_open(self, eio_sid: str) -> bool:
         """Whether the Engine.IO session still exists."""
+    def probe_tick(self, eio_sid: str) -> bool:
+        """A probe's 100 ms check: release a GET waiting through the upgrade; False once the session is gone."""
     def new_token(self) -> int:
         """A fresh wake token."""

@@ -106,11 +106,12 @@ class WebSocketRelay:
             self.writer.cancel()
 
     async def _watch_probe(self) -> None:
-        """While a WebSocket probes an upgrade, close it when its polling session ends or after 10 s without the
-        upgrade packet (Node's upgradeTimeout)."""
-        for _ in range(_UPGRADE_TIMEOUT):
-            await asyncio.sleep(1)
-            if not self.driver.session_open(self.eio_sid):
+        """While a WebSocket probes an upgrade, release a GET waiting through it every 100 ms (Node's check
+        interval), and close the WebSocket when its polling session ends or after 10 s without the upgrade packet
+        (Node's upgradeTimeout)."""
+        for _ in range(_UPGRADE_TIMEOUT * 10):
+            await asyncio.sleep(0.1)
+            if not self.driver.probe_tick(self.eio_sid):
                 break
         await close_websocket(self.send)
 

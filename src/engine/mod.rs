@@ -158,6 +158,7 @@ impl<A: Adapter> Engine<A> {
                 transport,
                 upgrade: Upgrade::None,
                 polling_get: false,
+                probe_poll: None,
                 heartbeat,
                 sockets: Vec::new(),
                 partial: None,
@@ -198,10 +199,12 @@ impl<A: Adapter> Engine<A> {
         }
         session.polling_get = true;
         if session.upgrade == Upgrade::Probing && session.outbox.is_empty() {
-            // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
-            // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
-            // every 100 ms for the same reason).
-            let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+            // spec: during the upgrade, polls are flushed with noops, as Node does on its next 100 ms check
+            // ([`Engine::probe_tick`]), not at once: a GET sent right after `5` may reach the server before the
+            // `5` does, and must then see the upgrade and be refused rather than be answered.
+            let waiting = Arc::new(Outbox::new(self.config.outbox));
+            session.probe_poll = Some(waiting.clone());
+            return Ok(waiting);
         }
         Ok(session.outbox.clone())
     }
@@ -210,7 +213,25 @@ impl<A: Adapter> Engine<A> {
     pub fn end_poll(&mut self, eio_sid: EioSid) {
         if let Some(session) = self.sessions.get_mut(&eio_sid) {
             session.polling_get = false;
+            session.probe_poll = None;
         }
+    }
+
+    /// A probing WebSocket's periodic check (every 100 ms, like Node's): releases a GET waiting through the
+    /// upgrade with a noop. False when the session is gone.
+    pub fn probe_tick(&mut self, eio_sid: EioSid) -> bool {
+        let Some(session) = self.sessions.get_mut(&eio_sid) else {
+            return false;
+        };
+        if let Some(waiting) = session.probe_poll.take() {
+            waiting.close(false, &mut self.wakes);
+        }
+        true
+    }
+
+    /// Whether the session has completed the upgrade to WebSocket (a GET that waited through it is refused).
+    pub fn upgraded(&self, eio_sid: EioSid) -> bool {
+        self.sessions.get(&eio_sid).is_some_and(|s| s.upgrade == Upgrade::Done)
     }
 
     /// A long-polling POST body arrived (the driver has already refused bodies over `max_payload`).
@@ -251,6 +272,9 @@ impl<A: Adapter> Engine<A> {
             && session.upgrade == Upgrade::Probing
         {
             session.upgrade = Upgrade::None;
+            if let Some(waiting) = session.probe_poll.take() {
+                waiting.close(false, &mut self.wakes);
+            }
         }
     }
 
@@ -292,6 +316,9 @@ impl<A: Adapter> Engine<A> {
             self.drop_socket(*sid, Some(reason));
         }
         session.outbox.close(notify_client, &mut self.wakes);
+        if let Some(waiting) = session.probe_poll {
+            waiting.close(notify_client, &mut self.wakes);
+        }
         self.sink.push(Event::EioDisconnect { eio_sid, reason });
     }
 
@@ -367,8 +394,13 @@ impl<A: Adapter> Engine<A> {
             Packet::Ping(data) => {
                 let pong = Frame::pong(&data);
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
-                    // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
-                    let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+                    // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop. Only a
+                    // waiting one: a noop queued for nobody would answer a GET sent after `5` that overtook it.
+                    if let Some(waiting) = session.probe_poll.take() {
+                        waiting.close(false, &mut self.wakes);
+                    } else if session.polling_get {
+                        let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+                    }
                     Ok(WsOutcome::Reply(pong))
                 } else {
                     let _ = session.outbox.push_control(pong, &mut self.wakes);
@@ -387,6 +419,10 @@ impl<A: Adapter> Engine<A> {
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     session.upgrade = Upgrade::Done;
                     session.transport = Transport::WebSocket;
+                    // A GET still waiting was sent after the `5`: its driver sees the upgrade and refuses it.
+                    if let Some(waiting) = session.probe_poll.take() {
+                        waiting.close(false, &mut self.wakes);
+                    }
                     Ok(WsOutcome::Upgraded)
                 } else {
                     Err(SessionError::UnexpectedPacket("upgrade packet outside an upgrade"))

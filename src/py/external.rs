@@ -121,7 +121,11 @@ impl ExternalDriverCore {
         };
         self.polls.lock().remove(&eio_sid);
         handle.with(|e| e.end_poll(eio_sid));
-        respond(py, self.endpoint.poll_reply(frames, drained, accept_encoding, cors))
+        respond(
+            py,
+            self.endpoint
+                .poll_reply(eio_sid, frames, drained, accept_encoding, cors),
+        )
     }
 
     /// The answer to a WebSocket request, for ASGI (`ws_open`): accepted, the outbox is kept for `ws_take`.
@@ -317,7 +321,13 @@ impl ExternalDriverCore {
         Ok((list, state))
     }
 
-    /// Whether the Engine.IO session still exists (a probing WebSocket checks this to end with its session).
+    /// A probing WebSocket's 100 ms check: releases a GET waiting through the upgrade with a noop; False when the
+    /// session is gone (the probe then ends with it).
+    fn probe_tick(&self, eio_sid: &str) -> bool {
+        EioSid::parse(eio_sid).is_some_and(|sid| self.endpoint.handle().with(|e| e.probe_tick(sid)))
+    }
+
+    /// Whether the Engine.IO session still exists.
     fn session_open(&self, eio_sid: &str) -> bool {
         EioSid::parse(eio_sid).is_some_and(|sid| self.endpoint.handle().with(|e| e.transport(sid).is_some()))
     }

@@ -21,8 +21,9 @@ use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, WsOutcome};
 use crate::protocol::engineio::Frame;
 use crate::server::handle::EngineHandle;
 
-/// How often a probing WebSocket checks that its polling session still exists.
-const PROBE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a probing WebSocket releases a GET waiting through the upgrade and checks that its polling session
+/// still exists (Node's upgrade check interval).
+const PROBE_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 /// How long an upgrade may stay unfinished (Node's `upgradeTimeout`).
 const UPGRADE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a write to a client may take before the client is given up on (it stopped reading).
@@ -162,11 +163,12 @@ where
                     }
                 }
             }
-            // While probing, the polling transport owns the outbox; look every second whether the session is
-            // still there (it may time out or close on the polling side) and give the upgrade up after
-            // UPGRADE_TIMEOUT, as Node does, so a stalled probe does not linger.
+            // While probing, the polling transport owns the outbox; every PROBE_CHECK release a GET that waits
+            // through the upgrade, look whether the session is still there (it may time out or close on the
+            // polling side) and give the upgrade up after UPGRADE_TIMEOUT, as Node does, so a stalled probe does
+            // not linger.
             () = tokio::time::sleep(PROBE_CHECK), if !draining => {
-                let gone = handle.with(|e| e.transport(sid).is_none());
+                let gone = !handle.with(|e| e.probe_tick(sid));
                 if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
                     handle.with(|e| e.abort_upgrade(sid));
                     let _ = timeout(CLOSE_GRACE, sink.close()).await;

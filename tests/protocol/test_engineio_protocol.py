@@ -622,7 +622,6 @@ def test_polling_rejected_after_upgrade(server, wsf):
     assert client.recv(skip=('6',)) == '42["message-back","still here"]'
 
 
-@pytest.mark.skip(reason='issue 13 item 1b open: a GET racing the `5` gets the probing noop (200) when it wins')
 def test_polling_rejected_right_after_the_upgrade_packet(server, wsf):
     # node test-suite ("ignores HTTP requests with same sid after upgrade"): the GET is sent as soon as `5` is
     # written, with nothing to prove the server read it first; it must still get 400.
