@@ -12,6 +12,7 @@ from ._external_asgi import Receive, Scope, Send, client_of, close_websocket
 from ._kinds import ANSWER_ACCEPT_WEBSOCKET, WS_CLOSED, WS_CONTINUE, WS_ENDED_NOTIFY, WS_UPGRADED
 
 _UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
+_SERVER_RESTART = 1012  # the close code of a server that shuts down or restarts
 
 
 async def serve_websocket(
@@ -52,6 +53,7 @@ class WebSocketRelay:
         self.driver, self.server, self.eio_sid, self.send = driver, server, eio_sid, send
         self.limit = driver.max_payload
         self.carries_session = False
+        self.server_shutdown = False
         self.writer: asyncio.Task[None] | None = None
         self.probe_watch: asyncio.Task[None] | None = None
 
@@ -71,6 +73,9 @@ class WebSocketRelay:
     async def feed(self, message: dict[str, Any]) -> bool:
         """Hand one received message to the engine; False when the connection is over."""
         if message['type'] != 'websocket.receive':
+            # 1012 (service restart) is what uvicorn closes every WebSocket with when it shuts down; a client
+            # never sends it. The session then ends as on the native server's shutdown.
+            self.server_shutdown = message.get('code') == _SERVER_RESTART
             return False
         text, data = message.get('text'), message.get('bytes')
         size = len(text) if text is not None else len(data or b'')
@@ -96,7 +101,7 @@ class WebSocketRelay:
     async def finish(self) -> None:
         if self.probe_watch is not None:
             self.probe_watch.cancel()
-        self.driver.ws_closed(self.eio_sid, self.carries_session)
+        self.driver.ws_closed(self.eio_sid, self.carries_session, self.server_shutdown)
         if self.writer is None:
             await close_websocket(self.send)
             return

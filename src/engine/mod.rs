@@ -322,11 +322,13 @@ impl<A: Adapter> Engine<A> {
         self.sink.push(Event::EioDisconnect { eio_sid, reason });
     }
 
-    /// Close every session (server shutdown).
+    /// Close every session (server shutdown): each gets what was queued for it, then its connection closes.
+    /// node (`io.close()`): no close packet, so clients see their transport close and reconnect, and a restart
+    /// brings them back; python-socketio's client would take a close packet as a goodbye and stay away.
     pub fn close_all(&mut self) {
         let all: Vec<EioSid> = self.sessions.keys().copied().collect();
         for eio_sid in all {
-            self.close(eio_sid, DisconnectReason::ServerDisconnect, true);
+            self.close(eio_sid, DisconnectReason::ServerDisconnect, false);
         }
     }
 

@@ -282,13 +282,18 @@ impl ExternalDriverCore {
         }
     }
 
-    /// The WebSocket closed. `carries_session` is False for an upgrade that never finished.
-    fn ws_closed(&self, eio_sid: &str, carries_session: bool) {
+    /// The WebSocket closed. `carries_session` is False for an upgrade that never finished; `server_shutdown`:
+    /// the ASGI server closed it because it is shutting down (uvicorn's 1012), not the client.
+    #[pyo3(signature = (eio_sid, carries_session, server_shutdown=false))]
+    fn ws_closed(&self, eio_sid: &str, carries_session: bool, server_shutdown: bool) {
         let Some(eio_sid) = EioSid::parse(eio_sid) else { return };
         self.websockets.lock().remove(&eio_sid);
-        self.endpoint
-            .handle()
-            .websocket_ended(eio_sid, carries_session, DisconnectReason::TransportClose);
+        let reason = if server_shutdown {
+            DisconnectReason::ServerDisconnect
+        } else {
+            DisconnectReason::TransportClose
+        };
+        self.endpoint.handle().websocket_ended(eio_sid, carries_session, reason);
     }
 
     /// Frames to write on a WebSocket: `(frames, state)` where state is `WS_OPEN` (empty frames: wait for
