@@ -33,7 +33,7 @@ async def serving(sio: turbosio.AsyncServer):
     for _ in range(100):
         with contextlib.suppress(OSError), socket.create_connection(('127.0.0.1', port), timeout=1):
             break
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # polling for the port: serve() gives no other sign it listens
     try:
         yield url
     finally:
@@ -126,17 +126,24 @@ def test_verbs_on_a_sid_that_is_not_connected_match_python_socketio(flavour):
     run(scenario())
 
 
+async def silent_client(url: str) -> tuple[socketio.AsyncClient, asyncio.Event]:
+    """A client whose 'ask' handler never returns (so never acks); the event is set once it was asked."""
+    asked = asyncio.Event()
+
+    async def never_answers(*_):
+        asked.set()
+        await asyncio.sleep(30)
+
+    return await client(url, ask=never_answers), asked
+
+
 def test_call_to_a_client_that_leaves_raises_at_once():
     async def scenario():
         sio = turbosio.AsyncServer(async_mode='asgi')
-
-        async def never_answers(*_):
-            await asyncio.sleep(30)
-
         async with serving(sio) as url:
-            c = await client(url, ask=never_answers)
+            c, asked = await silent_client(url)
             call = asyncio.ensure_future(sio.call('ask', 1, to=c.get_sid(), timeout=30))
-            await asyncio.sleep(0.3)
+            await asyncio.wait_for(asked.wait(), 5)
             started = time.monotonic()
             await c.disconnect()
             # python-socketio raises TimeoutError once the timeout passes; turbosio raises the same, at once
@@ -151,12 +158,8 @@ def test_call_to_a_client_that_leaves_raises_at_once():
 def test_call_that_times_out_leaves_no_callback_behind():
     async def scenario():
         sio = turbosio.AsyncServer(async_mode='asgi')
-
-        async def never_answers(*_):
-            await asyncio.sleep(30)
-
         async with serving(sio) as url:
-            c = await client(url, ask=never_answers)
+            c, _ = await silent_client(url)
             sid = c.get_sid()
             with pytest.raises(exceptions.TimeoutError):
                 await sio.call('ask', 1, to=sid, timeout=0.2)
