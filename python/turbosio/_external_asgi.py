@@ -4,6 +4,7 @@ close, and the peer of a scope."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,8 +29,23 @@ async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], b
     await send({'type': 'http.response.body', 'body': body})
 
 
-async def close_websocket(send: Send) -> None:
+async def close_websocket(send: Send, code: int = 1000, reason: str = '') -> None:
     try:
-        await send({'type': 'websocket.close'})
+        await send({'type': 'websocket.close', 'code': code, 'reason': reason})
     except Exception:
         pass  # the client already went away
+
+
+def drain_on_shutdown(server: Any, receive: Receive) -> Receive:
+    """The lifespan's ``receive``, closing every session before it hands on ``lifespan.shutdown`` (to ASGIApp's
+    hooks or the other app): as on the native server's shutdown, ``disconnect`` handlers run with 'server
+    disconnect' and each client gets what was queued for it, then a close it reconnects after."""
+
+    async def receive_draining() -> dict[str, Any]:
+        message = await receive()
+        if message.get('type') == 'lifespan.shutdown':
+            await server.shutdown()
+            await asyncio.sleep(0)  # one turn for the disconnect handlers and writers just woken
+        return message
+
+    return receive_draining

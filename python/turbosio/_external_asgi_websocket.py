@@ -12,6 +12,7 @@ from ._external_asgi import Receive, Scope, Send, client_of, close_websocket
 from ._kinds import ANSWER_ACCEPT_WEBSOCKET, WS_CLOSED, WS_CONTINUE, WS_ENDED_NOTIFY, WS_UPGRADED
 
 _UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
+_SERVER_RESTART = 1012  # the close code of a server that shuts down or restarts
 
 
 async def serve_websocket(
@@ -27,6 +28,11 @@ async def serve_websocket(
         await send({'type': 'websocket.close', 'code': 1008})
         return
     _, eio_sid, open_frame = answer
+    if eio_sid is None:
+        # node: a second WebSocket for a session completes its handshake and is closed at once
+        await send({'type': 'websocket.accept'})
+        await close_websocket(send)
+        return
     if open_frame is not None:
         server._keep_asgi_scope(eio_sid, scope)
     await send({'type': 'websocket.accept'})
@@ -45,8 +51,9 @@ class WebSocketRelay:
 
     def __init__(self, driver: _core.ExternalDriverCore, server: AsyncioPump, eio_sid: str, send: Send) -> None:
         self.driver, self.server, self.eio_sid, self.send = driver, server, eio_sid, send
-        self.limit = driver.max_payload + 16
+        self.limit = driver.max_payload
         self.carries_session = False
+        self.server_shutdown = False
         self.writer: asyncio.Task[None] | None = None
         self.probe_watch: asyncio.Task[None] | None = None
 
@@ -66,10 +73,19 @@ class WebSocketRelay:
     async def feed(self, message: dict[str, Any]) -> bool:
         """Hand one received message to the engine; False when the connection is over."""
         if message['type'] != 'websocket.receive':
+            # 1012 (service restart) is what uvicorn closes every WebSocket with when it shuts down; a client
+            # never sends it. The session then ends as on the native server's shutdown.
+            self.server_shutdown = message.get('code') == _SERVER_RESTART
             return False
         text, data = message.get('text'), message.get('bytes')
-        if len(text if text is not None else data or b'') > self.limit:
+        size = len(text) if text is not None else len(data or b'')
+        if text is not None and size * 4 > self.limit >= size:
+            size = len(text.encode())  # the bound is in bytes; encode only where the char count cannot tell
+        if size > self.limit:
             self.driver.ws_oversize(self.eio_sid)
+            # node (ws maxPayload): close code 1009 with a reason
+            reason = f'message of {size} bytes over max_http_buffer_size ({self.limit})'
+            await close_websocket(self.send, 1009, reason)
             return False
         driver, eio_sid = self.driver, self.eio_sid
         # A message carries text or bytes (ASGI spec); one with neither fails in ws_binary, as it always did.
@@ -85,7 +101,7 @@ class WebSocketRelay:
     async def finish(self) -> None:
         if self.probe_watch is not None:
             self.probe_watch.cancel()
-        self.driver.ws_closed(self.eio_sid, self.carries_session)
+        self.driver.ws_closed(self.eio_sid, self.carries_session, self.server_shutdown)
         if self.writer is None:
             await close_websocket(self.send)
             return
@@ -95,11 +111,12 @@ class WebSocketRelay:
             self.writer.cancel()
 
     async def _watch_probe(self) -> None:
-        """While a WebSocket probes an upgrade, close it when its polling session ends or after 10 s without the
-        upgrade packet (Node's upgradeTimeout)."""
-        for _ in range(_UPGRADE_TIMEOUT):
-            await asyncio.sleep(1)
-            if not self.driver.session_open(self.eio_sid):
+        """While a WebSocket probes an upgrade, release a GET waiting through it every 100 ms (Node's check
+        interval), and close the WebSocket when its polling session ends or after 10 s without the upgrade packet
+        (Node's upgradeTimeout)."""
+        for _ in range(_UPGRADE_TIMEOUT * 10):
+            await asyncio.sleep(0.1)
+            if not self.driver.probe_tick(self.eio_sid):
                 break
         await close_websocket(self.send)
 

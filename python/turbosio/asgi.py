@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._asyncio_pump import AsyncioPump
-from ._external_asgi import Receive, Scope, Send, respond
+from ._external_asgi import Receive, Scope, Send, drain_on_shutdown, respond
 from ._external_asgi_polling import serve_polling
 from ._external_asgi_websocket import serve_websocket
 from ._static_files import read_static_file, resolve_static_file
@@ -138,6 +138,7 @@ class ASGIApp:
     # -- lifespan ---------------------------------------------------------------------------------------------------
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        receive = drain_on_shutdown(self.engineio_server, receive)
         if self.other_asgi_app is not None and self.on_startup is None and self.on_shutdown is None:
             await self.other_asgi_app(scope, receive, send)
             return

@@ -9,7 +9,7 @@ from typing import Any
 from . import exceptions
 from ._asyncio_pump import AsyncioPump
 from ._awaitable import DONE, Done
-from .base_server import BaseServer
+from .base_server import BaseServer, PendingCall
 
 
 class AsyncServer(AsyncioPump, BaseServer):
@@ -99,21 +99,30 @@ class AsyncServer(AsyncioPump, BaseServer):
 
         Raises:
             ValueError: when no client is named (``call()`` cannot broadcast).
-            turbosio.exceptions.TimeoutError: when no answer comes within ``timeout`` seconds.
+            turbosio.exceptions.TimeoutError: when no answer comes within ``timeout`` seconds, or at once when the
+                client is not connected or disconnects before answering.
         """
         if to is None and sid is None:
             raise ValueError('Cannot use call() to broadcast.')
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[tuple[Any, ...]] = loop.create_future()
 
-        def callback(*args: Any) -> None:
+        def answered(*args: Any) -> None:
             if not answer.done():
                 answer.set_result(args)
 
-        self._emit(event, data, to or sid, None, None, namespace, callback)
+        def gone() -> None:
+            if not answer.done():
+                answer.set_exception(exceptions.TimeoutError('the client disconnected before answering'))
+
+        sent = self._emit(event, data, to or sid, None, None, namespace, PendingCall(answered, gone))
+        if not sent:
+            # Nobody to answer (not connected): python-socketio's TimeoutError, without waiting for it.
+            raise exceptions.TimeoutError('the client is not connected')
         try:
             args = await asyncio.wait_for(answer, timeout)
         except asyncio.TimeoutError:
+            self._drop_callbacks(sent)
             raise exceptions.TimeoutError() from None
         if len(args) > 1:
             return args

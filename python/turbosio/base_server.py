@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import _core, exceptions
+from ._bad_data import unserialisable
 from ._handlers import HandlerRegistry, ack_args, data_args, handshake_environ
 from ._kinds import (
     ACK,
@@ -39,6 +40,19 @@ engineio_logger = logging.getLogger('engineio.server')
 
 
 _REFUSED_BY_SERVER = {'message': 'Connection refused by server'}
+
+
+class PendingCall:
+    """The callback of one ``call()``: ``answered`` with the client's ack arguments, or ``gone`` when the client
+    disconnects first (the caller then raises at once instead of waiting out its timeout)."""
+
+    __slots__ = ('answered', 'gone')
+
+    def __init__(self, answered: Callable[..., None], gone: Callable[[], None]) -> None:
+        self.answered, self.gone = answered, gone
+
+    def __call__(self, *args: Any) -> None:
+        self.answered(*args)
 
 
 class BaseServer:
@@ -159,9 +173,16 @@ class BaseServer:
         return self._core.rooms(sid, namespace or '/')
 
     def transport(self, sid: str, namespace: str | None = None) -> str | None:
-        """The client's transport: ``'polling'`` or ``'websocket'``."""
+        """The client's transport: ``'polling'`` or ``'websocket'``.
+
+        Raises:
+            KeyError: when the client is not connected (as python-socketio).
+        """
         socket = self._sockets.get(sid)
-        return self._core.transport(socket[0]) if socket else None
+        transport = self._core.transport(socket[0]) if socket else None
+        if transport is None:
+            raise KeyError('Session not found')
+        return transport
 
     def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The WSGI-style environ of the request that opened the client's connection."""
@@ -179,7 +200,10 @@ class BaseServer:
         skip_sid: Any,
         namespace: str | None,
         callback: Callable[..., Any] | None,
-    ) -> None:
+    ) -> list[tuple[str, int]]:
+        """Send the event; with a callback, gives the (sid, ack id) pairs it waits on."""
+        if not isinstance(event, str):
+            raise TypeError(f'event name must be a str, not {type(event).__name__}')
         namespace = namespace or '/'
         target = to if to is not None else room
         args = data_args(data)
@@ -187,18 +211,21 @@ class BaseServer:
         try:
             if callback is None:
                 self._core.emit(namespace, event, args, target, skip_sid)
-            else:
-                self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
-            return
+                return []
+            return self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
         except TypeError:
             if self._json is None:
-                raise
+                # Name the culprit and where it sits, at the caller's line rather than deep in the encoder.
+                bad = unserialisable(data)
+                if bad is None:
+                    raise
+                raise bad from None
             # A custom json module (json=...) may know types the built-in encoder does not.
             args = tuple(self._json.loads(self._json.dumps(arg)) for arg in args)
         if callback is None:
             self._core.emit(namespace, event, args, target, skip_sid)
-        else:
-            self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
+            return []
+        return self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
 
     def _emit_with_ack(
         self,
@@ -208,7 +235,7 @@ class BaseServer:
         target: Any,
         skip_sid: Any,
         callback: Callable[..., Any],
-    ) -> None:
+    ) -> list[tuple[str, int]]:
         # The ack ids are chosen in Rust as the packets go out, and the threaded flavour drains ACKs on its pump
         # thread: a client's answer can be looked up there before this thread has stored the callback for its id,
         # and would be dropped. Sending and storing under the lock that _on_ack takes closes that gap.
@@ -216,8 +243,21 @@ class BaseServer:
             sent = self._core.emit_with_ack(namespace, event, args, target, skip_sid)
             for sid, ack_id in sent:
                 self._callbacks.setdefault(sid, {})[ack_id] = callback
+        return sent
+
+    def _drop_callbacks(self, sent: list[tuple[str, int]]) -> None:
+        """Forget the callbacks of an emit nobody will answer any more (a call() that timed out)."""
+        with self._ack_lock:
+            for sid, ack_id in sent:
+                pending = self._callbacks.get(sid)
+                if pending is not None:
+                    pending.pop(ack_id, None)
 
     def _enter_room(self, sid: str, room: Any, namespace: str | None) -> None:
+        socket = self._sockets.get(sid)
+        if socket is None or socket[1] != (namespace or '/'):
+            # compat: python-socketio's error for a sid that is not (or no longer) connected there
+            raise ValueError('sid is not connected to requested namespace')
         self._core.enter_room(sid, namespace or '/', room)
 
     def _leave_room(self, sid: str, room: Any, namespace: str | None) -> None:
@@ -235,8 +275,9 @@ class BaseServer:
         return session
 
     def _save_session(self, sid: str, session: dict[str, Any], namespace: str | None) -> None:
-        if sid in self._sockets:
-            self._sessions[sid] = session
+        if sid not in self._sockets:
+            raise KeyError('Session not found')  # compat: python-socketio's error
+        self._sessions[sid] = session
 
     def _disconnect(self, sid: str, namespace: str | None) -> None:
         self._core.disconnect(sid, namespace or '/')
@@ -367,10 +408,14 @@ class BaseServer:
             done(None)
 
     def _forget(self, sid: str) -> None:
-        """Drop what Python keeps for a socket that is gone."""
+        """Drop what Python keeps for a socket that is gone; a call() still waiting on it ends now."""
         self._sockets.pop(sid, None)
         self._sessions.pop(sid, None)
-        self._callbacks.pop(sid, None)
+        with self._ack_lock:
+            callbacks = self._callbacks.pop(sid, None)
+        for callback in (callbacks or {}).values():
+            if isinstance(callback, PendingCall):
+                callback.gone()
 
     def _refuse(self, sid: str, namespace: str, error_args: dict[str, Any]) -> None:
         self._forget(sid)

@@ -10,7 +10,7 @@ from typing import Any
 from . import exceptions
 from ._kinds import CONNECT, DISCONNECT, EVENT
 from ._thread_pump import ThreadPump
-from .base_server import BaseServer
+from .base_server import BaseServer, PendingCall
 
 
 class Server(ThreadPump, BaseServer):
@@ -88,7 +88,8 @@ class Server(ThreadPump, BaseServer):
 
         Raises:
             ValueError: when no client is named.
-            turbosio.exceptions.TimeoutError: when no answer comes within ``timeout`` seconds.
+            turbosio.exceptions.TimeoutError: when no answer comes within ``timeout`` seconds, or at once when the
+                client is not connected or disconnects before answering.
         """
         if to is None and sid is None:
             raise ValueError('Cannot use call() to broadcast.')
@@ -99,9 +100,15 @@ class Server(ThreadPump, BaseServer):
             answers.append(args)
             answered.set()
 
-        self._emit(event, data, to or sid, None, None, namespace, callback)
+        sent = self._emit(event, data, to or sid, None, None, namespace, PendingCall(callback, answered.set))
+        if not sent:
+            # Nobody to answer (not connected): python-socketio's TimeoutError, without waiting for it.
+            raise exceptions.TimeoutError('the client is not connected')
         if not answered.wait(timeout):
+            self._drop_callbacks(sent)
             raise exceptions.TimeoutError()
+        if not answers:
+            raise exceptions.TimeoutError('the client disconnected before answering')
         args = answers[0]
         if len(args) > 1:
             return args

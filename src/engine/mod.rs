@@ -81,6 +81,9 @@ pub struct Engine<A = LocalAdapter> {
     /// Room membership and fan-out resolution.
     adapter: A,
     heartbeats: Heartbeats,
+    /// Sessions a client closed with a close packet in a POST while no GET waited, and when: the next GET for one is
+    /// still answered (a noop), as Node does. Forgotten after one heartbeat period.
+    closed_by_post: HashMap<EioSid, Instant>,
     /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
     wakes: Vec<Waker>,
 }
@@ -102,6 +105,7 @@ impl<A: Adapter> Engine<A> {
             sockets: HashMap::new(),
             adapter,
             heartbeats: Heartbeats::default(),
+            closed_by_post: HashMap::new(),
             wakes: Vec::new(),
         }
     }
@@ -154,6 +158,7 @@ impl<A: Adapter> Engine<A> {
                 transport,
                 upgrade: Upgrade::None,
                 polling_get: false,
+                probe_poll: None,
                 heartbeat,
                 sockets: Vec::new(),
                 partial: None,
@@ -173,7 +178,16 @@ impl<A: Adapter> Engine<A> {
 
     /// A long-polling GET arrived: gives the queue to wait on. Call [`Engine::end_poll`] when it is answered.
     pub fn begin_poll(&mut self, eio_sid: EioSid) -> Result<Arc<Outbox>, SessionError> {
-        let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        let Some(session) = self.sessions.get_mut(&eio_sid) else {
+            if self.closed_by_post.remove(&eio_sid).is_some() {
+                // node: the GET that follows a client's close is released with a noop, even when the POST
+                // reached the server first; only the GET after it finds the session gone.
+                let outbox = Arc::new(Outbox::new(self.config.outbox));
+                outbox.close(false, &mut self.wakes);
+                return Ok(outbox);
+            }
+            return Err(SessionError::UnknownSession);
+        };
         if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
             return Err(SessionError::WrongTransport);
         }
@@ -185,10 +199,12 @@ impl<A: Adapter> Engine<A> {
         }
         session.polling_get = true;
         if session.upgrade == Upgrade::Probing && session.outbox.is_empty() {
-            // spec: during the upgrade, polls are flushed with noops. A GET that crossed the probe answer on the
-            // wire would otherwise hold the client, which waits for it before sending `5` (Node re-sends a noop
-            // every 100 ms for the same reason).
-            let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+            // spec: during the upgrade, polls are flushed with noops, as Node does on its next 100 ms check
+            // ([`Engine::probe_tick`]), not at once: a GET sent right after `5` may reach the server before the
+            // `5` does, and must then see the upgrade and be refused rather than be answered.
+            let waiting = Arc::new(Outbox::new(self.config.outbox));
+            session.probe_poll = Some(waiting.clone());
+            return Ok(waiting);
         }
         Ok(session.outbox.clone())
     }
@@ -197,7 +213,25 @@ impl<A: Adapter> Engine<A> {
     pub fn end_poll(&mut self, eio_sid: EioSid) {
         if let Some(session) = self.sessions.get_mut(&eio_sid) {
             session.polling_get = false;
+            session.probe_poll = None;
         }
+    }
+
+    /// A probing WebSocket's periodic check (every 100 ms, like Node's): releases a GET waiting through the
+    /// upgrade with a noop. False when the session is gone.
+    pub fn probe_tick(&mut self, eio_sid: EioSid) -> bool {
+        let Some(session) = self.sessions.get_mut(&eio_sid) else {
+            return false;
+        };
+        if let Some(waiting) = session.probe_poll.take() {
+            waiting.close(false, &mut self.wakes);
+        }
+        true
+    }
+
+    /// Whether the session has completed the upgrade to WebSocket (a GET that waited through it is refused).
+    pub fn upgraded(&self, eio_sid: EioSid) -> bool {
+        self.sessions.get(&eio_sid).is_some_and(|s| s.upgrade == Upgrade::Done)
     }
 
     /// A long-polling POST body arrived (the driver has already refused bodies over `max_payload`).
@@ -238,6 +272,9 @@ impl<A: Adapter> Engine<A> {
             && session.upgrade == Upgrade::Probing
         {
             session.upgrade = Upgrade::None;
+            if let Some(waiting) = session.probe_poll.take() {
+                waiting.close(false, &mut self.wakes);
+            }
         }
     }
 
@@ -279,14 +316,19 @@ impl<A: Adapter> Engine<A> {
             self.drop_socket(*sid, Some(reason));
         }
         session.outbox.close(notify_client, &mut self.wakes);
+        if let Some(waiting) = session.probe_poll {
+            waiting.close(notify_client, &mut self.wakes);
+        }
         self.sink.push(Event::EioDisconnect { eio_sid, reason });
     }
 
-    /// Close every session (server shutdown).
+    /// Close every session (server shutdown): each gets what was queued for it, then its connection closes.
+    /// node (`io.close()`): no close packet, so clients see their transport close and reconnect, and a restart
+    /// brings them back; python-socketio's client would take a close packet as a goodbye and stay away.
     pub fn close_all(&mut self) {
         let all: Vec<EioSid> = self.sessions.keys().copied().collect();
         for eio_sid in all {
-            self.close(eio_sid, DisconnectReason::ServerDisconnect, true);
+            self.close(eio_sid, DisconnectReason::ServerDisconnect, false);
         }
     }
 
@@ -297,6 +339,10 @@ impl<A: Adapter> Engine<A> {
 
     /// spec: heartbeats. Sends due pings and closes sessions whose pong is overdue.
     pub fn on_tick(&mut self, now: Instant) {
+        if !self.closed_by_post.is_empty() {
+            let keep = self.config.ping_interval + self.config.ping_timeout;
+            self.closed_by_post.retain(|_, at| now.duration_since(*at) < keep);
+        }
         for (eio_sid, generation) in self.heartbeats.pop_due(now) {
             let Some(session) = self.sessions.get_mut(&eio_sid) else {
                 continue;
@@ -341,14 +387,22 @@ impl<A: Adapter> Engine<A> {
         match packet {
             Packet::Open(_) => Err(SessionError::UnexpectedPacket("open packet from a client")),
             Packet::Close => {
+                if via == Transport::Polling && !session.polling_get {
+                    self.closed_by_post.insert(eio_sid, now);
+                }
                 self.close(eio_sid, DisconnectReason::ClientDisconnect, false);
                 Ok(WsOutcome::Closed)
             }
             Packet::Ping(data) => {
                 let pong = Frame::pong(&data);
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
-                    // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop.
-                    let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+                    // spec: answer the probe on the new WebSocket and flush the waiting GET with a noop. Only a
+                    // waiting one: a noop queued for nobody would answer a GET sent after `5` that overtook it.
+                    if let Some(waiting) = session.probe_poll.take() {
+                        waiting.close(false, &mut self.wakes);
+                    } else if session.polling_get {
+                        let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
+                    }
                     Ok(WsOutcome::Reply(pong))
                 } else {
                     let _ = session.outbox.push_control(pong, &mut self.wakes);
@@ -367,6 +421,10 @@ impl<A: Adapter> Engine<A> {
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     session.upgrade = Upgrade::Done;
                     session.transport = Transport::WebSocket;
+                    // A GET still waiting was sent after the `5`: its driver sees the upgrade and refuses it.
+                    if let Some(waiting) = session.probe_poll.take() {
+                        waiting.close(false, &mut self.wakes);
+                    }
                     Ok(WsOutcome::Upgraded)
                 } else {
                     Err(SessionError::UnexpectedPacket("upgrade packet outside an upgrade"))

@@ -30,6 +30,9 @@ pub struct Session {
     pub upgrade: Upgrade,
     /// Whether a long-polling GET is waiting.
     pub polling_get: bool,
+    /// The queue a GET that arrived while the upgrade was probing waits on: released with a noop by the probe's
+    /// next tick, or refused if the upgrade completes first (the GET was sent after `5`).
+    pub probe_poll: Option<Arc<Outbox>>,
     /// What the heartbeat waits for.
     pub heartbeat: HeartbeatState,
     /// Socket.IO sockets of this session, one per namespace.

@@ -207,6 +207,32 @@ fn polling_post_batches_and_overlapping_get_closes() {
 }
 
 #[test]
+fn a_close_in_a_post_releases_the_next_get_with_a_noop_once() {
+    let mut fx = fixture(EngineConfig::default());
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, eio_sid, b("1")).unwrap();
+    assert_eq!(fx.engine.session_count(), 0);
+    // node: the GET that follows (or crossed) the close is answered with a noop; the one after finds no session.
+    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
+    let mut frames = Vec::new();
+    assert_eq!(
+        outbox.drain_now(&mut frames),
+        Some(Drained::Closed { notify_client: false })
+    );
+    fx.engine.end_poll(eio_sid);
+    assert!(matches!(
+        fx.engine.begin_poll(eio_sid),
+        Err(SessionError::UnknownSession)
+    ));
+    // Unclaimed, the grace is forgotten after a heartbeat period.
+    let other = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, other, b("1")).unwrap();
+    let config = EngineConfig::default();
+    fx.engine.on_tick(fx.t0 + config.ping_interval + config.ping_timeout);
+    assert!(fx.engine.begin_poll(other).is_err());
+}
+
+#[test]
 fn malformed_post_closes_only_that_session() {
     let mut fx = fixture(EngineConfig::default());
     let a = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
@@ -222,6 +248,8 @@ fn upgrade_flow_probe_noop_then_websocket_only() {
     let mut fx = fixture(EngineConfig::default());
     let opened = fx.engine.open(fx.t0, Transport::Polling, None).unwrap();
     let eio_sid = opened.eio_sid;
+    // A GET waits from before the probe: the probe flushes it with a noop.
+    fx.engine.begin_poll(eio_sid).unwrap();
     let outbox = fx.engine.begin_upgrade(eio_sid).unwrap();
     assert!(matches!(
         fx.engine.begin_upgrade(eio_sid),
@@ -230,6 +258,7 @@ fn upgrade_flow_probe_noop_then_websocket_only() {
     let reply = fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
     assert_eq!(reply, WsOutcome::Reply(Frame::Text(b("3probe"))));
     assert_eq!(drain(&outbox), ["6"]);
+    fx.engine.end_poll(eio_sid);
     assert_eq!(
         fx.engine.on_ws_text(fx.t0, eio_sid, b("5")).unwrap(),
         WsOutcome::Upgraded
@@ -244,6 +273,36 @@ fn upgrade_flow_probe_noop_then_websocket_only() {
         Err(SessionError::WrongTransport)
     ));
     assert!(fx.engine.begin_upgrade(eio_sid).is_err());
+}
+
+#[test]
+fn a_get_during_the_probe_waits_for_the_tick_or_sees_the_upgrade() {
+    let mut fx = fixture(EngineConfig::default());
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.begin_upgrade(eio_sid).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
+    // A GET during the probe is not answered at once; the probe's tick releases it with a noop.
+    let waiting = fx.engine.begin_poll(eio_sid).unwrap();
+    let mut frames = Vec::new();
+    assert_eq!(waiting.drain_now(&mut frames), None);
+    assert!(fx.engine.probe_tick(eio_sid));
+    assert_eq!(
+        waiting.drain_now(&mut frames),
+        Some(Drained::Closed { notify_client: false })
+    );
+    fx.engine.end_poll(eio_sid);
+    // One that the `5` overtakes is released too, and the session says it upgraded (the driver answers 400).
+    let waiting = fx.engine.begin_poll(eio_sid).unwrap();
+    assert_eq!(
+        fx.engine.on_ws_text(fx.t0, eio_sid, b("5")).unwrap(),
+        WsOutcome::Upgraded
+    );
+    assert_eq!(
+        waiting.drain_now(&mut frames),
+        Some(Drained::Closed { notify_client: false })
+    );
+    assert!(fx.engine.upgraded(eio_sid));
+    assert!(frames.is_empty());
 }
 
 #[test]
@@ -489,17 +548,22 @@ fn a_repeated_connect_is_answered_with_the_same_sid() {
 }
 
 #[test]
-fn a_poll_during_the_upgrade_is_answered_with_a_noop_at_once() {
+fn a_poll_during_the_upgrade_is_answered_with_a_noop_at_the_next_tick() {
     let mut fx = fixture(EngineConfig::default());
     let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
     fx.engine.begin_upgrade(eio_sid).unwrap();
     fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
-    // The first noop went to whichever poll was waiting; this GET arrives after it.
-    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
-    assert_eq!(drain(&outbox), ["6"]);
-    fx.engine.end_poll(eio_sid);
-    let outbox = fx.engine.begin_poll(eio_sid).unwrap();
-    assert_eq!(drain(&outbox), ["6"]);
+    for _ in 0..2 {
+        let outbox = fx.engine.begin_poll(eio_sid).unwrap();
+        assert!(outbox.is_empty());
+        fx.engine.probe_tick(eio_sid);
+        let mut frames = Vec::new();
+        assert_eq!(
+            outbox.drain_now(&mut frames),
+            Some(Drained::Closed { notify_client: false })
+        );
+        fx.engine.end_poll(eio_sid);
+    }
 }
 
 #[test]

@@ -121,17 +121,28 @@ impl ExternalDriverCore {
         };
         self.polls.lock().remove(&eio_sid);
         handle.with(|e| e.end_poll(eio_sid));
-        respond(py, self.endpoint.poll_reply(frames, drained, accept_encoding, cors))
+        respond(
+            py,
+            self.endpoint
+                .poll_reply(eio_sid, frames, drained, accept_encoding, cors),
+        )
     }
 
     /// The answer to a WebSocket request, for ASGI (`ws_open`): accepted, the outbox is kept for `ws_take`.
     fn websocket_answer<'py>(&self, py: Python<'py>, answer: Answer) -> PyResult<Bound<'py, PyAny>> {
         match answer {
+            // Accepted only to be closed: no sid, so Python closes it at once (the session's own WebSocket keeps
+            // its entry).
+            Answer::AcceptWebSocket {
+                start: Start::Refused, ..
+            } => Ok((kind::ANSWER_ACCEPT_WEBSOCKET, py.None(), py.None())
+                .into_pyobject(py)?
+                .into_any()),
             Answer::AcceptWebSocket { eio_sid, outbox, start } => {
                 self.websockets.lock().insert(eio_sid, outbox);
                 let open = match &start {
                     Start::Fresh(open) => frame_to_python(py, open),
-                    Start::Upgrading => py.None().into_bound(py),
+                    Start::Upgrading | Start::Refused => py.None().into_bound(py),
                 };
                 Ok((kind::ANSWER_ACCEPT_WEBSOCKET, eio_sid.as_str(), open)
                     .into_pyobject(py)?
@@ -224,7 +235,8 @@ impl ExternalDriverCore {
     }
 
     /// A WebSocket asks to connect. Returns `(ANSWER_ACCEPT_WEBSOCKET, eio_sid, first_frame | None)` to accept (the
-    /// first frame is the open packet of a fresh session, None for an upgrade), or `(ANSWER_RESPOND, status,
+    /// first frame is the open packet of a fresh session, None for an upgrade; `eio_sid` None: accept and close at
+    /// once, a second WebSocket for a session), or `(ANSWER_RESPOND, status,
     /// headers, body)` to refuse.
     #[pyo3(signature = (path, query, headers, remote=None))]
     fn ws_open<'py>(
@@ -270,13 +282,18 @@ impl ExternalDriverCore {
         }
     }
 
-    /// The WebSocket closed. `carries_session` is False for an upgrade that never finished.
-    fn ws_closed(&self, eio_sid: &str, carries_session: bool) {
+    /// The WebSocket closed. `carries_session` is False for an upgrade that never finished; `server_shutdown`:
+    /// the ASGI server closed it because it is shutting down (uvicorn's 1012), not the client.
+    #[pyo3(signature = (eio_sid, carries_session, server_shutdown=false))]
+    fn ws_closed(&self, eio_sid: &str, carries_session: bool, server_shutdown: bool) {
         let Some(eio_sid) = EioSid::parse(eio_sid) else { return };
         self.websockets.lock().remove(&eio_sid);
-        self.endpoint
-            .handle()
-            .websocket_ended(eio_sid, carries_session, DisconnectReason::TransportClose);
+        let reason = if server_shutdown {
+            DisconnectReason::ServerDisconnect
+        } else {
+            DisconnectReason::TransportClose
+        };
+        self.endpoint.handle().websocket_ended(eio_sid, carries_session, reason);
     }
 
     /// Frames to write on a WebSocket: `(frames, state)` where state is `WS_OPEN` (empty frames: wait for
@@ -309,7 +326,13 @@ impl ExternalDriverCore {
         Ok((list, state))
     }
 
-    /// Whether the Engine.IO session still exists (a probing WebSocket checks this to end with its session).
+    /// A probing WebSocket's 100 ms check: releases a GET waiting through the upgrade with a noop; False when the
+    /// session is gone (the probe then ends with it).
+    fn probe_tick(&self, eio_sid: &str) -> bool {
+        EioSid::parse(eio_sid).is_some_and(|sid| self.endpoint.handle().with(|e| e.probe_tick(sid)))
+    }
+
+    /// Whether the Engine.IO session still exists.
     fn session_open(&self, eio_sid: &str) -> bool {
         EioSid::parse(eio_sid).is_some_and(|sid| self.endpoint.handle().with(|e| e.transport(sid).is_some()))
     }

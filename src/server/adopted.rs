@@ -56,7 +56,6 @@ impl AdoptedSocket {
         } = self;
         runtime.spawn(async move {
             let _done = done;
-            let carries_session = matches!(start, Start::Fresh(_));
             let answer = format!(
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
             );
@@ -70,7 +69,7 @@ impl AdoptedSocket {
                 Err(err) => Err(err),
             };
             let Ok(stream) = answered else {
-                handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+                start.abandon(&handle, sid, DisconnectReason::TransportError);
                 let _ = closer.shutdown(Shutdown::Both);
                 return;
             };

@@ -19,7 +19,7 @@ use super::cors::{CorsDecision, CorsPolicy};
 use super::handle::EngineHandle;
 use super::request::{EioQuery, RequestError, Route, route};
 use super::websocket::Start;
-use crate::engine::{Drained, EioSid, Outbox, RequestInfo, SessionError, Transport, WsOutcome};
+use crate::engine::{Drained, EioSid, Outbox, OutboxLimits, RequestInfo, SessionError, Transport, WsOutcome};
 use crate::protocol::engineio::{Frame, encode_payload};
 
 /// HTTP-level settings of the Engine.IO endpoint, for every driver.
@@ -346,18 +346,37 @@ impl Endpoint {
         };
         match accepted {
             Ok((eio_sid, outbox, start)) => Answer::AcceptWebSocket { eio_sid, outbox, start },
+            // node (Server.onWebSocket): a WebSocket for a session that is upgrading or has upgraded completes its
+            // handshake and is closed at once; a refused handshake would reach the client as an error event.
+            Err(SessionError::AlreadyUpgraded) => {
+                let Route::Upgrade(eio_sid) = route else {
+                    unreachable!("only an upgrade finds its session upgraded")
+                };
+                Answer::AcceptWebSocket {
+                    eio_sid,
+                    outbox: Arc::new(Outbox::new(OutboxLimits::default())),
+                    start: Start::Refused,
+                }
+            }
             Err(err) => Answer::refused(RequestError::from(&err), cors),
         }
     }
 
-    /// The answer to a long-polling GET whose outbox gave `frames` and then `drained`.
+    /// The answer to `eio_sid`'s long-polling GET whose outbox gave `frames` and then `drained`.
     pub fn poll_reply(
         &self,
+        eio_sid: EioSid,
         mut frames: Vec<Frame>,
         drained: Drained,
         accept_encoding: Option<&str>,
         cors: &Cors,
     ) -> Reply {
+        let released = drained == Drained::Closed { notify_client: false } && frames.is_empty();
+        if released && self.handle.with(|e| e.upgraded(eio_sid)) {
+            // node test-suite ("ignores HTTP requests with same sid after upgrade"): a GET that waited through the
+            // upgrade's end was sent after the `5`.
+            return Reply::error(RequestError::BadRequest).with_cors(cors);
+        }
         if let Drained::Closed { notify_client } = drained {
             // spec: a server-side close reaches a polling client as a close packet; when the client closed, its
             // pending GET is released with a noop.
@@ -523,12 +542,24 @@ mod tests {
     fn a_polling_get_on_a_closed_outbox_gets_a_close_packet_or_a_noop() {
         let endpoint = endpoint(CorsPolicy::Disabled, None);
         let cors = Cors::default();
-        let notify = endpoint.poll_reply(Vec::new(), Drained::Closed { notify_client: true }, None, &cors);
+        let notify = endpoint.poll_reply(
+            EioSid::random(),
+            Vec::new(),
+            Drained::Closed { notify_client: true },
+            None,
+            &cors,
+        );
         assert_eq!(&notify.body[..], b"1");
-        let quiet = endpoint.poll_reply(Vec::new(), Drained::Closed { notify_client: false }, None, &cors);
+        let quiet = endpoint.poll_reply(
+            EioSid::random(),
+            Vec::new(),
+            Drained::Closed { notify_client: false },
+            None,
+            &cors,
+        );
         assert_eq!(&quiet.body[..], b"6");
         let big = vec![Frame::Text(Bytes::from(vec![b'4'; 4096]))];
-        let compressed = endpoint.poll_reply(big, Drained::Frames, Some("gzip"), &cors);
+        let compressed = endpoint.poll_reply(EioSid::random(), big, Drained::Frames, Some("gzip"), &cors);
         assert_eq!(header(&compressed, "content-encoding"), Some("gzip"));
     }
 

@@ -7,18 +7,23 @@ use std::task::Poll;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use crate::engine::{DisconnectReason, Drained, EioSid, Outbox, WsOutcome};
 use crate::protocol::engineio::Frame;
 use crate::server::handle::EngineHandle;
 
-/// How often a probing WebSocket checks that its polling session still exists.
-const PROBE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a probing WebSocket releases a GET waiting through the upgrade and checks that its polling session
+/// still exists (Node's upgrade check interval).
+const PROBE_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 /// How long an upgrade may stay unfinished (Node's `upgradeTimeout`).
 const UPGRADE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a write to a client may take before the client is given up on (it stopped reading).
@@ -32,14 +37,29 @@ pub enum Start {
     Fresh(Frame),
     /// An upgrade of a polling session: probe first, drain the outbox only after `5`.
     Upgrading,
+    /// A second WebSocket for a session that upgrades or has upgraded: complete the handshake, then close it
+    /// without touching the session.
+    Refused,
+}
+
+impl Start {
+    /// The WebSocket ended before it was served (no handshake, the connection failed): undo what accepting it
+    /// did to the session.
+    pub fn abandon(&self, handle: &EngineHandle, sid: EioSid, reason: DisconnectReason) {
+        match self {
+            Self::Fresh(_) => handle.websocket_ended(sid, true, reason),
+            Self::Upgrading => handle.websocket_ended(sid, false, reason),
+            Self::Refused => {}
+        }
+    }
 }
 
 /// Frame limits of a server-side WebSocket.
 pub fn ws_config(handle: &EngineHandle) -> WebSocketConfig {
-    // Slack for the Engine.IO type prefix on top of max_http_buffer_size. perf (bench idle): a 4 KiB read
-    // buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small; Socket.IO frames
-    // are small and a large one only costs a few more reads.
-    let limit = handle.with(|e| e.config().max_payload).saturating_add(16);
+    // node (ws maxPayload = maxHttpBufferSize): the whole message, type prefix included, is bounded. perf (bench
+    // idle): a 4 KiB read buffer instead of tungstenite's preallocated 128 KiB keeps an idle connection small;
+    // Socket.IO frames are small and a large one only costs a few more reads.
+    let limit = handle.with(|e| e.config().max_payload);
     WebSocketConfig::default()
         .read_buffer_size(4096)
         .max_message_size(Some(limit))
@@ -51,6 +71,32 @@ fn to_message(frame: Frame) -> Option<Message> {
         // Every text frame the engine queues is ASCII type digit + JSON or UTF-8 text, so this never fails.
         Frame::Text(bytes) => Utf8Bytes::try_from(bytes).ok().map(Message::Text),
         Frame::Binary(bytes) => Some(Message::Binary(bytes)),
+    }
+}
+
+/// node (ws): a message over maxPayload ends the session and is answered with close code 1009 and a reason.
+async fn close_oversized<S>(
+    handle: &EngineHandle,
+    sid: EioSid,
+    mut sink: SplitSink<WebSocketStream<S>, Message>,
+    stream: SplitStream<WebSocketStream<S>>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let err = handle.with(|e| e.on_oversize(sid));
+    let close = CloseFrame {
+        code: CloseCode::Size,
+        reason: Utf8Bytes::from(err.to_string()),
+    };
+    let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(close)))).await;
+    // The rest of the message is still unread: closing the socket over it would reset the connection and lose
+    // the close frame. Discard bytes until the peer closes (or the grace ends).
+    if let Ok(mut ws) = stream.reunite(sink) {
+        let mut scratch = [0u8; 4096];
+        let _ = timeout(CLOSE_GRACE, async {
+            while matches!(ws.get_mut().read(&mut scratch).await, Ok(n) if n > 0) {}
+        })
+        .await;
     }
 }
 
@@ -71,6 +117,10 @@ where
             true
         }
         Start::Upgrading => false,
+        Start::Refused => {
+            let _ = timeout(CLOSE_GRACE, sink.close()).await;
+            return;
+        }
     };
     let probe_started = Instant::now();
     let mut frames = Vec::new();
@@ -83,7 +133,10 @@ where
                     Some(Ok(Message::Text(text))) => handle.with(|e| e.on_ws_text(now, sid, Bytes::from(text))),
                     Some(Ok(Message::Binary(data))) => handle.with(|e| e.on_ws_binary(now, sid, data)),
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(WsOutcome::Continue),
-                    Some(Err(WsError::Capacity(_))) => Err(handle.with(|e| e.on_oversize(sid))),
+                    Some(Err(WsError::Capacity(_))) => {
+                        close_oversized(handle, sid, sink, stream).await;
+                        return;
+                    }
                     Some(Ok(Message::Close(_)) | Err(_)) | None => {
                         // After a client's close frame tungstenite queued the answer; it goes out on this flush.
                         let _ = timeout(CLOSE_GRACE, sink.flush()).await;
@@ -110,11 +163,12 @@ where
                     }
                 }
             }
-            // While probing, the polling transport owns the outbox; look every second whether the session is
-            // still there (it may time out or close on the polling side) and give the upgrade up after
-            // UPGRADE_TIMEOUT, as Node does, so a stalled probe does not linger.
+            // While probing, the polling transport owns the outbox; every PROBE_CHECK release a GET that waits
+            // through the upgrade, look whether the session is still there (it may time out or close on the
+            // polling side) and give the upgrade up after UPGRADE_TIMEOUT, as Node does, so a stalled probe does
+            // not linger.
             () = tokio::time::sleep(PROBE_CHECK), if !draining => {
-                let gone = handle.with(|e| e.transport(sid).is_none());
+                let gone = !handle.with(|e| e.probe_tick(sid));
                 if gone || probe_started.elapsed() >= UPGRADE_TIMEOUT {
                     handle.with(|e| e.abort_upgrade(sid));
                     let _ = timeout(CLOSE_GRACE, sink.close()).await;

@@ -1,13 +1,21 @@
-"""Stopping the native server: Ctrl-C (SIGINT) or SIGTERM shut it down gracefully."""
+"""Stopping a server gracefully: the native one on Ctrl-C (SIGINT) or SIGTERM, and ASGIApp on the ASGI lifespan
+shutdown under uvicorn and hypercorn; python-socketio clients come back after a restart."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import signal
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
+import socketio
 from support.clients import AsyncPeers, arun
-from support.settings import IMPL
+from support.settings import APPS_DIR, IMPL, STARTUP_TIMEOUT
 
 
 @pytest.mark.parametrize('mode', ['native'], indirect=True)
@@ -32,3 +40,128 @@ def test_signal_disconnects_clients_runs_handlers_and_exits_cleanly(server, sig,
     fact = srv.wait_for({'ev': 'disconnect', 'sid': sid})
     assert fact['reason'] == 'server disconnect'
     assert srv.process.proc.wait(timeout=10) == 0
+
+
+# --------------------------------------------------------------------------- a graceful stop, as clients see it
+
+
+class ShutdownApp:
+    """tests/apps/shutdown_app.py on one port: its JSON lines, a graceful stop, and a start again."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            self.port = s.getsockname()[1]
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.proc: subprocess.Popen[str] | None = None
+        self.facts: list[dict] = []
+
+    def start(self) -> None:
+        command = [sys.executable, str(APPS_DIR / 'shutdown_app.py'), '--port', str(self.port)]
+        self.proc = subprocess.Popen([*command, '--server', self.server], stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                return
+            time.sleep(0.05)  # polling for the port: the server gives no other sign it listens
+        pytest.fail(f'{self.server} did not listen on {self.port}')
+
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """A graceful stop; its output's facts are kept."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=20)
+        assert self.proc.returncode == 0, out
+        self.facts += [json.loads(line) for line in out.splitlines() if line.startswith('{')]
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def shutdown_app(request):
+    app = ShutdownApp(request.param)
+    yield app
+    app.kill()
+
+
+def _require_turbosio():
+    if IMPL != 'turbosio':
+        pytest.skip('turbosio servers only')
+
+
+@pytest.mark.parametrize(
+    ('shutdown_app', 'transport'),
+    [
+        ('uvicorn', 'websocket'),
+        ('uvicorn', 'polling'),
+        ('hypercorn', 'polling'),
+    ],
+    indirect=['shutdown_app'],
+)
+def test_asgi_lifespan_shutdown_drains_like_the_native_server(shutdown_app, transport):
+    # Under hypercorn a WebSocket is cut by the server itself after its graceful_timeout, before the lifespan
+    # shutdown and with no sign an app could see (reason 'transport close'); not covered here.
+    _require_turbosio()
+    shutdown_app.start()
+
+    async def scenario():
+        client = socketio.AsyncClient(reconnection=False)
+        items: list[int] = []
+        got_all = asyncio.get_running_loop().create_future()
+
+        def item(i: int) -> None:
+            items.append(i)
+            if i == 49 and not got_all.done():
+                got_all.set_result(None)
+
+        client.on('item', item)
+        await client.connect(shutdown_app.url, transports=[transport], wait_timeout=5)
+        if transport == 'websocket':
+            # (python-socketio's polling client takes its events one a poll, too slowly for a burst here)
+            await client.emit('burst', 50)
+            await asyncio.wait_for(got_all, 5)
+        sid = client.get_sid()
+        await asyncio.to_thread(shutdown_app.stop)
+        await client.disconnect()
+        return sid, items
+
+    sid, items = asyncio.run(scenario())
+    assert items == (list(range(50)) if transport == 'websocket' else [])
+    disconnects = [f for f in shutdown_app.facts if f['ev'] == 'disconnect' and f['sid'] == sid]
+    assert [f['reason'] for f in disconnects] == ['server disconnect']
+    order = [f['ev'] for f in shutdown_app.facts if f['ev'] in ('disconnect', 'lifespan-shutdown')]
+    assert order.index('disconnect') < order.index('lifespan-shutdown')
+
+
+@pytest.mark.parametrize('shutdown_app', ['native', 'uvicorn'], indirect=True)
+@pytest.mark.parametrize('transport', ['websocket', 'polling'])
+def test_python_socketio_clients_come_back_after_a_graceful_restart(shutdown_app, transport):
+    # node (io.close()): clients see their transport close, not a goodbye, and reconnect; so after a deploy's
+    # restart on the same port, every client is back.
+    _require_turbosio()
+    shutdown_app.start()
+
+    async def scenario():
+        client = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5, randomization_factor=0)
+        connects: asyncio.Queue[None] = asyncio.Queue()
+        reasons: list[str] = []
+        client.on('connect', lambda: connects.put_nowait(None))
+        client.on('disconnect', lambda reason=None: reasons.append(reason))
+        await client.connect(shutdown_app.url, transports=[transport], wait_timeout=5)
+        await asyncio.wait_for(connects.get(), 5)
+        first = client.get_sid()
+        await asyncio.to_thread(shutdown_app.stop)
+        await asyncio.to_thread(shutdown_app.start)
+        await asyncio.wait_for(connects.get(), 15)
+        second = client.get_sid()
+        await client.disconnect()
+        return first, second, reasons
+
+    first, second, reasons = asyncio.run(scenario())
+    assert second != first
+    assert reasons and reasons[0] != 'server disconnect', reasons
+    assert [f['reason'] for f in shutdown_app.facts if f['ev'] == 'disconnect'] == ['server disconnect']

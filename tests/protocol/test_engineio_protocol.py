@@ -15,6 +15,7 @@ import time
 
 import pytest
 import requests
+import websocket
 from support.marks import reference_deviates
 from support.protocol import (
     ENGINE_PATH,
@@ -354,14 +355,32 @@ def test_polling_chunked_post_over_max_http_buffer_size_is_refused(server):
     assert poll(server, sid).status_code == 400
 
 
+@reference_deviates('the GET after a close packet gets 400 instead of a noop')
 def test_polling_close_packet_ends_session(server):
     sid, _ = polling_handshake(server)
     r = post(server, sid, '1')
     # spec (Protocol): close packet "Used to indicate that a transport can be closed"
     assert r.status_code == 200
-    # spec (Receiving data): the session is gone -> unknown sid -> 400
+    # node test-suite ("forcefully closes the session"): the GET that follows the close is answered with a noop,
+    # even when it reaches the server after the POST
+    r = poll(server, sid)
+    assert (r.status_code, r.text) == (200, '6')
+    # spec (Receiving data): then the session is gone -> unknown sid -> 400
     assert poll(server, sid).status_code == 400
     assert post(server, sid, '40').status_code == 400
+
+
+@reference_deviates('the GET after a close packet gets 400 instead of a noop')
+def test_polling_close_packet_racing_a_get_answers_it_with_noop(server, bg):
+    # node test-suite ("forcefully closes the session"): GET and POST sent together, whichever the server sees
+    # first; the GET is answered 200 with a noop either way.
+    for _ in range(10):
+        sid, _ = polling_handshake(server)
+        pending = bg.submit(poll, server, sid, HTTP_TIMEOUT)
+        assert post(server, sid, '1').status_code == 200
+        r = pending.result(timeout=HTTP_TIMEOUT + 1)
+        assert (r.status_code, r.text) == (200, '6')
+        assert poll(server, sid).status_code == 400
 
 
 @reference_deviates('a pending GET is not released when the client sends a close packet')
@@ -430,6 +449,39 @@ def test_websocket_frame_over_max_payload_closes_connection(wsf):
     client.send('4' + 'a' * (MAX_HTTP_BUFFER_SIZE + 100))
     # node (ws maxPayload = maxHttpBufferSize): an oversized frame closes the connection
     client.expect_closed()
+
+
+def _message_of_size(size):
+    """A Socket.IO `message` event whose whole Engine.IO packet is exactly ``size`` bytes."""
+    frame = '42["message",""]'
+    return frame[:-2] + 'a' * (size - len(frame)) + '"]'
+
+
+def _close_frame(client):
+    """Code and reason of the close frame the server sends next (frames before it must be allowed ones)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        client.ws.settimeout(deadline - time.monotonic())
+        opcode, frame = client.ws.recv_data_frame(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            data = bytes(frame.data)
+            return int.from_bytes(data[:2], 'big') if len(data) >= 2 else None, data[2:].decode()
+        assert opcode != websocket.ABNF.OPCODE_TEXT or frame.data in (b'2', b'6'), frame.data
+    pytest.fail('no close frame')
+
+
+@reference_deviates('an oversized WebSocket message is not closed with 1009 and a reason')
+def test_websocket_message_bound_is_max_http_buffer_size_exactly(wsf):
+    client, _ = wsf.sio()
+    # node (ws maxPayload = maxHttpBufferSize, the whole message counted): a message of exactly the limit passes
+    client.send(_message_of_size(MAX_HTTP_BUFFER_SIZE))
+    reply = client.recv(skip=('2',))
+    assert reply.startswith('42["message-back","aaa') and len(reply) == MAX_HTTP_BUFFER_SIZE + 5
+    # ... and one byte more closes the connection with 1009 (message too big) and a reason
+    client.send(_message_of_size(MAX_HTTP_BUFFER_SIZE + 1))
+    code, reason = _close_frame(client)
+    assert code == 1009
+    assert reason
 
 
 # --------------------------------------------------------------------------- heartbeat
@@ -571,12 +623,49 @@ def test_polling_rejected_after_upgrade(server, wsf):
     assert client.recv(skip=('6',)) == '42["message-back","still here"]'
 
 
+def test_polling_rejected_right_after_the_upgrade_packet(server, wsf):
+    # node test-suite ("ignores HTTP requests with same sid after upgrade"): the GET is sent as soon as `5` is
+    # written, with nothing to prove the server read it first; it must still get 400.
+    for _ in range(10):
+        sid, _ = polling_handshake(server)
+        client = wsf.connect(sid)
+        client.send('2probe')
+        assert client.recv(skip=('6',)) == '3probe'
+        client.send('5')
+        assert poll(server, sid).status_code == 400
+        client.send('40')
+        assert client.recv(skip=('6',)).startswith('40{"sid":')
+        client.close()
+
+
+def _accepted_then_closed(wsf, sid):
+    """The WebSocket handshake succeeds (101) and the server closes the connection without sending a frame."""
+    second = wsf.connect(sid)  # raises WsRefused on a refused handshake
+    assert second.expect_closed(allowed=()) == []
+
+
+@reference_deviates('a second WebSocket for a session is refused at the handshake')
+def test_second_websocket_while_upgrading_is_accepted_then_closed(server, wsf):
+    sid, _ = polling_handshake(server)
+    client = wsf.connect(sid)
+    client.send('2probe')
+    assert client.recv(skip=('6',)) == '3probe'
+    # node (Server.onWebSocket: "transport has already been trying to upgrade"): accepted, then closed
+    _accepted_then_closed(wsf, sid)
+    # the first probe is unaffected and completes the upgrade
+    client.send('5')
+    client.send('40')
+    assert client.recv(skip=('6',)).startswith('40{"sid":')
+
+
+@reference_deviates('a second WebSocket for a session is refused at the handshake')
 def test_second_websocket_rejected_after_upgrade(server, wsf):
     sid, _ = polling_handshake(server)
     client = upgrade(wsf, sid)
     # spec (WebSocket): "A client MUST NOT open more than one WebSocket connection per session. Should it
-    # happen, the server MUST close the WebSocket connection."
-    assert_ws_refused(wsf, **eio_params(sid, transport='websocket'))
+    # happen, the server MUST close the WebSocket connection." node (Server.onWebSocket: "transport had already
+    # been upgraded"): the handshake succeeds and the connection is closed at once
+    _accepted_then_closed(wsf, sid)
     # node test-suite ("ignores WebSocket connection with same sid after upgrade"): the first one still works
     client.send('42["message","still here"]')
     assert client.recv(skip=('6',)) == '42["message-back","still here"]'

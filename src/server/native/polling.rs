@@ -35,7 +35,7 @@ pub(super) async fn get(
     let _guard = PollGuard { shared, sid };
     let mut frames = Vec::new();
     let drained = poll_fn(|cx| outbox.poll_drain(cx, &mut frames)).await;
-    response(shared.endpoint.poll_reply(frames, drained, accept_encoding, cors))
+    response(shared.endpoint.poll_reply(sid, frames, drained, accept_encoding, cors))
 }
 
 pub(super) async fn post(shared: &Arc<Shared>, sid: EioSid, req: Request<Incoming>, cors: &Cors) -> Response<Body> {

@@ -52,16 +52,15 @@ pub(super) fn accept(
     start: Start,
 ) -> Response<Body> {
     let handle = shared.endpoint.handle().clone();
-    let carries_session = matches!(start, Start::Fresh(_));
     let Some(response) = switching_protocols(&req) else {
-        handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+        start.abandon(&handle, sid, DisconnectReason::TransportError);
         return super::response(Reply::error(RequestError::BadRequest));
     };
     let live = Live::new(shared);
     tokio::spawn(async move {
         let _live = live;
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
-            handle.websocket_ended(sid, carries_session, DisconnectReason::TransportError);
+            start.abandon(&handle, sid, DisconnectReason::TransportError);
             return;
         };
         let config = ws_config(&handle);
