@@ -186,10 +186,8 @@ mod tests {
         assert_eq!(attempt("127.0.0.1", wrong_name, Verify::Nothing).await.unwrap(), "ok\n");
 
         let untrusted = attempt("127.0.0.1", wrong_name, Verify::SystemRoots).await.unwrap_err();
-        assert!(
-            untrusted.contains("certificate") || untrusted.contains("root certificate"),
-            "{untrusted}"
-        );
+        // The system's roots know nothing of this CA (or this machine has none: that error names certificates too).
+        assert!(untrusted.contains("certificate"), "{untrusted}");
 
         let (ca, cert, key) = issue(&["127.0.0.1"], true);
         let expired = serve(cert, &key).await;
