@@ -376,9 +376,14 @@ class ClientCore:
         namespaces: list[str],
         auth: Any,
         request_timeout: float,
-        ssl_verify: bool,
+        ssl_verify: bool | str | os.PathLike[str],
     ) -> None:
-        """Start connecting; CLIENT_OPEN or CLIENT_FAILED follows. Raises ValueError for a bad URL or option."""
+        """Start connecting; CLIENT_OPEN or CLIENT_FAILED follows. Raises ValueError for a bad URL or option.
+
+        ``ssl_verify``: True checks an ``https``/``wss`` server's certificate against the system's roots, False
+        accepts any, a path trusts the PEM CA bundle there instead (read now: OSError if unreadable, ValueError if
+        it holds no certificate).
+        """
     def emit(self, namespace: str, event: Any, args: tuple[Any, ...], id: int | None = None) -> bool:
         """Queue an event; False when the namespace is not connected. OSError when the send queue is full."""
     def ack(self, namespace: str, id: int, args: tuple[Any, ...]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import signal
 import threading
 import weakref
@@ -79,10 +80,15 @@ class BaseClient:
         serializer: Only ``'default'`` (JSON) is supported; other values are accepted and ignored.
         json: Accepted and ignored: JSON is encoded and decoded in Rust.
         handle_sigint: Close connections and stop reconnecting on Ctrl+C (only when created in the main thread).
-        **kwargs: Engine.IO options: ``request_timeout`` (seconds, default 5), ``ssl_verify`` (default True),
-            ``engineio_logger`` (as ``logger``, under ``engineio.client``). ``http_session``,
+        **kwargs: Engine.IO options: ``request_timeout`` (seconds, default 5), ``ssl_verify``, ``engineio_logger``
+            (as ``logger``, under ``engineio.client``). ``ssl_verify`` checks an ``https://``/``wss://`` server's
+            certificate: ``True`` (the default) against the system's roots (``SSL_CERT_FILE``/``SSL_CERT_DIR`` when
+            set, read once per process), ``False`` accepts any certificate, and, a turbosio extension as in
+            ``requests``' ``verify``, the path of a PEM CA bundle trusts only its authorities; a certificate that
+            fails makes ``connect()`` raise ``ConnectionError`` naming the fault. ``http_session``,
             ``websocket_extra_options`` and ``timestamp_requests`` are accepted and ignored: the transports are
-            Rust's own (hyper and tungstenite), not ``requests``/``aiohttp``. Other keywords are ignored.
+            Rust's own (hyper, tungstenite, rustls), not ``requests``/``aiohttp``, so a session's SSL context is not
+            used either. Other keywords are ignored.
     """
 
     reserved_events = ['connect', 'connect_error', 'disconnect', '__disconnect_final']
@@ -118,7 +124,7 @@ class BaseClient:
         self.logger = _make_logger(logger, default_logger)
         self.engineio_logger = _make_logger(kwargs.pop('engineio_logger', False), engineio_default_logger)
         self.request_timeout: float = kwargs.pop('request_timeout', 5)
-        self.ssl_verify: bool = kwargs.pop('ssl_verify', True)
+        self.ssl_verify: bool | str | os.PathLike[str] = kwargs.pop('ssl_verify', True)
 
         self.connection_url: Any = None
         self.connection_headers: Any = None
@@ -275,10 +281,16 @@ class BaseClient:
                 self.connection_namespaces,
                 auth or {},
                 float(self.request_timeout),
-                bool(self.ssl_verify),
+                self._ssl_verify_value(),
             )
         except (ValueError, TypeError, OSError) as exc:
             raise exceptions.ConnectionError(str(exc)) from exc
+
+    def _ssl_verify_value(self) -> bool | str:
+        """``ssl_verify`` for ``_core``: a CA bundle's path as a string, anything else as a flag."""
+        if isinstance(self.ssl_verify, (str, os.PathLike)):
+            return os.fspath(self.ssl_verify)
+        return bool(self.ssl_verify)
 
     def _check_still_open(self) -> None:
         """Raise if the connection ended while connect() waited for the namespaces."""

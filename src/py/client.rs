@@ -8,6 +8,7 @@
 
 use std::io::{PipeReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -22,6 +23,7 @@ use super::errors::{os_error, value_error};
 use super::kinds as kind;
 use crate::client::engine::Limits;
 use crate::client::stream::TlsOptions;
+use crate::client::tls::Verify;
 use crate::client::{ClientEvent, ClientSink, ConnectOptions, Connection, Schedule, Target};
 use crate::runtime::runtime;
 
@@ -71,6 +73,23 @@ pub struct ClientHubCore {
 }
 
 // Every method returns PyResult, even the infallible ones, so no later change can let a panic reach Python unseen.
+/// `ssl_verify` as Python passes it: a flag, or the path of a CA bundle (as `requests`' `verify=path`).
+#[derive(FromPyObject)]
+enum SslVerify {
+    Flag(bool),
+    CaBundle(PathBuf),
+}
+
+impl From<SslVerify> for Verify {
+    fn from(value: SslVerify) -> Self {
+        match value {
+            SslVerify::Flag(true) => Verify::SystemRoots,
+            SslVerify::Flag(false) => Verify::Nothing,
+            SslVerify::CaBundle(path) => Verify::CaBundle(path),
+        }
+    }
+}
+
 #[pymethods]
 #[expect(clippy::unnecessary_wraps, reason = "every binding returns PyResult (house rule)")]
 impl ClientHubCore {
@@ -237,7 +256,7 @@ impl ClientCore {
         namespaces: Vec<String>,
         auth: Option<&Bound<'_, PyAny>>,
         request_timeout: f64,
-        ssl_verify: bool,
+        ssl_verify: SslVerify,
     ) -> PyResult<()> {
         let target = Target::parse(url).map_err(value_error)?;
         let polling = transports.iter().any(|t| t == "polling");
@@ -250,6 +269,8 @@ impl ClientCore {
             .ok()
             .filter(|d| !d.is_zero())
             .ok_or_else(|| value_error("request_timeout must be a positive number of seconds"))?;
+        // Built here, once per attempt: every request and the WebSocket of this attempt share it.
+        let tls = py.detach(|| TlsOptions::prepare(&target, ssl_verify.into()))?;
         let options = ConnectOptions {
             target,
             path: socketio_path.to_owned(),
@@ -257,7 +278,7 @@ impl ClientCore {
             polling,
             websocket,
             request_timeout,
-            tls: TlsOptions { verify: ssl_verify },
+            tls,
             namespaces: namespaces.into_iter().map(|n| (n, auth.clone())).collect(),
             limits: Limits::default(),
             max_message: 100 * 1024 * 1024,
