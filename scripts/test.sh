@@ -33,7 +33,7 @@ TURBOSIO_PROTOCOL_DRIVER=asgi python -m pytest tests/protocol/test_engineio_prot
 echo "== the wheel and the sdist: built, the wheel installed into a fresh virtualenv and smoke-run"
 bash scripts/check_wheel.sh
 
-echo "== Python 3.10, 3.12, 3.13: tests/unit, tests/server_api, tests/packaging from the wheel"
+echo "== Python 3.10, 3.12, 3.13: the end-to-end suite from the wheel"
 bash scripts/test_pythons.sh
 
 if [ -f bench/smoke.sh ]; then
