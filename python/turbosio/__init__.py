@@ -4,7 +4,17 @@ Change ``import socketio`` to ``import turbosio as socketio`` and keep the rest.
 """
 
 from . import exceptions
-from ._core import __version__
+
+try:
+    # The version's one source is Cargo.toml: the compiled module carries it.
+    from ._core import __version__
+except ImportError as _missing:  # a source tree never built, or a wheel for another platform or Python
+    raise ImportError(
+        'turbosio: its compiled part, the extension module turbosio._core, cannot be loaded '
+        f'({_missing}). Install a wheel built for this platform (`pip install turbosio-*.whl`: CPython >= 3.10, '
+        'Linux x86-64), build from the sdist with a Rust toolchain (`pip install turbosio-*.tar.gz`), or in a '
+        'checkout run `maturin develop --release`.'
+    ) from _missing
 from .asgi import ASGIApp
 from .async_client import AsyncClient
 from .async_manager import AsyncManager

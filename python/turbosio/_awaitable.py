@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine, Generator
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
+
+_T = TypeVar('_T')
 
 
-class Done(Coroutine[Any, Any, Any]):
+class Done(Coroutine[Any, Any, _T], Generic[_T]):
     """Awaiting it returns ``value`` at once, without a trip through the event loop.
 
     It is a ``collections.abc.Coroutine``, so what python-socketio users do with the coroutines its ``async def``
@@ -16,10 +18,10 @@ class Done(Coroutine[Any, Any, Any]):
 
     __slots__ = ('value',)
 
-    def __init__(self, value: Any = None) -> None:
+    def __init__(self, value: _T) -> None:
         self.value = value
 
-    def __await__(self) -> Generator[Any, None, Any]:
+    def __await__(self) -> Generator[Any, None, _T]:
         return self.value
         yield  # a generator that returns before its first yield
 
@@ -33,4 +35,4 @@ class Done(Coroutine[Any, Any, Any]):
         """Nothing to clean up: the work was done when the verb was called."""
 
 
-DONE = Done()
+DONE: Done[None] = Done(None)

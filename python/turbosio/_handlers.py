@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 RESERVED_EVENTS = ('connect', 'disconnect')
+
+# What the registering decorators (``on``, ``event``) give back: the handler itself, its type unchanged.
+HandlerT = TypeVar('HandlerT', bound=Callable[..., Any])
 
 
 def max_positional(handler: Callable[..., Any]) -> int:

@@ -49,7 +49,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
-    ) -> Done:
+    ) -> Done[None]:
         """Emit an event to one client (its sid), a room, a list of rooms, or everyone in the namespace.
 
         Args:
@@ -77,7 +77,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
-    ) -> Done:
+    ) -> Done[None]:
         """Emit the ``'message'`` event; see :meth:`emit`."""
         self._emit('message', data, to, room, skip_sid, namespace, callback)
         return DONE
@@ -128,22 +128,22 @@ class AsyncServer(AsyncioPump, BaseServer):
             return args
         return args[0] if args else None
 
-    def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> Done:
+    def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> Done[None]:
         """Put a client in a room."""
         self._enter_room(sid, room, namespace)
         return DONE
 
-    def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> Done:
+    def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> Done[None]:
         """Take a client out of a room."""
         self._leave_room(sid, room, namespace)
         return DONE
 
-    def close_room(self, room: Any, namespace: str | None = None) -> Done:
+    def close_room(self, room: Any, namespace: str | None = None) -> Done[None]:
         """Remove every client from a room."""
         self._close_room(room, namespace)
         return DONE
 
-    def get_session(self, sid: str, namespace: str | None = None) -> Done:
+    def get_session(self, sid: str, namespace: str | None = None) -> Done[dict[str, Any]]:
         """The client's session dict (awaitable).
 
         Raises:
@@ -151,7 +151,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         """
         return Done(self._session(sid, namespace))
 
-    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> Done:
+    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> Done[None]:
         """Replace the client's session dict."""
         self._save_session(sid, session, namespace)
         return DONE
@@ -160,7 +160,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         """``async with sio.session(sid) as session:``: changes are saved on exit."""
         return _SessionContext(self, sid, namespace)
 
-    def disconnect(self, sid: str, namespace: str | None = None, ignore_queue: bool = False) -> Done:
+    def disconnect(self, sid: str, namespace: str | None = None, ignore_queue: bool = False) -> Done[None]:
         """Disconnect a client from a namespace; its ``disconnect`` handler runs with reason 'server disconnect'."""
         self._disconnect(sid, namespace)
         return DONE

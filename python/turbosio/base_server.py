@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import _core, exceptions
 from ._bad_data import unserialisable
-from ._handlers import HandlerRegistry, ack_args, data_args, handshake_environ
+from ._handlers import HandlerRegistry, HandlerT, ack_args, data_args, handshake_environ
 from ._kinds import (
     ACK,
     CONNECT,
@@ -34,6 +34,7 @@ from .manager import Manager
 
 if TYPE_CHECKING:
     from .engineio.base_server import BaseServer as EngineIOServer
+    from .namespace import BaseServerNamespace
 
 default_logger = logging.getLogger('socketio.server')
 engineio_logger = logging.getLogger('engineio.server')
@@ -100,7 +101,13 @@ class BaseServer:
 
     # -- registration ---------------------------------------------------------------------------------------------
 
-    def on(self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None) -> Any:
+    @overload
+    def on(self, event: str, handler: None = None, namespace: str | None = None) -> Callable[[HandlerT], HandlerT]: ...
+    @overload
+    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> None: ...
+    def on(
+        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
+    ) -> Callable[[HandlerT], HandlerT] | None:
         """Register an event handler, directly or as a decorator.
 
         Args:
@@ -116,7 +123,7 @@ class BaseServer:
         """
         ns = namespace or '/'
 
-        def set_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def set_handler(fn: HandlerT) -> HandlerT:
             self._registry.add(ns, event, fn)
             return fn
 
@@ -125,19 +132,23 @@ class BaseServer:
         set_handler(handler)
         return None
 
+    @overload
+    def event(self, handler: HandlerT, /) -> HandlerT: ...
+    @overload
+    def event(self, *, namespace: str | None = None) -> Callable[[HandlerT], HandlerT]: ...
     def event(self, *args: Any, **kwargs: Any) -> Any:
         """Register a handler named after the decorated function: ``@sio.event`` or ``@sio.event(namespace=...)``."""
         if len(args) == 1 and not kwargs and callable(args[0]):
             handler: Callable[..., Any] = self.on(args[0].__name__)(args[0])
             return handler
 
-        def set_handler(handler: Callable[..., Any]) -> Callable[..., Any]:
-            registered: Callable[..., Any] = self.on(handler.__name__, *args, **kwargs)(handler)
+        def set_handler(handler: HandlerT) -> HandlerT:
+            registered: HandlerT = self.on(handler.__name__, *args, **kwargs)(handler)
             return registered
 
         return set_handler
 
-    def register_namespace(self, namespace_handler: Any) -> None:
+    def register_namespace(self, namespace_handler: BaseServerNamespace) -> None:
         """Register a class-based namespace (:class:`turbosio.Namespace` or :class:`turbosio.AsyncNamespace`).
 
         Raises:

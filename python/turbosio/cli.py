@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from . import __version__
 from .hosting import run
 
 
@@ -40,6 +41,7 @@ def load_app(target: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='turbosio', description='Serve a turbosio app natively.')
+    parser.add_argument('--version', action='version', version=f'turbosio {__version__}')
     parser.add_argument('app', help='the app to serve, as module:attribute')
     parser.add_argument('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=8000, help='port to bind (default 8000)')

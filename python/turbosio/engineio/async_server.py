@@ -28,22 +28,22 @@ class AsyncServer(AsyncioPump, BaseServer):
     def _environ_for(self, sid: str, transport: str, request: Any) -> dict[str, Any]:
         return self._scope_environ(sid, super()._environ_for(sid, transport, request))
 
-    def send(self, sid: str, data: str | bytes) -> Done:
+    def send(self, sid: str, data: str | bytes) -> Done[None]:
         """Send a message (str or bytes) to a client; returns a completed awaitable."""
         self._core.eio_send(sid, data)
         return DONE
 
-    def disconnect(self, sid: str | None = None) -> Done:
+    def disconnect(self, sid: str | None = None) -> Done[None]:
         """Close a client's session, or every session when ``sid`` is None; returns a completed awaitable."""
         for target in [sid] if sid is not None else list(self.environ):
             self._core.eio_close(target)
         return DONE
 
-    def get_session(self, sid: str) -> Done:
+    def get_session(self, sid: str) -> Done[dict[str, Any]]:
         """The client's session dict (awaitable)."""
         return Done(self._session(sid))
 
-    def save_session(self, sid: str, session: dict[str, Any]) -> Done:
+    def save_session(self, sid: str, session: dict[str, Any]) -> Done[None]:
         """Replace the client's session dict (awaitable)."""
         if sid in self.environ:
             self._sessions[sid] = session

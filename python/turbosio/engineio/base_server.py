@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from .. import _core
-from .._handlers import handshake_environ, max_positional
+from .._handlers import HandlerT, handshake_environ, max_positional
 from .._kinds import (
     EIO_CONNECT,
     EIO_DISCONNECT,
@@ -45,7 +45,11 @@ class BaseServer:
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
         self.logger = make_logger(logger, default_logger)
 
-    def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+    @overload
+    def on(self, event: str, handler: None = None) -> Callable[[HandlerT], HandlerT]: ...
+    @overload
+    def on(self, event: str, handler: Callable[..., Any]) -> None: ...
+    def on(self, event: str, handler: Callable[..., Any] | None = None) -> Callable[[HandlerT], HandlerT] | None:
         """Register a handler for ``'connect'`` (sid, environ), ``'message'`` (sid, data) or ``'disconnect'``
         (sid, reason), directly or as a decorator.
 
@@ -55,7 +59,7 @@ class BaseServer:
         if event not in ('connect', 'message', 'disconnect'):
             raise ValueError('Invalid event')
 
-        def set_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def set_handler(fn: HandlerT) -> HandlerT:
             self.handlers[event] = fn
             return fn
 
