@@ -282,7 +282,14 @@ class AsyncClient(BaseClient):
 
     async def disconnect(self) -> None:
         """Leave every namespace and close the connection (a coroutine); ``disconnect`` handlers run first."""
+        before = set(self._tasks)
         self._local_disconnect()
+        # compat: python-socketio awaits the disconnect handlers before returning. Ours that are coroutines started
+        # as tasks: wait for them here (without this, only an asyncio.wait_for() that wraps this coroutine in a task
+        # of its own, as 3.11's does and 3.12's no longer does, let them run before the caller went on).
+        started = [task for task in self._tasks if task not in before]
+        if started:
+            await asyncio.gather(*started, return_exceptions=True)
 
     async def shutdown(self) -> None:
         """Disconnect, or stop reconnecting if a reconnection is under way (a coroutine)."""
