@@ -6,6 +6,10 @@ Usage::
     python bench/run.py --quick    # the same with short runs (~1.5 minutes)
     python bench/run.py --smoke    # correctness only: turbosio (native) with the interpreter running this
                                    # script, every scenario with --check; exits non-zero on a failure
+    python bench/run.py --client   # the client benchmark instead (bench/harness/clients.py): acked emits/s
+                                   # from turbosio's and python-socketio's AsyncClient against Node's server;
+                                   # with --quick, --smoke (both clients, a few hundred checked calls each),
+                                   # --python (an interpreter that has turbosio, python-socketio and aiohttp)
 
 What it does:
 
@@ -16,7 +20,9 @@ What it does:
    ``npm ci`` in ``bench/node``;
 3. for every server and scenario: starts a fresh server pinned to CPU 0, runs ``loadgen`` pinned to CPU 1,
    stops the server; every run is bounded in time and count and talks to 127.0.0.1 only;
-4. writes ``bench/results.jsonl`` (one line per run), ``bench/RESULTS.md`` and ``bench/results.png``.
+4. writes ``bench/results.jsonl`` (one line per run), ``bench/RESULTS.md`` and ``bench/results.png``; the
+   client benchmark writes ``bench/results-client.jsonl`` and its own section of ``RESULTS.md``, which the
+   server report keeps.
 
 This file is the command line; each step lives in a module of ``bench/harness/`` (see its ``__init__``).
 """
@@ -31,9 +37,10 @@ import tempfile
 from pathlib import Path
 
 from harness.build import build_loadgen, build_node, build_python_env, describe_commit, venv_python
+from harness.clients import IMPLS, run_clients, splice_section, write_client_results
 from harness.log import log
 from harness.paths import BENCH, LOADGEN, VENV
-from harness.report import machine_info, report, report_from, write_results
+from harness.report import machine_info, report, report_from, version_of, write_results
 from harness.runner import Budget, Outcome, describe, run_quietly
 from harness.scenarios import Server, scenarios, servers
 
@@ -50,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         '--budget', type=float, default=540.0, help='seconds of running after which noisy runs are not repeated'
     )
+    parser.add_argument('--client', action='store_true', help="the client benchmark instead of the servers'")
+    parser.add_argument('--python', help='--client: the interpreter running the clients (default: the bench venv)')
     parser.add_argument('--report-from', type=Path, help='only rewrite RESULTS.md and results.png from this jsonl')
     parser.add_argument('--commit', help=argparse.SUPPRESS)  # passed on when run.py re-executes itself
     parser.add_argument('--out', type=Path, default=BENCH, help='where RESULTS.md, results.png, results.jsonl go')
@@ -85,8 +94,12 @@ def choose_servers(args: argparse.Namespace, available: dict[str, Server]) -> li
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report_from:
-        return report_from(args.report_from, args.out)
+        code = report_from(args.report_from, args.out)
+        splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
+        return code
     profile = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
+    if args.client:
+        return client_main(args, profile)
     python, commit = prepare(args, argv)
     available = servers(python)
     chosen = choose_servers(args, available)
@@ -115,6 +128,31 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info(python, commit)
     write_results(args.out / 'results.jsonl', outcomes, info, profile)
     report(args.out, outcomes, plan, info, profile)
+    splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
+    return 0
+
+
+def client_main(args: argparse.Namespace, profile: str) -> int:
+    """The client benchmark: both AsyncClients against Node's server; RESULTS.md's client section."""
+    if args.smoke:
+        python, commit = args.python or sys.executable, describe_commit('WORKTREE')
+    else:
+        python = args.python or venv_python()
+        commit = args.commit or describe_commit('WORKTREE' if args.python else args.rev)
+        if not args.no_build and not args.python:
+            commit = build_python_env(args.rev)
+    if not (BENCH / 'node' / 'node_modules').exists() or not (args.no_build or args.smoke):
+        build_node()
+    runs = run_clients(python, profile, list(IMPLS))
+    if args.smoke:
+        failed = any(not result.get('ok') for _, result in runs)
+        log('client smoke: ' + ('FAILED' if failed else 'all checks passed'))
+        return 1 if failed else 0
+    info = machine_info(python, commit)
+    info.update(version_of(python, 'aiohttp'))
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_client_results(args.out / 'results-client.jsonl', runs, info, profile)
+    splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
     return 0
 
 

@@ -8,4 +8,5 @@
 - ``figures``: how numbers are written in the report and the chart.
 - ``report``: results.jsonl, RESULTS.md and the machine description.
 - ``chart``: results.png.
+- ``clients``: the client benchmark (AsyncClients against Node's server) and its section of RESULTS.md.
 """
