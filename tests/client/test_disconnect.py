@@ -137,6 +137,13 @@ def test_shutdown_stops_reconnecting(client_impl, fresh_target_server):
         try:
             await asyncio.to_thread(fresh_target_server.process.kill)
             assert await inbox.wait_for('disconnect') == ('/', TRANSPORT_ERROR)
+            if client_impl.name == 'socketio':
+                # python-socketio's AsyncClient makes its abort event only once its reconnect task first runs; a
+                # shutdown() before that raises AttributeError (seen on 3.12+). Wait for that task to have begun.
+                deadline = asyncio.get_running_loop().time() + 5
+                while sio._reconnect_abort is None:
+                    assert asyncio.get_running_loop().time() < deadline, 'the reconnect task never began'
+                    await asyncio.sleep(0.01)
             await asyncio.wait_for(sio.shutdown(), 5)  # the client is trying to reconnect now
             await asyncio.wait_for(waiting, 10)
             assert not sio.connected
