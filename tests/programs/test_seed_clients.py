@@ -115,6 +115,10 @@ def run_seed_system(server_folder: Path, client_folder: Path) -> None:
         client2.wait_for(f"Room message: {{'data': '{connected[1]} has joined the room room1'}}")
         for program in (server, *clients):
             assert 'Traceback' not in program.output(), program.output()
+        # Ctrl-C, as their author stops them: the program ends and the server sees that client leave.
+        client2.proc.send_signal(signal.SIGINT)
+        client2.proc.wait(timeout=10)
+        server.wait_for(f'Client disconnected from /chat: {connected[1]}')
     finally:
         for client in clients:
             client.stop(signal.SIGINT)  # as their author stops them: Ctrl-C
