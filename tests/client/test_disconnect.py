@@ -177,3 +177,46 @@ def test_silent_server_is_noticed_by_the_ping_timeout(client_impl, fresh_target_
             await close(sio)
 
     arun(body(), timeout=45)
+
+
+# A threaded client program that connects and waits, as a user's script does until Ctrl-C.
+_WAITING_PROGRAM = """
+import importlib, sys
+sio = importlib.import_module(sys.argv[1]).Client(reconnection=False)
+sio.connect(sys.argv[2], wait_timeout=5)
+print('ready', sio.get_sid('/'), flush=True)
+sio.wait()
+"""
+
+
+@pytest.mark.parametrize('server_kind', ['turbosio'], ids=['turbosio-server'], indirect=True)
+def test_ctrl_c_disconnects_a_waiting_client(client_impl, target_server):
+    """handle_sigint (the default): Ctrl-C ends the program, and turbosio's client says goodbye first (the server's
+    reason is 'client disconnect', not the 'transport close' of a process that merely died)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, '-c', _WAITING_PROGRAM, client_impl.module.__name__, target_server.url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().split()  # the program prints once it is connected
+        assert line[:1] == ['ready'], line
+        sid = line[1]
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        if client_impl.name == 'socketio':
+            # python-socketio's handler closes the Engine.IO transport without a Socket.IO DISCONNECT, so its server
+            # sees 'transport close', as for a process that died; only that the client left can be checked.
+            target_server.wait_for({'ev': 'disconnect', 'ns': '/', 'sid': sid})
+        else:
+            target_server.wait_for({'ev': 'disconnect', 'ns': '/', 'sid': sid, 'reason': 'client disconnect'})
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
