@@ -25,6 +25,17 @@ def _find_handler(
     return handler, args
 
 
+async def _trigger_async(found: tuple[Any, tuple[Any, ...]]) -> Any:
+    """Call (and await, when it is a coroutine) a handler found by ``_handler_and_args``; None when there is none."""
+    handler, args = found
+    if handler is None:
+        return None
+    result = handler(*args)
+    if asyncio.iscoroutine(result):
+        result = await result
+    return result
+
+
 class BaseServerNamespace:
     """What both flavours share: the namespace name and the server it is registered with."""
 
@@ -113,13 +124,7 @@ class AsyncNamespace(Namespace):
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
-        handler, args = self._handler_and_args(event, args)
-        if handler is None:
-            return None
-        result = handler(*args)
-        if asyncio.iscoroutine(result):
-            result = await result
-        return result
+        return await _trigger_async(self._handler_and_args(event, args))
 
     async def call(self, event: str, data: Any = None, to: Any = None, sid: str | None = None,
                    namespace: str | None = None, timeout: float | None = None, ignore_queue: bool = False) -> Any:
@@ -181,13 +186,7 @@ class AsyncClientNamespace(BaseClientNamespace):
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
-        handler, args = self._handler_and_args(event, args)
-        if handler is None:
-            return None
-        result = handler(*args)
-        if asyncio.iscoroutine(result):
-            result = await result
-        return result
+        return await _trigger_async(self._handler_and_args(event, args))
 
     async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
         """:meth:`turbosio.AsyncClient.emit` in this namespace (a coroutine)."""
