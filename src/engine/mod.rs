@@ -23,6 +23,8 @@ pub mod errors;
 pub mod event;
 mod handshake;
 pub mod heartbeat;
+#[cfg(any(test, fuzzing))]
+pub mod interleave;
 pub mod outbox;
 pub mod rooms;
 pub mod session;
@@ -352,7 +354,7 @@ impl<A: Adapter> Engine<A> {
             }
             match session.heartbeat.beat {
                 Beat::SendPing => {
-                    // A ping goes out even past the queue bound: the pong deadline decides about slow readers.
+                    // A ping goes past the queue bound (up to twice it): the pong deadline decides about slow readers.
                     let _ = session.outbox.push_control(Frame::ping(), &mut self.wakes);
                     session.heartbeat =
                         self.heartbeats
@@ -405,7 +407,11 @@ impl<A: Adapter> Engine<A> {
                     }
                     Ok(WsOutcome::Reply(pong))
                 } else {
-                    let _ = session.outbox.push_control(pong, &mut self.wakes);
+                    if session.outbox.push_control(pong, &mut self.wakes) == Err(PushError::Overflow) {
+                        // Pings whose pongs nobody reads (found by the interleaving fuzz): a slow consumer.
+                        self.slow_consumer(eio_sid);
+                        return Ok(WsOutcome::Closed);
+                    }
                     Ok(WsOutcome::Continue)
                 }
             }

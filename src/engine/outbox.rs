@@ -112,13 +112,20 @@ impl Outbox {
         self.push_all(std::iter::once(&frame), wakes)
     }
 
-    /// Queue a frame even past the bound (for the few control frames the protocol itself needs: open, pong,
-    /// noop, disconnect). Fails only when closed.
+    /// Queue a frame past the bound (for the few control frames the protocol itself needs: ping, pong, noop, the
+    /// answers to a CONNECT), but not past twice the bound: a client that lets even those pile up is not reading,
+    /// and a peer that keeps asking for them (pings in polling POSTs, with no GET to take the pongs) must not grow
+    /// the queue without limit. Fails with `Overflow` then, and when closed.
     pub fn push_control(&self, frame: Frame, wakes: &mut Vec<Waker>) -> Result<(), PushError> {
         let waker = {
             let mut state = self.state.lock();
             if state.closed.is_some() {
                 return Err(PushError::Closed);
+            }
+            if state.frames.len() >= self.limits.max_frames.saturating_mul(2)
+                || state.bytes + frame.len() > self.limits.max_bytes.saturating_mul(2)
+            {
+                return Err(PushError::Overflow);
             }
             state.bytes += frame.len();
             state.frames.push_back(frame);
@@ -181,6 +188,12 @@ impl Outbox {
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes waiting now (for the interleaving driver's checks).
+    #[cfg(any(test, fuzzing))]
+    pub fn queued_bytes(&self) -> usize {
+        self.state.lock().bytes
     }
 }
 

@@ -106,6 +106,20 @@ pub struct LocalAdapter {
     namespaces: HashMap<Arc<str>, Namespace>,
 }
 
+#[cfg(any(test, fuzzing))]
+impl LocalAdapter {
+    /// For the interleaving driver's checks: how many namespaces have an entry, and every (namespace, sid) pair
+    /// mentioned anywhere (as a socket, a room member, or a socket with joined rooms).
+    pub fn inventory(&self) -> (usize, Vec<(Arc<str>, Sid)>) {
+        let mut pairs = Vec::new();
+        for (name, ns) in &self.namespaces {
+            let in_rooms = ns.rooms.members.values().flatten().chain(ns.rooms.joined.keys());
+            pairs.extend(ns.sockets.iter().chain(in_rooms).map(|sid| (name.clone(), *sid)));
+        }
+        (self.namespaces.len(), pairs)
+    }
+}
+
 impl Adapter for LocalAdapter {
     fn add_socket(&mut self, namespace: &Arc<str>, sid: Sid) {
         self.namespaces

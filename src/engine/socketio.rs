@@ -30,12 +30,24 @@ pub struct Socket {
     next_ack_id: u64,
 }
 
+#[cfg(any(test, fuzzing))]
+impl Socket {
+    /// For the interleaving driver's checks: its session, its namespace, and how many frames it holds back while
+    /// connecting (`None` once accepted).
+    pub(super) fn inspect(&self) -> (EioSid, &Arc<str>, Option<usize>) {
+        (self.eio_sid, &self.namespace, self.pending.as_ref().map(Vec::len))
+    }
+}
+
 /// Why an operation on a socket did nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SocketError {
     /// No such socket in that namespace (never was, or already disconnected).
     #[error("socket is not connected to that namespace")]
     NotConnected,
+    /// The socket was accepted already, so it can no longer be refused (disconnect it instead).
+    #[error("socket was already accepted")]
+    AlreadyAccepted,
 }
 
 fn sio_frame(kind: PacketType, namespace: &str, id: Option<u64>, attachments: usize, data: Option<&[u8]>) -> Frame {
@@ -211,6 +223,10 @@ impl<A: Adapter> Engine<A> {
     /// Turn a connecting socket away with `CONNECT_ERROR {"message", "data"}`; no disconnect handler runs.
     pub fn refuse(&mut self, sid: Sid, message: &str, data: Option<&[u8]>) -> Result<(), SocketError> {
         let socket = self.sockets.get(&sid).ok_or(SocketError::NotConnected)?;
+        if socket.pending.is_none() {
+            // Dropping an accepted socket here would skip its `Disconnect` event (found by the interleaving fuzz).
+            return Err(SocketError::AlreadyAccepted);
+        }
         let frame = handshake::connect_error_frame(&socket.namespace, message, data);
         let eio_sid = socket.eio_sid;
         self.drop_socket(sid, None);
