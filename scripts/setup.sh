@@ -14,6 +14,11 @@ python -m pip install --quiet \
     pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn
 maturin develop --release --quiet
 
+# cargo-fuzz for scripts/fuzz.sh, from crates.io; it runs on the stable toolchain (the script says why and how).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked --quiet
+fi
+
 if command -v npm >/dev/null 2>&1; then
     (cd tests/js && npm install --no-audit --no-fund --silent)
     (cd examples/chat && npm install --no-audit --no-fund --silent)

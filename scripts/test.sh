@@ -23,6 +23,9 @@ bash scripts/check_types.sh
 echo "== cargo test"
 cargo test
 
+echo "== fuzz: every cargo-fuzz target for a bounded time (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
+
 echo "== pytest"
 python -m pytest tests -q -p no:cacheprovider
 
