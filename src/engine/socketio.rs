@@ -291,6 +291,11 @@ impl<A: Adapter> Engine<A> {
             data,
             attachments,
         });
+        self.fan_out(recipients, namespace, data, attachments);
+    }
+
+    /// Frame an event once and push it to every one of `recipients`.
+    pub(super) fn fan_out(&mut self, recipients: Vec<Sid>, namespace: &str, data: &[u8], attachments: &[Bytes]) {
         if recipients.is_empty() {
             return;
         }
