@@ -44,11 +44,15 @@ class RedisProcess:
     def url(self) -> str:
         return f'redis://127.0.0.1:{self.port}/0'
 
+    @property
+    def unix_url(self) -> str:
+        return f'unix://{self.workdir / "redis.sock"}'
+
     def start(self) -> None:
-        assert REDIS_SERVER, 'redis-server is not installed (scripts/setup.sh installs it)'
+        assert REDIS_SERVER, 'redis-server is not installed (scripts/setup.sh)'
         self.process = subprocess.Popen(
             [REDIS_SERVER, '--port', str(self.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-             '--dir', str(self.workdir), '--protected-mode', 'no'],
+             '--dir', str(self.workdir), '--protected-mode', 'no', '--unixsocket', str(self.workdir / 'redis.sock')],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -68,6 +72,15 @@ class RedisProcess:
             self.process.wait(10)
             self.process = None
 
+    def listen(self, channel: str) -> socket.socket:
+        """A raw subscriber: SUBSCRIBE sent and confirmed; read the published bytes with :func:`next_message`."""
+        conn = socket.create_connection(('127.0.0.1', self.port), timeout=10)
+        conn.sendall(f'*2\r\n$9\r\nSUBSCRIBE\r\n${len(channel)}\r\n{channel}\r\n'.encode())
+        confirmation = b''
+        while confirmation.count(b'\r\n') < 6:  # *3, $9, subscribe, $n, channel, :1
+            confirmation += conn.recv(4096)
+        return conn
+
     def subscribers(self, channel: str) -> int:
         reply = _ask(self.port, 'PUBSUB', 'NUMSUB', channel)
         # *2\r\n$len\r\nchannel\r\n:N\r\n
@@ -79,6 +92,21 @@ class RedisProcess:
         while self.subscribers(channel) < count:
             assert time.monotonic() < deadline, f'{channel}: {self.subscribers(channel)} subscribers, not {count}'
             time.sleep(0.02)
+
+
+def next_message(conn: socket.socket) -> bytes:
+    """The payload of the next RESP ``message`` push on a :meth:`RedisProcess.listen` connection."""
+    buffer = b''
+    while True:
+        # *3\r\n$7\r\nmessage\r\n$<n>\r\n<channel>\r\n$<m>\r\n<payload>\r\n
+        parts = buffer.split(b'\r\n', 6)
+        if len(parts) == 7:
+            size = int(parts[5][1:])
+            if len(parts[6]) >= size + 2:
+                return parts[6][:size]
+        chunk = conn.recv(65536)
+        assert chunk, 'the subscriber connection closed'
+        buffer += chunk
 
 
 def new_channel() -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +16,7 @@ import socketio
 import turbosio
 from support.clients import arun
 
-from .redis_fleet import REDIS_SERVER, Node, Peer, RedisProcess, new_channel
+from .redis_fleet import REDIS_SERVER, Node, Peer, RedisProcess, new_channel, next_message
 
 pytestmark = [
     pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not installed (scripts/setup.sh)'),
@@ -254,6 +256,60 @@ def test_a_full_outbound_queue_counts_what_it_drops(tmp_path):
     finally:
         manager.close()
     assert stats == {'published': 0, 'dropped': 3, 'queued': 2}
+
+
+def test_messages_are_byte_for_byte_what_python_socketio_publishes(redis):
+    """The same emits from both libraries' write-only emitters publish the same bytes, host_id aside."""
+    channel = new_channel()
+    listener = redis.listen(channel)
+    ours = turbosio.RedisManager(redis.url, channel=channel, write_only=True)
+    theirs = socketio.RedisManager(redis.url, channel=channel, write_only=True)
+    emits = [
+        ('ev', {'text': 'héllo ✓', 'nested': [1, 2.5, True, None, {'k': 'v'}]}, {'room': 'r1'}),
+        ('ev', ('several', 'args', 3), {'room': ['r1', 'r2'], 'skip_sid': 'abc', 'namespace': '/chat'}),
+        ('bin', {'blob': b'\x00\x01\xff', 'more': [b'x']}, {}),
+    ]
+    try:
+        for event, data, kwargs in emits:
+            ours.emit(event, data, **kwargs)
+            mine = next_message(listener)
+            theirs.emit(event, data, **kwargs)
+            reference = next_message(listener)
+            assert mine.replace(ours.host_id.encode(), theirs.host_id.encode()) == reference
+        ours.close_room('r1', namespace='/chat')
+        mine = next_message(listener)
+        theirs.close_room('r1', namespace='/chat')
+        assert mine.replace(ours.host_id.encode(), theirs.host_id.encode()) == next_message(listener)
+    finally:
+        ours.close()
+        listener.close()
+
+
+def test_a_unix_socket_url_and_a_script_that_exits_right_after_emitting(redis):
+    """``unix://`` URLs work, and a plain script's emit has left before the script ends."""
+    channel = new_channel()
+    node = Node(turbosio, redis.unix_url, channel)
+    script = (
+        'import sys, turbosio\n'
+        'turbosio.RedisManager(sys.argv[1], channel=sys.argv[2], write_only=True).emit("news", "from a script")\n'
+    )
+    try:
+        redis.wait_subscribers(channel, 1)
+
+        async def scenario():
+            a = await Peer().connect(node.url)
+            try:
+                done = await asyncio.to_thread(
+                    subprocess.run, [sys.executable, '-c', script, redis.unix_url, channel], timeout=30
+                )
+                assert done.returncode == 0
+                assert await a.next_event() == ('news', 'from a script')
+            finally:
+                await a.close()
+
+        arun(scenario())
+    finally:
+        node.stop()
 
 
 def test_bad_urls_and_foreign_managers_are_refused():
