@@ -15,6 +15,7 @@ import functools
 import itertools
 import json as _stdlib_json
 import logging
+import os
 import uuid
 from typing import Any
 
@@ -76,6 +77,7 @@ class BasePubSubManager(BaseManager):
         self.json = json if json is not None else _stdlib_json
         self._ack_ids = itertools.count(1)
         self._link: Any = None  # _core.RedisManagerCore, made by the backend's _make_link
+        self._link_pid = 0  # the process that made it: its tasks do not survive a fork
 
     def _make_link(self) -> Any:
         raise NotImplementedError(
@@ -83,8 +85,10 @@ class BasePubSubManager(BaseManager):
         )
 
     def _get_link(self) -> Any:
-        if self._link is None:
+        if self._link is None or self._link_pid != os.getpid():
+            # A forked child (a Celery or gunicorn worker) gets a link of its own: the parent's tasks stayed there.
             self._link = self._make_link()
+            self._link_pid = os.getpid()
         return self._link
 
     def _get_logger(self) -> logging.Logger:

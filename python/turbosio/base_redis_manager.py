@@ -29,7 +29,7 @@ class BaseRedisManager:
     channel: str
     host_id: str
     logger: Any
-    _link: Any
+    _get_link: Any
 
     def __init__(
         self,
@@ -43,7 +43,7 @@ class BaseRedisManager:
         super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)  # type: ignore[call-arg]
         self.redis_url = url
         self.redis_options = redis_options or {}
-        self._link = self._make_link()
+        self._get_link()  # a bad URL fails here, as in python-socketio
 
     def _make_link(self) -> Any:
         return new_link(self.redis_url, self.channel, self.host_id, self.redis_options, self.logger)

@@ -16,7 +16,7 @@ from typing import Any
 
 import socketio
 import turbosio
-from support.inprocess import UvicornThread
+from support.inprocess import UvicornThread, WerkzeugThread
 from support.servers import free_port
 
 REDIS_SERVER = shutil.which('redis-server')
@@ -165,6 +165,35 @@ class Node:
         for resource in (self.manager.pubsub, self.manager.redis):
             if resource is not None:
                 await resource.aclose()
+
+
+class SyncNode:
+    """A threaded turbosio ``Server`` with ``RedisManager``, under werkzeug: the same app, plain handlers."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        self.manager = turbosio.RedisManager(url, channel=channel)
+        self.sio = sio = turbosio.Server(client_manager=self.manager)
+
+        @sio.event
+        def join(sid, room):
+            sio.enter_room(sid, room)
+            return 'joined'
+
+        @sio.event
+        def shout(sid, room, data):
+            sio.emit('news', data, to=room)
+            return 'sent'
+
+        @sio.event
+        def ask(sid, target):
+            return sio.call('question', 'who are you?', to=target, timeout=10)
+
+        self.http = WerkzeugThread(turbosio.WSGIApp(sio))
+        self.url = self.http.url
+
+    def stop(self) -> None:
+        self.http.stop()
+        self.manager.close()
 
 
 class Peer:

@@ -16,7 +16,7 @@ import socketio
 import turbosio
 from support.clients import arun
 
-from .redis_fleet import REDIS_SERVER, Node, Peer, RedisProcess, new_channel, next_message
+from .redis_fleet import REDIS_SERVER, Node, Peer, RedisProcess, SyncNode, new_channel, next_message
 
 pytestmark = [
     pytest.mark.skipif(REDIS_SERVER is None, reason='redis-server is not installed (scripts/setup.sh)'),
@@ -127,6 +127,32 @@ def test_acks_disconnect_and_enter_room_of_a_remote_sid(redis, fleet):
             await b.close()
 
     arun(scenario())
+
+
+def test_a_threaded_server_with_redis_manager_joins_an_asyncio_fleet(redis, fleet):
+    channel = new_channel()
+    threaded, ours = SyncNode(redis.url, channel), fleet(turbosio, channel)
+    try:
+        redis.wait_subscribers(channel, 2)
+
+        async def scenario():
+            s, a = await Peer().connect(threaded.url), await Peer().connect(ours.url)
+            try:
+                await s.client.call('join', 'mixed', timeout=5)
+                await a.client.call('join', 'mixed', timeout=5)
+                await s.client.call('shout', ('mixed', 'from the threaded server'), timeout=5)
+                await _until(a, 'news', 'from the threaded server')
+                await a.client.call('shout', ('mixed', 'from the asyncio server'), timeout=5)
+                await _until(s, 'news', 'from the asyncio server')
+                assert await s.client.call('ask', a.sid, timeout=15) == f'answer from {a.sid}'
+                assert await a.client.call('ask', s.sid, timeout=15) == f'answer from {s.sid}'
+            finally:
+                await s.close()
+                await a.close()
+
+        arun(scenario())
+    finally:
+        threaded.stop()
 
 
 def test_python_socketio_and_turbosio_nodes_share_one_channel(redis, fleet):
@@ -290,8 +316,15 @@ def test_a_unix_socket_url_and_a_script_that_exits_right_after_emitting(redis):
     channel = new_channel()
     node = Node(turbosio, redis.unix_url, channel)
     script = (
-        'import sys, turbosio\n'
+        'import os, sys, turbosio\n'
         'turbosio.RedisManager(sys.argv[1], channel=sys.argv[2], write_only=True).emit("news", "from a script")\n'
+        # A Celery-style worker: the manager is made before the fork and used in the child.
+        'emitter = turbosio.RedisManager(sys.argv[1], channel=sys.argv[2], write_only=True)\n'
+        'child = os.fork()\n'
+        'if child == 0:\n'
+        '    emitter.emit("news", "from a forked worker")\n'
+        '    os._exit(0)\n'
+        'assert os.waitpid(child, 0)[1] == 0\n'
     )
     try:
         redis.wait_subscribers(channel, 1)
@@ -304,6 +337,7 @@ def test_a_unix_socket_url_and_a_script_that_exits_right_after_emitting(redis):
                 )
                 assert done.returncode == 0
                 assert await a.next_event() == ('news', 'from a script')
+                assert await a.next_event() == ('news', 'from a forked worker')
             finally:
                 await a.close()
 
