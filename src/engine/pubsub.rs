@@ -2,15 +2,15 @@
 //! for what they publish.
 //!
 //! In: the engine's adapter calls (as for [`LocalAdapter`], to which every call is delegated) and, from the driver
-//! that reads the channel, messages of other hosts ([`Engine::on_remote`]). Out: the local recipients, as the
+//! that reads the channel, messages of other hosts ([`triage`], then [`Engine::apply_remote`]). Out: the local recipients, as the
 //! local adapter gives them, and messages handed to a [`Publish`] queue: an `emit` for every broadcast that may
 //! reach another host, a `close_room` for every closed room.
 //! Never: the network. [`Publish::publish`] only queues (the engine runs under a lock); the driver task that owns
 //! the connection sends. Without a link (the default) this adapter is exactly the local one.
 //!
 //! Messages from other hosts fan out with [`Adapter::recipients`], never `broadcast`, so they are not published
-//! again. An emit whose sender waits for acks, and a `callback` answer, need the bindings' ack table: the engine
-//! leaves those to the caller ([`Remote::Forward`]).
+//! again. An emit whose sender waits for acks, and a `callback` answer, need the bindings' ack table: [`triage`]
+//! leaves those to the caller ([`Incoming::Forward`]). Parsing happens in [`triage`], outside the engine's lock.
 
 use std::sync::Arc;
 
@@ -113,15 +113,42 @@ impl Adapter for PubSubAdapter {
     }
 }
 
-/// What [`Engine::on_remote`] did with a message.
+/// What to do with a channel message; decided by [`triage`] without the engine, so that no lock is held while a
+/// message is parsed.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Remote {
-    /// Applied here (or nothing here was concerned).
-    Done,
-    /// Our own message come back, or one that is not understood: dropped.
-    Ignored,
-    /// The bindings must handle it (an emit that waits for acks, or an ack answer addressed to this host).
+pub enum Incoming {
+    /// Apply it to this process's sockets ([`Engine::apply_remote`]).
+    Apply(Message),
+    /// The bindings must handle it: an emit that waits for acks, or an ack answer addressed to this host.
     Forward,
+    /// Our own message come back, one for another host, or one that is not understood: dropped.
+    Ignore,
+}
+
+/// Sort one message from the channel, for the host `host_id`.
+pub fn triage(host_id: &str, message: &[u8]) -> Incoming {
+    let Some((method, from)) = wire::envelope(message) else {
+        return Incoming::Ignore;
+    };
+    let ours = from.as_deref() == Some(host_id);
+    if method == "callback" {
+        // The answer to an emit with a callback is addressed to the host that made it.
+        return if ours { Incoming::Forward } else { Incoming::Ignore };
+    }
+    if ours {
+        return Incoming::Ignore;
+    }
+    match wire::decode(message) {
+        Ok(Message::Emit(emit)) if emit.wants_callback => Incoming::Forward,
+        Ok(Message::Emit(emit))
+            if !emit.attachments.is_empty()
+                && crate::protocol::socketio::validate_placeholders(&emit.data, emit.attachments.len()).is_err() =>
+        {
+            Incoming::Ignore
+        }
+        Ok(Message::Callback | Message::Unknown) | Err(_) => Incoming::Ignore,
+        Ok(message) => Incoming::Apply(message),
+    }
 }
 
 impl Engine<PubSubAdapter> {
@@ -131,20 +158,10 @@ impl Engine<PubSubAdapter> {
         self.adapter.link = link;
     }
 
-    /// A message another host published on the channel: deliver it to the sockets of this process.
-    pub fn on_remote(&mut self, message: &[u8]) -> Remote {
-        let Some(link) = &self.adapter.link else {
-            return Remote::Ignored;
-        };
-        let ours = wire::host_id(message).is_some_and(|h| *h == *link.host_id);
-        let Ok(decoded) = wire::decode(message) else {
-            return Remote::Ignored;
-        };
-        match decoded {
-            // The answer to an emit with a callback is addressed to the host that made it.
-            Message::Callback => return if ours { Remote::Forward } else { Remote::Ignored },
-            _ if ours => return Remote::Ignored,
-            Message::Emit(emit) if emit.wants_callback => return Remote::Forward,
+    /// Deliver a message of another host (sorted by [`triage`]) to the sockets of this process. Nothing is
+    /// published again: the fan-out asks [`Adapter::recipients`], and rooms are closed in the local adapter.
+    pub fn apply_remote(&mut self, message: Message) {
+        match message {
             Message::Emit(emit) => {
                 let skip: Vec<Sid> = emit.skip.iter().filter_map(|s| Sid::parse(s)).collect();
                 let rooms: Vec<&str> = emit.rooms.iter().flatten().map(String::as_str).collect();
@@ -154,11 +171,6 @@ impl Engine<PubSubAdapter> {
                     Target::All
                 };
                 let recipients = self.adapter.recipients(&emit.namespace, target, &skip);
-                if !emit.attachments.is_empty()
-                    && crate::protocol::socketio::validate_placeholders(&emit.data, emit.attachments.len()).is_err()
-                {
-                    return Remote::Ignored;
-                }
                 self.fan_out(recipients, &emit.namespace, &emit.data, &emit.attachments);
             }
             Message::Disconnect { sid, namespace } => {
@@ -181,9 +193,8 @@ impl Engine<PubSubAdapter> {
                 }
             }
             Message::CloseRoom { namespace, room } => self.adapter.local.close_room(&namespace, &room),
-            Message::Unknown => return Remote::Ignored,
+            Message::Callback | Message::Unknown => {}
         }
-        Remote::Done
     }
 }
 
@@ -244,6 +255,21 @@ mod tests {
         let last = queue.0.lock().pop().unwrap();
         assert!(last.starts_with(b"{\"method\": \"close_room\""));
         assert!(adapter.rooms_of("/", a).is_empty());
+    }
+
+    #[test]
+    fn triage_drops_our_own_messages_and_forwards_what_needs_the_ack_table() {
+        let own = br#"{"method": "emit", "event": "e", "data": [], "host_id": "me"}"#;
+        assert_eq!(triage("me", own), Incoming::Ignore);
+        assert!(matches!(triage("other", own), Incoming::Apply(Message::Emit(_))));
+        let acked = br#"{"method": "emit", "event": "e", "data": [], "callback": ["s", "/", 1], "host_id": "x"}"#;
+        assert_eq!(triage("me", acked), Incoming::Forward);
+        let answer = br#"{"method": "callback", "host_id": "me", "sid": "s", "namespace": "/", "id": 1, "args": []}"#;
+        assert_eq!(triage("me", answer), Incoming::Forward);
+        assert_eq!(triage("other", answer), Incoming::Ignore);
+        let bad_binary = br#"{"method": "emit", "event": "e", "data": [[{"_placeholder": true, "num": 5}], "AA=="], "binary": true, "host_id": "x"}"#;
+        assert_eq!(triage("me", bad_binary), Incoming::Ignore);
+        assert_eq!(triage("me", b"not json"), Incoming::Ignore);
     }
 
     #[test]

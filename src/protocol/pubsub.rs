@@ -104,8 +104,6 @@ struct Wire<'a> {
     #[serde(borrow)]
     method: &'a RawValue,
     #[serde(borrow, default)]
-    host_id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     event: Option<&'a RawValue>,
     #[serde(borrow, default)]
     data: Option<&'a RawValue>,
@@ -144,10 +142,19 @@ fn names(value: Option<&serde_json::Value>) -> Option<Vec<String>> {
     }
 }
 
-/// The host a message comes from (for `callback`, the host it is addressed to), if it names one.
-pub fn host_id(message: &[u8]) -> Option<String> {
-    let wire: Wire<'_> = serde_json::from_slice(message).ok()?;
-    wire.host_id.and_then(string_of)
+/// Just the envelope, to drop our own messages before decoding them.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    method: &'a RawValue,
+    #[serde(borrow, default)]
+    host_id: Option<&'a RawValue>,
+}
+
+/// A message's `method`, and the host it comes from (for `callback`, the host it is addressed to) if it names one.
+pub fn envelope(message: &[u8]) -> Option<(String, Option<String>)> {
+    let head: Head<'_> = serde_json::from_slice(message).ok()?;
+    Some((string_of(head.method)?, head.host_id.and_then(string_of)))
 }
 
 /// Decode one channel message.

@@ -64,7 +64,7 @@ fn decodes_what_python_socketio_publishes() {
     assert_eq!(emit.rooms, Some(vec!["r".to_owned(), "s".to_owned()]));
     assert_eq!(emit.skip, ["x"]);
     assert!(emit.wants_callback);
-    assert_eq!(host_id(msg).as_deref(), Some("other"));
+    assert_eq!(envelope(msg), Some(("emit".to_owned(), Some("other".to_owned()))));
     // compat: a pre-5.14 style single value is one argument.
     let Message::Emit(emit) = decode(br#"{"method":"emit","event":"e","data":5}"#).unwrap() else {
         panic!()

@@ -18,7 +18,7 @@ use pyo3::types::PyBytes;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, value_error};
 use super::server::ServerCore;
-use crate::engine::pubsub::{Link, Remote};
+use crate::engine::pubsub::{Incoming, Link, triage};
 use crate::runtime::runtime;
 use crate::scale::Inbound;
 use crate::scale::redis::{RedisConfig, RedisDriver};
@@ -28,8 +28,8 @@ use crate::server::handle::EngineHandle;
 const MAX_PENDING_REPORTS: usize = 64;
 
 /// Where the driver's messages and reports go.
-#[derive(Default)]
 struct Bridge {
+    host_id: Arc<str>,
     engine: Mutex<Option<(Weak<EngineHandle>, Arc<EventQueue>)>>,
     reports: Mutex<VecDeque<(bool, String)>>,
 }
@@ -40,8 +40,10 @@ impl Inbound for Bridge {
             return;
         };
         let Some(engine) = engine.upgrade() else { return };
-        if engine.with(|e| e.on_remote(&message)) == Remote::Forward {
-            queue.push_pubsub(message);
+        match triage(&self.host_id, &message) {
+            Incoming::Apply(decoded) => engine.with(|e| e.apply_remote(decoded)),
+            Incoming::Forward => queue.push_pubsub(message),
+            Incoming::Ignore => {}
         }
     }
 
@@ -100,12 +102,17 @@ impl RedisManagerCore {
             db,
             connect_timeout,
         };
-        let bridge = Arc::new(Bridge::default());
+        let host_id: Arc<str> = Arc::from(host_id);
+        let bridge = Arc::new(Bridge {
+            host_id: host_id.clone(),
+            engine: Mutex::new(None),
+            reports: Mutex::new(VecDeque::new()),
+        });
         let driver = RedisDriver::new(&config, max_queue, bridge.clone()).map_err(value_error)?;
         driver.start_publisher(runtime().map_err(os_error)?);
         Ok(Self {
             driver,
-            host_id: Arc::from(host_id),
+            host_id,
             bridge,
             attached: Mutex::new(None),
         })
