@@ -69,6 +69,17 @@ async def _mixed_pair(redis: RedisProcess, fleet, room: str) -> tuple[Peer, Peer
     return a, p
 
 
+async def _both_ways(x: Peer, y: Peer, room: str, from_x, from_y) -> None:
+    """Clients of two nodes, both in ``room``: each one's broadcast reaches the other, and each node's call() to
+    the other's client gets its ack back across the channel."""
+    await x.client.call('shout', (room, from_x), timeout=5)
+    await _until(y, 'news', from_x)
+    await y.client.call('shout', (room, from_y), timeout=5)
+    await _until(x, 'news', from_y)
+    assert await x.client.call('ask', y.sid, timeout=15) == f'answer from {y.sid}'
+    assert await y.client.call('ask', x.sid, timeout=15) == f'answer from {x.sid}'
+
+
 def test_two_turbosio_nodes_deliver_each_others_room_broadcasts(redis, fleet):
     channel = new_channel()
     one, two = fleet(turbosio, channel), fleet(turbosio, channel)
@@ -140,12 +151,7 @@ def test_a_threaded_server_with_redis_manager_joins_an_asyncio_fleet(redis, flee
             try:
                 await s.client.call('join', 'mixed', timeout=5)
                 await a.client.call('join', 'mixed', timeout=5)
-                await s.client.call('shout', ('mixed', 'from the threaded server'), timeout=5)
-                await _until(a, 'news', 'from the threaded server')
-                await a.client.call('shout', ('mixed', 'from the asyncio server'), timeout=5)
-                await _until(s, 'news', 'from the asyncio server')
-                assert await s.client.call('ask', a.sid, timeout=15) == f'answer from {a.sid}'
-                assert await a.client.call('ask', s.sid, timeout=15) == f'answer from {s.sid}'
+                await _both_ways(s, a, 'mixed', 'from the threaded server', 'from the asyncio server')
             finally:
                 await s.close()
                 await a.close()
@@ -159,15 +165,9 @@ def test_python_socketio_and_turbosio_nodes_share_one_channel(redis, fleet):
     async def scenario():
         a, p = await _mixed_pair(redis, fleet, 'mixed')
         try:
-            await a.client.call('shout', ('mixed', ['from turbosio', {'k': 1}]), timeout=5)
-            assert await p.next_event() == ('news', ['from turbosio', {'k': 1}])
-            await p.client.call('shout', ('mixed', {'from': 'python-socketio'}), timeout=5)
-            await _until(a, 'news', {'from': 'python-socketio'})
+            await _both_ways(a, p, 'mixed', ['from turbosio', {'k': 1}], {'from': 'python-socketio'})
             await p.client.call('shout', ('mixed', b'bin\x00'), timeout=5)
             await _until(a, 'news', b'bin\x00')
-            # Acks across libraries, both ways.
-            assert await a.client.call('ask', p.sid, timeout=15) == f'answer from {p.sid}'
-            assert await p.client.call('ask', a.sid, timeout=15) == f'answer from {a.sid}'
         finally:
             await a.close()
             await p.close()
