@@ -152,6 +152,11 @@ impl Outbound {
         }
     }
 
+    /// Report a fault of the driver itself.
+    pub(super) fn report_fault(&self, message: &str) {
+        self.inbound.report(true, message.to_owned());
+    }
+
     /// Whether [`Outbound::close`] was called.
     pub(super) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)

@@ -9,10 +9,12 @@
 //! other than 0 (and, for sentinel URLs, `SENTINEL get-master-addr-by-name` to the sentinels). No `CLIENT SETINFO`,
 //! `HELLO` or `PING`: the protocol stays RESP2 and any server that speaks `PUBLISH`/`SUBSCRIBE` will do.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use parking_lot::Mutex;
 use redis::aio::MultiplexedConnection;
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -229,24 +231,29 @@ impl RedisDriver {
 
     /// Start publishing what is queued.
     pub fn start_publisher(&self, runtime: &Runtime) {
-        let task = runtime.spawn(publish(
+        let (out, backend, channel, limit) = (
             self.outbound.clone(),
             self.backend.clone(),
             self.channel.clone(),
             self.connect_timeout,
-        ));
+        );
+        let task = runtime.spawn(supervise(self.outbound.clone(), "publisher", move || {
+            publish(out.clone(), backend.clone(), channel.clone(), limit)
+        }));
         self.tasks.lock().push(task);
     }
 
     /// Start reading the channel; every message goes to `inbound`.
     pub fn start_subscriber(&self, runtime: &Runtime, inbound: Arc<dyn Inbound>) {
-        let task = runtime.spawn(subscribe(
+        let (out, backend, channel, limit) = (
             self.outbound.clone(),
             self.backend.clone(),
             self.channel.clone(),
             self.connect_timeout,
-            inbound,
-        ));
+        );
+        let task = runtime.spawn(supervise(self.outbound.clone(), "subscriber", move || {
+            subscribe(out.clone(), backend.clone(), channel.clone(), limit, inbound.clone())
+        }));
         self.tasks.lock().push(task);
     }
 
@@ -262,6 +269,22 @@ impl RedisDriver {
 impl Drop for RedisDriver {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// Run a driver loop, and run it again after a pause should it panic (a bug in a dependency must not end the fleet's
+/// traffic for good, nor unwind into the runtime); it ends when the loop returns (the driver was closed).
+async fn supervise<F, Fut>(out: Arc<Outbound>, name: &str, run: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    loop {
+        if AssertUnwindSafe(run()).catch_unwind().await.is_ok() {
+            return;
+        }
+        out.report_fault(&format!("pub/sub {name} task panicked; restarting it"));
+        tokio::time::sleep(MIN_BACKOFF).await;
     }
 }
 
