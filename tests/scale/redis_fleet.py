@@ -35,10 +35,12 @@ def _ask(port: int, *command: str, timeout: float = 1.0) -> bytes:
 class RedisProcess:
     """redis-server without persistence, started and stopped at will on one port."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, tls: tuple[Path, Path] | None = None) -> None:
         self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
+        self.tls = tls  # (certificate, key): also serve TLS on tls_port
+        self.tls_port = free_port() if tls else 0
 
     @property
     def url(self) -> str:
@@ -52,7 +54,8 @@ class RedisProcess:
         assert REDIS_SERVER, 'redis-server is not installed (scripts/setup.sh)'
         self.process = subprocess.Popen(
             [REDIS_SERVER, '--port', str(self.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-             '--dir', str(self.workdir), '--protected-mode', 'no', '--unixsocket', str(self.workdir / 'redis.sock')],
+             '--dir', str(self.workdir), '--protected-mode', 'no', '--unixsocket', str(self.workdir / 'redis.sock'),
+             *self._tls_options()],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -65,6 +68,13 @@ class RedisProcess:
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.02)  # waiting for the port to open: redis-server announces nothing we could await
+
+    def _tls_options(self) -> list[str]:
+        if self.tls is None:
+            return []
+        cert, key = self.tls
+        return ['--tls-port', str(self.tls_port), '--tls-cert-file', str(cert), '--tls-key-file', str(key),
+                '--tls-auth-clients', 'no']
 
     def stop(self) -> None:
         if self.process is not None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -344,6 +346,40 @@ def test_a_unix_socket_url_and_a_script_that_exits_right_after_emitting(redis):
         arun(scenario())
     finally:
         node.stop()
+
+
+def _openssl(cwd, *args: str) -> None:
+    openssl = shutil.which('openssl')
+    assert openssl, 'the openssl command is needed to make the test certificates'
+    subprocess.run([openssl, *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def test_a_rediss_url_publishes_over_tls(tmp_path):
+    """``rediss://`` with a certificate the system trusts (here: ``SSL_CERT_FILE``, as rustls-native-certs reads)."""
+    _openssl(tmp_path, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+             '-days', '2', '-subj', '/CN=turbosio redis test CA')
+    (tmp_path / 'server.ext').write_text('subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+    _openssl(tmp_path, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
+             '-subj', '/CN=localhost')
+    _openssl(tmp_path, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+             '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem')
+    redis = RedisProcess(tmp_path, tls=(tmp_path / 'server.pem', tmp_path / 'server.key'))
+    redis.start()
+    channel = new_channel()
+    listener = redis.listen(channel)  # on the plain port: the channel is the same
+    script = (
+        'import sys, turbosio\n'
+        'turbosio.RedisManager(sys.argv[1], channel=sys.argv[2], write_only=True).emit("news", "over tls")\n'
+    )
+    try:
+        url = f'rediss://localhost:{redis.tls_port}/0'
+        env = {**os.environ, 'SSL_CERT_FILE': str(tmp_path / 'ca.pem')}
+        done = subprocess.run([sys.executable, '-c', script, url, channel], env=env, timeout=30)
+        assert done.returncode == 0
+        assert b'"data": ["over tls"]' in next_message(listener)
+    finally:
+        listener.close()
+        redis.stop()
 
 
 def test_bad_urls_and_foreign_managers_are_refused():
