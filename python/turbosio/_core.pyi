@@ -211,7 +211,13 @@ class ServerCore:
     def refuse(self, sid: str, message: str, data: Any = None) -> None:
         """Refuse a connecting socket with a CONNECT_ERROR."""
     def emit(
-        self, namespace: str, event: Any, args: tuple[Any, ...], to: Any = None, skip_sid: Any = None
+        self,
+        namespace: str,
+        event: Any,
+        args: tuple[Any, ...],
+        to: Any = None,
+        skip_sid: Any = None,
+        local_only: bool = False,
     ) -> None:
         """Emit to the namespace, rooms or sids in ``to``, minus ``skip_sid``."""
     def emit_with_ack(

@@ -42,7 +42,7 @@ class AsyncPubSubManager(BasePubSubManager, AsyncManager):
         Raises:
             RuntimeError: for a callback without a server (nobody could receive the answer).
         """
-        message = self._emit_or_message(event, data, namespace, to or room, skip_sid, callback)
+        message = self._emit_or_message(event, data, namespace, to or room, skip_sid, callback, **kwargs)
         if message is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._publish_wait, message)
 

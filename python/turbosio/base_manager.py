@@ -133,8 +133,19 @@ class BaseManager:
         self._leaving.discard((sid, namespace))
         self._server()._disconnect(sid, namespace)
 
-    def _emit(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any, callback: Any, to: Any) -> None:
-        self._server()._emit(event, data, to if to is not None else room, None, skip_sid, namespace, callback)
+    def _emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any,
+        skip_sid: Any,
+        callback: Any,
+        to: Any,
+        local_only: bool = False,
+    ) -> None:
+        target = to if to is not None else room
+        self._server()._emit(event, data, target, None, skip_sid, namespace, callback, local_only)
 
     def _take_callback(self, sid: str, id: int) -> Callable[..., Any] | None:
         server = self._server()

@@ -168,14 +168,15 @@ class BasePubSubManager(BaseManager):
         (logger.error if trouble else logger.info)('%s', text)
 
     def _emit_or_message(
-        self, event: str, data: Any, namespace: str | None, room: Any, skip_sid: Any, callback: Any
+        self, event: str, data: Any, namespace: str | None, room: Any, skip_sid: Any, callback: Any, **kwargs: Any
     ) -> dict[str, Any] | None:
-        """A server's manager emits through its server (None); a write-only emitter gets the message to publish."""
+        """A server's manager emits through its server (None); a write-only emitter gets the message to publish.
+        ``ignore_queue=True`` emits to the server's own clients only."""
         if self.server is None:
             if callback is not None:
                 raise RuntimeError('Callbacks can only be issued from the context of a server.')
             return self._emit_message(event, data, namespace or '/', room, skip_sid, None)
-        self._emit(event, data, namespace or '/', room, skip_sid, callback, None)
+        self._emit(event, data, namespace or '/', room, skip_sid, callback, None, bool(kwargs.get('ignore_queue')))
         return None
 
     def _close_room_or_message(self, room: Any, namespace: str | None) -> dict[str, Any] | None:

@@ -220,8 +220,10 @@ class BaseServer:
         skip_sid: Any,
         namespace: str | None,
         callback: Callable[..., Any] | None,
+        local_only: bool = False,
     ) -> list[tuple[str, int]]:
-        """Send the event; with a callback, gives the (sid, ack id) pairs it waits on."""
+        """Send the event; with a callback, gives the (sid, ack id) pairs it waits on. ``local_only``: to this
+        server's clients only, nothing published to a fleet (python-socketio's ``ignore_queue``)."""
         if not isinstance(event, str):
             raise TypeError(f'event name must be a str, not {type(event).__name__}')
         namespace = namespace or '/'
@@ -230,7 +232,7 @@ class BaseServer:
         self.logger.info('emitting event "%s" to %s [%s]', event, target or 'all', namespace)
         try:
             if callback is None:
-                self._core.emit(namespace, event, args, target, skip_sid)
+                self._core.emit(namespace, event, args, target, skip_sid, local_only)
                 return []
             return self._emit_with_ack(namespace, event, args, target, skip_sid, callback) or (
                 self._relay_emit_with_ack(namespace, event, args, target, callback)
@@ -245,7 +247,7 @@ class BaseServer:
             # A custom json module (json=...) may know types the built-in encoder does not.
             args = tuple(self._json.loads(self._json.dumps(arg)) for arg in args)
         if callback is None:
-            self._core.emit(namespace, event, args, target, skip_sid)
+            self._core.emit(namespace, event, args, target, skip_sid, local_only)
             return []
         return self._emit_with_ack(namespace, event, args, target, skip_sid, callback) or (
             self._relay_emit_with_ack(namespace, event, args, target, callback)

@@ -41,7 +41,7 @@ class PubSubManager(BasePubSubManager, Manager):
         Raises:
             RuntimeError: for a callback without a server (nobody could receive the answer).
         """
-        message = self._emit_or_message(event, data, namespace, to or room, skip_sid, callback)
+        message = self._emit_or_message(event, data, namespace, to or room, skip_sid, callback, **kwargs)
         if message is not None:
             self._publish_wait(message)
 

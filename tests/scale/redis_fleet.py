@@ -137,6 +137,11 @@ def _handlers(sio: Any) -> None:
         return 'sent'
 
     @sio.event
+    async def local_shout(sid, room, data):
+        await sio.emit('news', data, to=room, ignore_queue=True)
+        return 'sent here'
+
+    @sio.event
     async def ask(sid, target):
         return await sio.call('question', 'who are you?', to=target, timeout=10)
 

@@ -99,7 +99,12 @@ def test_two_turbosio_nodes_deliver_each_others_room_broadcasts(redis, fleet):
             await b.client.call('shout', ('room', b'\x00binary\xff'), timeout=5)
             assert await a.next_event() == ('news', b'\x00binary\xff')
             assert await b.next_event() == ('news', b'\x00binary\xff')
-            # The outsider (on node two, never in the room) got neither broadcast.
+            # ignore_queue=True stays on its node: b's next news is the marker that follows it.
+            await a.client.call('local_shout', ('room', 'only on one'), timeout=5)
+            assert await a.next_event() == ('news', 'only on one')
+            await a.client.call('shout', ('room', 'marker'), timeout=5)
+            assert await b.next_event() == ('news', 'marker')
+            # The outsider (on node two, never in the room) got none of these broadcasts.
             await b.client.call('shout', (b.sid, 'just b'), timeout=5)
             assert await b.next_event() == ('news', 'just b')
             return outsider.events.empty()
