@@ -17,6 +17,7 @@ import pytest
 import socketio
 import turbosio
 from support.clients import arun
+from support.servers import free_port
 
 from .redis_fleet import REDIS_SERVER, Node, Peer, RedisProcess, SyncNode, new_channel, next_message
 
@@ -385,6 +386,30 @@ def test_a_rediss_url_publishes_over_tls(tmp_path):
     finally:
         listener.close()
         redis.stop()
+
+
+def test_a_sentinel_url_finds_the_master(redis, tmp_path):
+    """``redis+sentinel://host:port/db/service``: the sentinel (redis-server --sentinel) names the master."""
+    port = free_port()
+    (tmp_path / 'sentinel.conf').write_text(
+        f'port {port}\nbind 127.0.0.1\nsentinel monitor fleet 127.0.0.1 {redis.port} 1\n'
+    )
+    sentinel = subprocess.Popen(
+        [REDIS_SERVER, str(tmp_path / 'sentinel.conf'), '--sentinel', '--dir', str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    channel = new_channel()
+    listener = redis.listen(channel)
+    try:
+        emitter = turbosio.RedisManager(f'redis+sentinel://127.0.0.1:{port}/0/fleet', channel=channel, write_only=True)
+        # The sentinel may still be starting: the emitter retries until it answers (the emit waits for that).
+        emitter.emit('news', 'via sentinel')
+        emitter.close()
+        assert b'"data": ["via sentinel"]' in next_message(listener)
+    finally:
+        listener.close()
+        sentinel.kill()
+        sentinel.wait(10)
 
 
 def test_bad_urls_and_foreign_managers_are_refused():
