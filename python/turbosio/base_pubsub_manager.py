@@ -24,6 +24,9 @@ from .base_manager import BaseManager
 
 default_logger = logging.getLogger('socketio')
 
+#: Links a forked child inherited from its parent (see BasePubSubManager._get_link).
+_INHERITED_LINKS: list[Any] = []
+
 #: How long a write-only emitter waits for its message to leave before it logs that it gave up.
 PUBLISH_TIMEOUT = 10.0
 
@@ -87,6 +90,10 @@ class BasePubSubManager(BaseManager):
     def _get_link(self) -> Any:
         if self._link is None or self._link_pid != os.getpid():
             # A forked child (a Celery or gunicorn worker) gets a link of its own: the parent's tasks stayed there.
+            # The parent's link is kept, never closed nor dropped here: that would reach into a runtime whose
+            # threads (and maybe the locks they held at the fork) exist only in the parent.
+            if self._link is not None:
+                _INHERITED_LINKS.append(self._link)
             self._link = self._make_link()
             self._link_pid = os.getpid()
         return self._link
@@ -114,7 +121,7 @@ class BasePubSubManager(BaseManager):
 
     def close(self) -> None:
         """Stop publishing and listening; the server (if any) goes back to delivering locally only."""
-        if self._link is not None:
+        if self._link is not None and self._link_pid == os.getpid():
             self._link.close()
 
     # -- messages --------------------------------------------------------------------------------------------------
