@@ -215,6 +215,8 @@ pub struct RedisDriver {
     /// What waits to be published.
     pub outbound: Arc<Outbound>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The process whose runtime runs the tasks (a forked child must not touch them).
+    created_by: u32,
 }
 
 impl RedisDriver {
@@ -226,6 +228,7 @@ impl RedisDriver {
             connect_timeout: config.connect_timeout.unwrap_or(Duration::from_secs(5)),
             outbound: Outbound::new(capacity, inbound),
             tasks: Mutex::new(Vec::new()),
+            created_by: std::process::id(),
         })
     }
 
@@ -257,8 +260,12 @@ impl RedisDriver {
         self.tasks.lock().push(task);
     }
 
-    /// Stop both tasks; what is still queued is dropped.
+    /// Stop both tasks; what is still queued is dropped. In a forked child this does nothing: the tasks, and the
+    /// runtime that would have to cancel them, live in the parent.
     pub fn close(&self) {
+        if std::process::id() != self.created_by {
+            return;
+        }
         self.outbound.close();
         for task in self.tasks.lock().drain(..) {
             task.abort();
