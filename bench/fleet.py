@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,11 +45,20 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
         start_new_session=True,
     )
     deadline = time.monotonic() + 10
-    while subprocess.run(['redis-cli', '-p', str(port), 'ping'], capture_output=True).stdout.strip() != b'PONG':
+    while not _pongs(port):
         if time.monotonic() > deadline:
             raise RuntimeError('redis-server did not start')
         time.sleep(0.05)
     return proc, port
+
+
+def _pongs(port: int) -> bool:
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=1) as conn:
+            conn.sendall(b'PING\r\n')
+            return conn.recv(16).startswith(b'+PONG')
+    except OSError:
+        return False
 
 
 def start_node(python: str, impl: str, mode: str, redis_url: str, workdir: Path, name: str):
