@@ -75,9 +75,12 @@ impl Outbound {
 
     /// Queue a message; its sequence number, or `None` when the queue is full (counted and reported).
     pub fn push(&self, message: Vec<u8>) -> Option<u64> {
+        if self.closed.load(Ordering::Relaxed) {
+            return None; // the manager was closed: nothing is published any more, by request
+        }
         let seq = {
             let mut state = self.state.lock();
-            if state.queue.len() >= self.capacity || self.closed.load(Ordering::Relaxed) {
+            if state.queue.len() >= self.capacity {
                 None
             } else {
                 state.queue.push_back(message);
