@@ -5,6 +5,8 @@ Usage::
     python bench/app.py --impl turbosio --mode native|asgi|granian --port N [--pid-file PATH]
     python bench/app.py --impl socketio --mode uvicorn|granian --port N [--pid-file PATH]
 
+``--redis URL`` makes the server one node of a fleet (``AsyncRedisManager(URL)``), for ``bench/fleet.py``.
+
 Handlers (python-socketio's documented API only, so both implementations run the same code):
 
 - ``echo(data)`` returns ``data``, which becomes the ack;
@@ -37,8 +39,9 @@ def load_impl(name: str) -> Any:
     return socketio
 
 
-def make_server(socketio: Any) -> Any:
-    sio = socketio.AsyncServer(async_mode='asgi')
+def make_server(socketio: Any, redis: str | None = None) -> Any:
+    manager = socketio.AsyncRedisManager(redis) if redis else None
+    sio = socketio.AsyncServer(async_mode='asgi', client_manager=manager)
 
     @sio.event
     async def echo(sid: str, data: Any) -> Any:
@@ -117,6 +120,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--mode', choices=['native', 'asgi', 'uvicorn', 'granian'], required=True)
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--pid-file')
+    parser.add_argument('--redis', help='a Redis URL: the server is one node of a fleet')
     args = parser.parse_args(argv)
     if args.mode == 'native' and args.impl != 'turbosio':
         parser.error('python-socketio has no native server: use --mode uvicorn or granian')
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         serve_granian(args.impl, args.port, args.pid_file)
         return
     socketio = load_impl(args.impl)
-    sio = make_server(socketio)
+    sio = make_server(socketio, args.redis)
     write_pid(args.pid_file)
     if args.mode == 'native':
         socketio.run(sio, host='127.0.0.1', port=args.port, log_level='warning')

@@ -8,3 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python bench/run.py --smoke "$@"
 python bench/run.py --smoke --client
+# Two turbosio nodes joined by Redis (bench/fleet.py): every broadcast crosses the channel, every delivery checked.
+python bench/fleet.py --impls 'turbosio (native)' --clients 50 --duration 2 --check

@@ -11,7 +11,7 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet maturin ruff mypy pyright
 python -m pip install --quiet \
     'python-socketio[client,asyncio_client]==5.18.*' uvicorn fastapi httpx requests websocket-client aiohttp \
-    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn
+    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn redis
 maturin develop --release --quiet
 
 # cargo-fuzz for scripts/fuzz.sh, from crates.io; it runs on the stable toolchain (the script says why and how).
@@ -33,6 +33,16 @@ if ! command -v chromium >/dev/null 2>&1; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
     else
         echo "setup: chromium is missing and cannot be installed here; the browser test will be skipped" >&2
+    fi
+fi
+
+# redis-server (Debian's package) for the Redis manager's tests (tests/scale/), which start it on a free port.
+if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null
+    else
+        echo "setup: redis-server is missing and cannot be installed here; tests/scale/ will be skipped" >&2
     fi
 fi
 

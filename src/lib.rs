@@ -5,6 +5,7 @@ pub mod engine;
 pub mod protocol;
 pub mod py;
 pub mod runtime;
+pub mod scale;
 pub mod server;
 pub mod tls;
 
@@ -24,6 +25,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::client::ClientHubCore;
+
+    #[pymodule_export]
+    use crate::py::pubsub::RedisManagerCore;
 
     use pyo3::prelude::*;
 

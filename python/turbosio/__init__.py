@@ -18,6 +18,8 @@ except ImportError as _missing:  # a source tree never built, or a wheel for ano
 from .asgi import ASGIApp
 from .async_client import AsyncClient
 from .async_manager import AsyncManager
+from .async_pubsub_manager import AsyncPubSubManager
+from .async_redis_manager import AsyncRedisManager
 from .async_server import AsyncServer
 from .async_simple_client import AsyncSimpleClient
 from .client import Client
@@ -25,6 +27,8 @@ from .hosting import run, serve
 from .manager import Manager
 from .middleware import Middleware
 from .namespace import AsyncClientNamespace, AsyncNamespace, ClientNamespace, Namespace
+from .pubsub_manager import PubSubManager
+from .redis_manager import RedisManager
 from .server import Server
 from .simple_client import SimpleClient
 from .wsgi import WSGIApp
@@ -35,6 +39,8 @@ __all__ = [
     'AsyncClientNamespace',
     'AsyncManager',
     'AsyncNamespace',
+    'AsyncPubSubManager',
+    'AsyncRedisManager',
     'AsyncServer',
     'AsyncSimpleClient',
     'Client',
@@ -42,6 +48,8 @@ __all__ = [
     'Manager',
     'Middleware',
     'Namespace',
+    'PubSubManager',
+    'RedisManager',
     'Server',
     'SimpleClient',
     'WSGIApp',

@@ -28,6 +28,8 @@ __all__ = [
     'EVENT',
     'HTTP',
     'HTTP_BODY',
+    'PUBSUB',
+    'PUBSUB_LOG',
     'WAKE',
     'WARNING',
     'WEBSOCKET',
@@ -42,6 +44,7 @@ __all__ = [
     'ClientCore',
     'ClientHubCore',
     'ExternalDriverCore',
+    'RedisManagerCore',
     'ServerCore',
     '__version__',
 ]
@@ -63,6 +66,8 @@ WEBSOCKET: Final = 10
 WEBSOCKET_MESSAGE: Final = 11
 WEBSOCKET_GONE: Final = 12
 HTTP_BODY: Final = 13
+PUBSUB: Final = 14
+PUBSUB_LOG: Final = 15
 
 # The kind of each item ClientHubCore.drain() returns (src/py/kinds.rs).
 CLIENT_OPEN: Final = 20
@@ -132,6 +137,10 @@ WebSocketMessageItem: TypeAlias = tuple[Literal[11], int, str | bytes]
 WebSocketGoneItem: TypeAlias = tuple[Literal[12], int, int]
 # (HTTP_BODY, token, data, state): a piece of a hosted request's body; state is a BODY_* value.
 HttpBodyItem: TypeAlias = tuple[Literal[13], int, bytes, Literal[0, 1, 2]]
+# (PUBSUB, message): a pub/sub channel message left to Python (an emit waiting for acks, an ack for this host).
+PubSubItem: TypeAlias = tuple[Literal[14], bytes]
+# (PUBSUB_LOG, is_warning, message): news from the pub/sub driver for the manager's logger.
+PubSubLogItem: TypeAlias = tuple[Literal[15], bool, str]
 
 # Every item drain() returns.
 Item: TypeAlias = (
@@ -149,6 +158,8 @@ Item: TypeAlias = (
     | WebSocketMessageItem
     | WebSocketGoneItem
     | HttpBodyItem
+    | PubSubItem
+    | PubSubLogItem
 )
 
 # The external driver's answers.
@@ -200,7 +211,13 @@ class ServerCore:
     def refuse(self, sid: str, message: str, data: Any = None) -> None:
         """Refuse a connecting socket with a CONNECT_ERROR."""
     def emit(
-        self, namespace: str, event: Any, args: tuple[Any, ...], to: Any = None, skip_sid: Any = None
+        self,
+        namespace: str,
+        event: Any,
+        args: tuple[Any, ...],
+        to: Any = None,
+        skip_sid: Any = None,
+        local_only: bool = False,
     ) -> None:
         """Emit to the namespace, rooms or sids in ``to``, minus ``skip_sid``."""
     def emit_with_ack(
@@ -346,6 +363,38 @@ ClientItem: TypeAlias = (
     | ClientCloseItem
     | ClientWarningItem
 )
+
+@final
+class RedisManagerCore:
+    """The Redis link of one pub/sub manager: a publishing task, and a reading one once attached to a server."""
+
+    def __new__(
+        cls,
+        url: str,
+        channel: str,
+        host_id: str,
+        *,
+        max_queue: int = 10000,
+        username: str | None = None,
+        password: str | None = None,
+        db: int | None = None,
+        socket_connect_timeout: float | None = None,
+    ) -> RedisManagerCore: ...
+    def attach(self, server: ServerCore, subscribe: bool) -> None:
+        """Link the server's engine to the channel (publish its broadcasts; with subscribe, deliver others')."""
+    def publish(self, message: bytes) -> bool:
+        """Queue a message; False when the queue is full (dropped and counted)."""
+    def publish_wait(self, message: bytes, timeout: float) -> bool:
+        """Queue a message and wait until it was published (GIL released); whether it was."""
+    def stats(self) -> tuple[int, int, int]:
+        """(published, dropped, queued)."""
+    def take_reports(self) -> list[tuple[bool, str]]:
+        """The driver's reports (is_warning, message) since the last call, for a manager without a server."""
+    def close(self) -> None:
+        """Stop the driver; the attached engine goes back to local delivery."""
+    @property
+    def host_id(self) -> str:
+        """python-socketio's host_id."""
 
 @final
 class ClientHubCore:

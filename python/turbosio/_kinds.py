@@ -24,6 +24,8 @@ WEBSOCKET: Final = _core.WEBSOCKET
 WEBSOCKET_MESSAGE: Final = _core.WEBSOCKET_MESSAGE
 WEBSOCKET_GONE: Final = _core.WEBSOCKET_GONE
 HTTP_BODY: Final = _core.HTTP_BODY
+PUBSUB: Final = _core.PUBSUB
+PUBSUB_LOG: Final = _core.PUBSUB_LOG
 # The kind of each tuple ClientHubCore.drain() returns.
 CLIENT_OPEN: Final = _core.CLIENT_OPEN
 CLIENT_FAILED: Final = _core.CLIENT_FAILED

@@ -60,12 +60,12 @@ class AsyncServer(AsyncioPump, BaseServer):
             skip_sid: A sid or list of sids to leave out.
             namespace: The namespace; ``'/'`` when omitted.
             callback: Called with the client's acknowledgement arguments.
-            ignore_queue: Accepted for compatibility.
+            ignore_queue: With a pub/sub manager (Redis), emit to this server's clients only, without publishing.
 
         Returns:
             An awaitable that is already complete: the frames are queued when the call returns.
         """
-        self._emit(event, data, to, room, skip_sid, namespace, callback)
+        self._emit(event, data, to, room, skip_sid, namespace, callback, ignore_queue)
         return DONE
 
     def send(
@@ -79,7 +79,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         ignore_queue: bool = False,
     ) -> Done[None]:
         """Emit the ``'message'`` event; see :meth:`emit`."""
-        self._emit('message', data, to, room, skip_sid, namespace, callback)
+        self._emit('message', data, to, room, skip_sid, namespace, callback, ignore_queue)
         return DONE
 
     async def call(

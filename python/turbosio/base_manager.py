@@ -133,8 +133,19 @@ class BaseManager:
         self._leaving.discard((sid, namespace))
         self._server()._disconnect(sid, namespace)
 
-    def _emit(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any, callback: Any, to: Any) -> None:
-        self._server()._emit(event, data, to if to is not None else room, None, skip_sid, namespace, callback)
+    def _emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any,
+        skip_sid: Any,
+        callback: Any,
+        to: Any,
+        local_only: bool = False,
+    ) -> None:
+        target = to if to is not None else room
+        self._server()._emit(event, data, target, None, skip_sid, namespace, callback, local_only)
 
     def _take_callback(self, sid: str, id: int) -> Callable[..., Any] | None:
         server = self._server()
@@ -149,22 +160,34 @@ def resolve_manager(client_manager: Any, server: Any, default: type[BaseManager]
     """The manager a server uses: ``client_manager``, or a fresh ``default`` when it is None.
 
     Raises:
-        NotImplementedError: for a manager that is not turbosio's in-process one (Redis, Kafka, ...).
+        NotImplementedError: for a manager that is not one of turbosio's (python-socketio's own, Kafka, ...).
         ValueError: for a manager of the other flavour (an AsyncManager on a threaded Server, or the reverse).
     """
     if client_manager is None:
         client_manager = default()
     if not isinstance(client_manager, BaseManager):
         raise NotImplementedError(
-            f'turbosio: client_manager={type(client_manager).__name__} is not supported; only turbosio.Manager, '
-            'turbosio.AsyncManager and their subclasses are. Message-queue managers (Redis, Kafka, ...) for '
-            'several processes are the scale-out work (issue 10).'
+            f'turbosio: client_manager={type(client_manager).__name__} is not supported; use turbosio.Manager, '
+            'turbosio.AsyncManager, turbosio.RedisManager, turbosio.AsyncRedisManager or a subclass (no other '
+            'scale-out backend is provided: Kafka, kombu, ZeroMQ).'
         )
     if not isinstance(client_manager, default):
         raise ValueError(f'client_manager must be a {default.__name__} for a {type(server).__name__}')
     client_manager.set_server(server)
     bind_manager(client_manager, server)
     return client_manager
+
+
+# turbosio's own managers: a method they define is not a user's override to route the server's verbs to.
+_OWN_MODULES = (
+    'turbosio.manager',
+    'turbosio.async_manager',
+    'turbosio.pubsub_manager',
+    'turbosio.async_pubsub_manager',
+    'turbosio.base_redis_manager',
+    'turbosio.redis_manager',
+    'turbosio.async_redis_manager',
+)
 
 
 def bind_manager(manager: BaseManager, server: Any) -> None:
@@ -176,7 +199,7 @@ def bind_manager(manager: BaseManager, server: Any) -> None:
     with the plain manager runs exactly as one without it.
     """
     flavour = type(manager)
-    base = next(cls for cls in flavour.__mro__ if cls.__module__ in ('turbosio.manager', 'turbosio.async_manager'))
+    base = next(cls for cls in flavour.__mro__ if cls.__module__ in _OWN_MODULES)
     routes = vars(server)
     for name, make in _ROUTES.items():
         if getattr(flavour, name) is not getattr(base, name):

@@ -22,6 +22,8 @@ from ._kinds import (
     EVENT,
     HTTP,
     HTTP_BODY,
+    PUBSUB,
+    PUBSUB_LOG,
     WAKE,
     WARNING,
     WEBSOCKET,
@@ -33,6 +35,7 @@ from .base_manager import resolve_manager
 from .manager import Manager
 
 if TYPE_CHECKING:
+    from .base_pubsub_manager import BasePubSubManager
     from .engineio.base_server import BaseServer as EngineIOServer
     from .namespace import BaseServerNamespace
 
@@ -74,11 +77,10 @@ class BaseServer:
         namespaces: list[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.manager = resolve_manager(client_manager, self, AsyncManager if self.is_asyncio_based() else Manager)
-        self.manager_initialized = False
         if serializer != 'default':
             raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
         self._core = _core.ServerCore(**core_options(kwargs))
+        self._fleet: BasePubSubManager | None = None  # a pub/sub manager's hooks (set by its set_server)
         self._cors_callable = cors_callable(kwargs)
         self._json = json
         self._registry = HandlerRegistry()
@@ -96,6 +98,13 @@ class BaseServer:
         self.async_mode = kwargs.get('async_mode') or self._default_async_mode
         self.logger = make_logger(logger, default_logger)
         self._eio: EngineIOServer | None = None  # made on first use of the eio property
+        self._use_client_manager(client_manager)
+
+    def _use_client_manager(self, client_manager: Any) -> None:
+        """Give the server its client manager (``None``: a fresh in-process one) before it serves: the
+        constructor's ``client_manager=`` comes here, and so can a host that builds the manager later."""
+        self.manager = resolve_manager(client_manager, self, AsyncManager if self.is_asyncio_based() else Manager)
+        self.manager_initialized = False
 
     _default_async_mode = 'threading'
 
@@ -211,8 +220,10 @@ class BaseServer:
         skip_sid: Any,
         namespace: str | None,
         callback: Callable[..., Any] | None,
+        local_only: bool = False,
     ) -> list[tuple[str, int]]:
-        """Send the event; with a callback, gives the (sid, ack id) pairs it waits on."""
+        """Send the event; with a callback, gives the (sid, ack id) pairs it waits on. ``local_only``: to this
+        server's clients only, nothing published to a fleet (python-socketio's ``ignore_queue``)."""
         if not isinstance(event, str):
             raise TypeError(f'event name must be a str, not {type(event).__name__}')
         namespace = namespace or '/'
@@ -221,9 +232,11 @@ class BaseServer:
         self.logger.info('emitting event "%s" to %s [%s]', event, target or 'all', namespace)
         try:
             if callback is None:
-                self._core.emit(namespace, event, args, target, skip_sid)
+                self._core.emit(namespace, event, args, target, skip_sid, local_only)
                 return []
-            return self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
+            return self._emit_with_ack(namespace, event, args, target, skip_sid, callback) or (
+                self._relay_emit_with_ack(namespace, event, args, target, callback)
+            )
         except TypeError:
             if self._json is None:
                 # Name the culprit and where it sits, at the caller's line rather than deep in the encoder.
@@ -234,9 +247,11 @@ class BaseServer:
             # A custom json module (json=...) may know types the built-in encoder does not.
             args = tuple(self._json.loads(self._json.dumps(arg)) for arg in args)
         if callback is None:
-            self._core.emit(namespace, event, args, target, skip_sid)
+            self._core.emit(namespace, event, args, target, skip_sid, local_only)
             return []
-        return self._emit_with_ack(namespace, event, args, target, skip_sid, callback)
+        return self._emit_with_ack(namespace, event, args, target, skip_sid, callback) or (
+            self._relay_emit_with_ack(namespace, event, args, target, callback)
+        )
 
     def _emit_with_ack(
         self,
@@ -256,6 +271,15 @@ class BaseServer:
                 self._callbacks.setdefault(sid, {})[ack_id] = callback
         return sent
 
+    def _relay_emit_with_ack(
+        self, namespace: str, event: str, args: tuple[Any, ...], target: Any, callback: Callable[..., Any]
+    ) -> list[tuple[str, int]]:
+        """An emit with a callback to a sid of another server of the fleet (published with its callback)."""
+        fleet = self._fleet
+        if fleet is None or not isinstance(target, str) or target in self._sockets:
+            return []
+        return fleet._relay_emit(event, args, namespace, target, callback)
+
     def _drop_callbacks(self, sent: list[tuple[str, int]]) -> None:
         """Forget the callbacks of an emit nobody will answer any more (a call() that timed out)."""
         with self._ack_lock:
@@ -267,11 +291,17 @@ class BaseServer:
     def _enter_room(self, sid: str, room: Any, namespace: str | None) -> None:
         socket = self._sockets.get(sid)
         if socket is None or socket[1] != (namespace or '/'):
+            if self._fleet is not None:  # a client of another server: its server puts it in the room
+                self._fleet._relay_room('enter_room', sid, namespace or '/', room)
+                return
             # compat: python-socketio's error for a sid that is not (or no longer) connected there
             raise ValueError('sid is not connected to requested namespace')
         self._core.enter_room(sid, namespace or '/', room)
 
     def _leave_room(self, sid: str, room: Any, namespace: str | None) -> None:
+        if self._fleet is not None and sid not in self._sockets:
+            self._fleet._relay_room('leave_room', sid, namespace or '/', room)
+            return
         self._core.leave_room(sid, namespace or '/', room)
 
     def _close_room(self, room: Any, namespace: str | None) -> None:
@@ -291,7 +321,8 @@ class BaseServer:
         self._sessions[sid] = session
 
     def _disconnect(self, sid: str, namespace: str | None) -> None:
-        self._core.disconnect(sid, namespace or '/')
+        if not self._core.disconnect(sid, namespace or '/') and self._fleet is not None and sid not in self._sockets:
+            self._fleet._relay_disconnect(sid, namespace or '/')  # a client of another server of the fleet
 
     # -- engine events ------------------------------------------------------------------------------------------
 
@@ -331,8 +362,21 @@ class BaseServer:
             self._on_wake_token(item[1])
         elif kind == HTTP:
             self._on_http(item)
-        elif kind >= WEBSOCKET:  # the hosted web app's WebSocket routes and request bodies
-            (self._on_http_body if kind == HTTP_BODY else self._on_web_socket)(item)
+        elif kind >= WEBSOCKET:  # the hosted web app's WebSocket routes and request bodies, the fleet's messages
+            self._handle_later_item(item)
+
+    def _handle_later_item(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        if kind in (PUBSUB, PUBSUB_LOG):
+            fleet = self._fleet
+            if fleet is None:
+                return
+            if kind == PUBSUB:
+                fleet._on_forwarded(item[1])
+            else:
+                fleet._log_report(item[1], item[2])
+            return
+        (self._on_http_body if kind == HTTP_BODY else self._on_web_socket)(item)
 
     def _on_wake_token(self, token: int) -> None:
         """A transport driven from Python may proceed (ASGI driver)."""

@@ -57,9 +57,9 @@ class Server(ThreadPump, BaseServer):
             skip_sid: A sid or list of sids to leave out.
             namespace: The namespace; ``'/'`` when omitted.
             callback: Called with the client's acknowledgement arguments.
-            ignore_queue: Accepted for compatibility.
+            ignore_queue: With a pub/sub manager (Redis), emit to this server's clients only, without publishing.
         """
-        self._emit(event, data, to, room, skip_sid, namespace, callback)
+        self._emit(event, data, to, room, skip_sid, namespace, callback, ignore_queue)
 
     def send(
         self,
@@ -72,7 +72,7 @@ class Server(ThreadPump, BaseServer):
         ignore_queue: bool = False,
     ) -> None:
         """Emit the ``'message'`` event; see :meth:`emit`."""
-        self._emit('message', data, to, room, skip_sid, namespace, callback)
+        self._emit('message', data, to, room, skip_sid, namespace, callback, ignore_queue)
 
     def call(
         self,

@@ -13,20 +13,13 @@
 //! for sockets of this process that are in that namespace (the engine checks first); one `broadcast` per `emit`,
 //! never one call per recipient.
 //!
-//! [`LocalAdapter`](super::rooms::LocalAdapter) is all a single process needs. A pub/sub adapter (Redis, with
-//! python-socketio's JSON messages on channel `socketio`) would wrap it, delegate every call to it, and add:
-//! - in `broadcast`, publishing `{"method":"emit","event","data","namespace","room","skip_sid","host_id"}`
-//!   (event name and arguments split out of [`Broadcast::data`], a JSON array with the name first) before
-//!   returning the local recipients. The message is queued for a driver task that owns the connection, as
-//!   sessions queue frames in their outbox: the engine runs under a lock and never waits on the network;
-//! - in `close_room`, publishing `close_room`;
-//! - for messages from other hosts (its own come back with its `host_id` and are dropped): an engine entry point
-//!   that fans out with [`Adapter::recipients`] instead of `broadcast`, so they are not published again.
-//!
-//! Membership stays where the socket lives, so `add_socket`, `remove_socket`, `join`, `leave` and `rooms_of` only
-//! delegate. Not covered by this seam yet: emits that wait for acks (`Engine::emit_with_ack` asks
-//! [`Adapter::recipients`] for local sockets only), joins and disconnects of sids that live on other hosts (the
-//! engine refuses unknown sids before it asks the adapter), and asking other hosts which sockets a room has.
+//! [`LocalAdapter`](super::rooms::LocalAdapter) is all a single process needs.
+//! [`PubSubAdapter`](super::pubsub::PubSubAdapter) wraps it for a fleet (Redis, python-socketio's JSON messages):
+//! it delegates every call and adds publishing in `broadcast` and `close_room`; messages of other hosts come in
+//! through [`Engine::apply_remote`](super::Engine::apply_remote), which fans out with [`Adapter::recipients`]
+//! instead of `broadcast`, so they are not published again. Membership stays where the socket lives: joins,
+//! leaves and disconnects of sids of other hosts, and emits that wait for acks there, are relayed by the bindings
+//! (they know which sids are local). Not covered: asking other hosts which sockets a room has.
 
 use std::sync::Arc;
 

@@ -12,8 +12,9 @@
 //! This is the server's side of the protocol: what only a server says is built in `handshake` (the open packet,
 //! the answers to a namespace CONNECT), and the packets a server refuses from its peer (an open packet, an upgrade
 //! outside an upgrade, a `CONNECT_ERROR`) are refused where they arrive, in `on_packet` and `on_socketio_packet`.
-//! Room membership and fan-out targets go through an [`adapter::Adapter`] ([`rooms::LocalAdapter`] unless
-//! [`Engine::with_adapter`] is given another), asked once per broadcast; the broadcast is framed once and the same
+//! Room membership and fan-out targets go through an [`adapter::Adapter`] ([`pubsub::PubSubAdapter`], which is
+//! [`rooms::LocalAdapter`] until linked to other hosts, unless [`Engine::with_adapter`] is given another), asked
+//! once per broadcast; the broadcast is framed once and the same
 //! frames go to every recipient. Tests: `tests.rs` drives the whole engine; smaller files test themselves at their
 //! bottom.
 
@@ -26,6 +27,7 @@ pub mod heartbeat;
 #[cfg(any(test, fuzzing))]
 pub mod interleave;
 pub mod outbox;
+pub mod pubsub;
 pub mod rooms;
 pub mod session;
 pub mod sid;
@@ -46,7 +48,7 @@ pub use self::errors::SessionError;
 pub use self::event::{DisconnectReason, EioData, Event, EventSink, RequestInfo, Transport};
 use self::heartbeat::{Beat, Heartbeats};
 pub use self::outbox::{Drained, Outbox, OutboxLimits, PushError};
-use self::rooms::LocalAdapter;
+use self::pubsub::PubSubAdapter;
 use self::session::{Session, Upgrade};
 pub use self::sid::{EioSid, Sid};
 use self::socketio::Socket;
@@ -75,7 +77,7 @@ pub enum WsOutcome {
 }
 
 /// The server's whole protocol state; `A` keeps room membership (see [`adapter`]).
-pub struct Engine<A = LocalAdapter> {
+pub struct Engine<A = PubSubAdapter> {
     config: EngineConfig,
     sink: Arc<dyn EventSink>,
     sessions: HashMap<EioSid, Session>,
@@ -91,9 +93,9 @@ pub struct Engine<A = LocalAdapter> {
 }
 
 impl Engine {
-    /// An engine with no sessions, keeping rooms in this process.
+    /// An engine with no sessions, keeping rooms in this process until [`Engine::set_link`] joins it to a fleet.
     pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Self {
-        Self::with_adapter(config, sink, LocalAdapter::default())
+        Self::with_adapter(config, sink, PubSubAdapter::default())
     }
 }
 

@@ -307,6 +307,25 @@ impl<A: Adapter> Engine<A> {
             data,
             attachments,
         });
+        self.fan_out(recipients, namespace, data, attachments);
+    }
+
+    /// Like [`Engine::emit`], to the sockets of this process only: the adapter is asked for recipients, and a
+    /// pub/sub adapter publishes nothing (python-socketio's `ignore_queue=True`).
+    pub fn emit_local(
+        &mut self,
+        namespace: &str,
+        data: &[u8],
+        attachments: &[Bytes],
+        target: Target<'_>,
+        skip: &[Sid],
+    ) {
+        let recipients = self.adapter.recipients(namespace, target, skip);
+        self.fan_out(recipients, namespace, data, attachments);
+    }
+
+    /// Frame an event once and push it to every one of `recipients`.
+    pub(super) fn fan_out(&mut self, recipients: Vec<Sid>, namespace: &str, data: &[u8], attachments: &[Bytes]) {
         if recipients.is_empty() {
             return;
         }

@@ -22,4 +22,5 @@
 #![deny(clippy::indexing_slicing)]
 
 pub mod engineio;
+pub mod pubsub;
 pub mod socketio;

@@ -17,7 +17,7 @@ use std::task::Wake;
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use tokio::sync::Notify;
 
 use super::convert;
@@ -33,6 +33,8 @@ enum Item {
     WebSocketMessage(u64, HostedWebSocketData),
     WebSocketGone(u64, u16),
     HttpBody(u64, BodyPiece),
+    PubSub(Vec<u8>),
+    PubSubLog(bool, String),
 }
 
 /// The queue between the engine and Python.
@@ -154,6 +156,18 @@ impl EventQueue {
     /// Queue a message that arrived on one of the web app's WebSocket connections.
     pub fn push_websocket_message(&self, token: u64, data: HostedWebSocketData) {
         self.push_item(Item::WebSocketMessage(token, data));
+        self.flush();
+    }
+
+    /// A pub/sub message the engine left to Python (`PUBSUB`).
+    pub fn push_pubsub(&self, message: Vec<u8>) {
+        self.push_item(Item::PubSub(message));
+        self.flush();
+    }
+
+    /// News from the pub/sub driver for the manager's log (`PUBSUB_LOG`).
+    pub fn push_pubsub_log(&self, warning: bool, message: String) {
+        self.push_item(Item::PubSubLog(warning, message));
         self.flush();
     }
 
@@ -308,6 +322,8 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             };
             return (kind::HTTP_BODY, token, pyo3::types::PyBytes::new(py, &data), state).into_pyobject(py);
         }
+        Item::PubSub(message) => return (kind::PUBSUB, PyBytes::new(py, &message)).into_pyobject(py),
+        Item::PubSubLog(warning, message) => return (kind::PUBSUB_LOG, warning, message).into_pyobject(py),
         Item::Engine(event) => event,
     };
     let tuple = match event {

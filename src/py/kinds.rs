@@ -42,6 +42,11 @@ constants! {
     WEBSOCKET_GONE = 12;
     /// `(HTTP_BODY, token, data, state)`, state one of `BODY_*`.
     HTTP_BODY = 13;
+    /// `(PUBSUB, message)`: a pub/sub message the engine left to Python (an emit waiting for acks, or an ack
+    /// answer for this host), as the channel carried it (`bytes`).
+    PUBSUB = 14;
+    /// `(PUBSUB_LOG, is_warning, message)`: news from the pub/sub driver for the manager's logger.
+    PUBSUB_LOG = 15;
 
     /// `ClientHubCore.drain()`: `(CLIENT_OPEN, client_id, eio_sid, transport)`, the Engine.IO session is open.
     CLIENT_OPEN = 20;

@@ -39,6 +39,17 @@ pub struct ServerCore {
     created_by: u32,
 }
 
+/// How an emit fans out.
+#[derive(Clone, Copy)]
+enum Fanout {
+    /// To every recipient, and to the other hosts of a fleet.
+    Broadcast,
+    /// To the sockets of this process only (`ignore_queue=True`).
+    Local,
+    /// To this process's sockets, each with its own ack id.
+    WithAck,
+}
+
 fn cors_policy(origins: Option<&Bound<'_, PyAny>>) -> PyResult<CorsPolicy> {
     let Some(origins) = origins.filter(|o| !o.is_none()) else {
         return Ok(CorsPolicy::SameOrigin);
@@ -136,7 +147,7 @@ impl ServerCore {
         encoded: &convert::Encoded,
         to: Option<&Bound<'_, PyAny>>,
         skip_sid: Option<&Bound<'_, PyAny>>,
-        with_ack: bool,
+        how: Fanout,
     ) -> PyResult<Vec<(Sid, u64)>> {
         let rooms = match to.filter(|t| !t.is_none()) {
             Some(to) => Some(room_names(to)?),
@@ -153,10 +164,13 @@ impl ServerCore {
                 }
                 None => Target::All,
             };
-            handle.with(|e| {
-                if with_ack {
-                    e.emit_with_ack(namespace, &encoded.json, &encoded.attachments, target, &skip)
-                } else {
+            handle.with(|e| match how {
+                Fanout::WithAck => e.emit_with_ack(namespace, &encoded.json, &encoded.attachments, target, &skip),
+                Fanout::Local => {
+                    e.emit_local(namespace, &encoded.json, &encoded.attachments, target, &skip);
+                    Vec::new()
+                }
+                Fanout::Broadcast => {
                     e.emit(namespace, &encoded.json, &encoded.attachments, target, &skip);
                     Vec::new()
                 }
@@ -295,8 +309,10 @@ impl ServerCore {
         Ok(())
     }
 
-    /// Emit `event` with `args` to a namespace, a room or list of rooms, or sids, minus `skip_sid`.
-    #[pyo3(signature = (namespace, event, args, to=None, skip_sid=None))]
+    /// Emit `event` with `args` to a namespace, a room or list of rooms, or sids, minus `skip_sid`; with
+    /// `local_only`, to this process's sockets only (nothing is published to a fleet).
+    #[pyo3(signature = (namespace, event, args, to=None, skip_sid=None, local_only=false))]
+    #[expect(clippy::too_many_arguments, reason = "python-socketio's emit arguments")]
     fn emit(
         &self,
         py: Python<'_>,
@@ -305,9 +321,11 @@ impl ServerCore {
         args: &Bound<'_, PyTuple>,
         to: Option<&Bound<'_, PyAny>>,
         skip_sid: Option<&Bound<'_, PyAny>>,
+        local_only: bool,
     ) -> PyResult<()> {
         let encoded = convert::encode_event(event, args)?;
-        self.emit_inner(py, namespace, &encoded, to, skip_sid, false)?;
+        let how = if local_only { Fanout::Local } else { Fanout::Broadcast };
+        self.emit_inner(py, namespace, &encoded, to, skip_sid, how)?;
         Ok(())
     }
 
@@ -323,7 +341,7 @@ impl ServerCore {
         skip_sid: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<(String, u64)>> {
         let encoded = convert::encode_event(event, args)?;
-        let sent = self.emit_inner(py, namespace, &encoded, to, skip_sid, true)?;
+        let sent = self.emit_inner(py, namespace, &encoded, to, skip_sid, Fanout::WithAck)?;
         Ok(sent.into_iter().map(|(sid, id)| (sid.to_string(), id)).collect())
     }
 

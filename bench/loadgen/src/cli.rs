@@ -17,6 +17,7 @@ usage: loadgen echo|broadcast|storm|idle|polling [options]
   --pad BYTES          size of the echo padding string (default 64)
   --window N           broadcast: emits in flight before waiting for delivery (default 4)
   --rate R             broadcast: emits per second instead of the closed loop (default 0 = closed loop)
+  --trigger-addr H:P   broadcast: where the trigger connects, another node of a fleet (default --addr)
   --concurrency N      connects in progress at once (default 64)
   --hold S             idle: seconds to hold the connections (default 5)
   --server-pid PID     read the server's CPU time and RSS from /proc/PID
@@ -64,6 +65,8 @@ impl Scenario {
 pub(crate) struct Options {
     pub(crate) scenario: Scenario,
     pub(crate) addr: SocketAddr,
+    /// broadcast: the server the trigger connects to (another node of a fleet); `addr` when `None`.
+    pub(crate) trigger_addr: Option<SocketAddr>,
     pub(crate) label: String,
     pub(crate) clients: usize,
     pub(crate) duration: Duration,
@@ -115,6 +118,7 @@ impl Options {
         let mut options = Self {
             scenario,
             addr: SocketAddr::from(([127, 0, 0, 1], 5000)),
+            trigger_addr: None,
             label: String::new(),
             clients: scenario.default_clients(),
             duration: Duration::from_secs(10),
@@ -139,6 +143,7 @@ impl Options {
                 .ok_or_else(|| UsageError(format!("{option} needs a value")))?;
             match option.as_str() {
                 "--addr" => options.addr = number(&option, &value)?,
+                "--trigger-addr" => options.trigger_addr = Some(number(&option, &value)?),
                 "--label" => options.label = value,
                 "--clients" => options.clients = number(&option, &value)?,
                 "--duration" => options.duration = seconds(&option, &value)?,
@@ -165,6 +170,13 @@ impl Options {
         // The workplace rule: load goes to this machine only.
         if !self.addr.ip().is_loopback() {
             return Err(UsageError(format!("--addr {} is not a loopback address", self.addr)));
+        }
+        if let Some(trigger) = self.trigger_addr
+            && !trigger.ip().is_loopback()
+        {
+            return Err(UsageError(format!(
+                "--trigger-addr {trigger} is not a loopback address"
+            )));
         }
         if self.clients == 0 || self.concurrency == 0 || self.window == 0 {
             return Err(UsageError(
@@ -208,6 +220,9 @@ mod tests {
     fn refuses_non_loopback() {
         assert!(parse("echo --addr 10.0.0.1:80").is_err());
         assert!(parse("echo --addr 127.0.0.2:80 --check").unwrap().check);
+        assert!(parse("broadcast --trigger-addr 10.0.0.1:80").is_err());
+        let fleet = parse("broadcast --trigger-addr 127.0.0.1:81").unwrap();
+        assert_eq!(fleet.trigger_addr, Some(SocketAddr::from(([127, 0, 0, 1], 81))));
     }
 
     #[test]

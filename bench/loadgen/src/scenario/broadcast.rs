@@ -2,6 +2,9 @@
 //! trigger, emits `42["broadcast",{"seq":N,"t":<µs>}]` and the server emits `tick` with that data to the room.
 //! Each receiver checks its sequence numbers, so a report counts lost, duplicated and out-of-order deliveries.
 //!
+//! With `--trigger-addr`, the trigger talks to another node of a fleet than the receivers, so every delivery
+//! crosses the fleet's pub/sub channel.
+//!
 //! The trigger runs a closed loop (at most `--window` broadcasts not yet delivered to every receiver) or, with
 //! `--rate`, a steady rate. It never reads, so runs stay shorter than the server's ping timeout.
 
@@ -206,7 +209,7 @@ pub(crate) async fn run(options: &Options) -> Report {
             errors.borrow_mut().record("join", &e);
         }
     }
-    let mut trigger = match WebSocket::connect(options.addr).await {
+    let mut trigger = match WebSocket::connect(options.trigger_addr.unwrap_or(options.addr)).await {
         Ok(trigger) => trigger,
         Err(e) => {
             errors.borrow_mut().record("trigger connect", &e);
