@@ -43,6 +43,14 @@ pub struct PubSubAdapter {
     link: Option<Link>,
 }
 
+#[cfg(any(test, fuzzing))]
+impl PubSubAdapter {
+    /// For the interleaving driver's checks: the local index's inventory (membership lives only there).
+    pub fn inventory(&self) -> (usize, Vec<(Arc<str>, Sid)>) {
+        self.local.inventory()
+    }
+}
+
 impl PubSubAdapter {
     /// Whether every room `target` names is the sid of a socket of this process: then nobody else can be reached.
     fn only_local_sids(&self, namespace: &str, target: Target<'_>) -> bool {
