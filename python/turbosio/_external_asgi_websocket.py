@@ -39,8 +39,10 @@ async def serve_websocket(
     relay = WebSocketRelay(driver, server, eio_sid, send)
     try:
         await relay.start(open_frame)
+        accepting = server._accepting
         while await relay.feed(await receive()):
-            pass
+            if not accepting.is_set():
+                await accepting.wait()  # backpressure: too many handlers still running (see _asyncio_pump)
     finally:
         await relay.finish()
 
