@@ -43,6 +43,11 @@ async def serve_websocket(
         while await relay.feed(await receive()):
             if not accepting.is_set():
                 await accepting.wait()  # backpressure: too many handlers still running (see _asyncio_pump)
+    except asyncio.CancelledError:
+        # compat (hypercorn): at shutdown hypercorn waits its graceful_timeout for connections to end, then cancels
+        # their apps, all before lifespan.shutdown; an ASGI server cancels a WebSocket's app only when it stops.
+        relay.server_shutdown = True
+        raise
     finally:
         await relay.finish()
 
