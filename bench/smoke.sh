@@ -8,3 +8,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python bench/run.py --smoke "$@"
 python bench/run.py --smoke --client
+python bench/run.py --smoke --reliability --no-build
