@@ -81,14 +81,14 @@ def reliability_section(results_jsonl: Path) -> list[str]:
     if churn:
         lines += ['### churn', '', plan['churn'].title + '.', '']
         lines += [
-            '| server | lives | lives/s | p99 life | RSS before → after | fds before → after'
+            '| server | lives | lives/s | p99 life | RSS before → half way → end | fds before → after'
             ' | sockets before → after | rooms before → after | checks |',
             '|---|---:|---:|---:|---|---|---|---|---|',
         ]
         for r in churn:
             lines.append(
                 f'| {r["server"]} | {r.get("lives", 0):,} | {fmt_rate(r.get("rate"))} | {fmt_us(r.get("p99_us"))}'
-                f' | {_mib(r.get("rss_before_kib"))} → {_mib(r.get("rss_after_kib"))}'
+                f' | {_mib(r.get("rss_before_kib"))} → {_mib(r.get("rss_mid_kib"))} → {_mib(r.get("rss_after_kib"))}'
                 f' | {r.get("fds_before")} → {r.get("fds_after")}'
                 f' | {r.get("sockets_before")} → {r.get("sockets_after")}'
                 f' | {r.get("rooms_before")} → {r.get("rooms_after")} | {_verdict(r)} |'
@@ -96,7 +96,8 @@ def reliability_section(results_jsonl: Path) -> list[str]:
         lines += [
             '',
             "*sockets* and *rooms* come from the app's `stats` handler, asked from one fresh connection (so 1 socket",
-            'is the baseline); the RSS after includes what the allocator keeps for reuse.',
+            'is the baseline); both, and the descriptors, are checked half way and at the end. RSS half way includes',
+            'what the allocator keeps for reuse; the growth over the second half is what a leak would add to.',
             '',
         ]
     storm = [r for r in results if r['scenario'] == 'reconnect-storm']
