@@ -4,6 +4,8 @@ a writer task sends the session's outbox back through the server's ``send``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from typing import Any
 
 from . import _core
@@ -13,6 +15,7 @@ from ._kinds import ANSWER_ACCEPT_WEBSOCKET, WS_CLOSED, WS_CONTINUE, WS_ENDED_NO
 
 _UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
 _SERVER_RESTART = 1012  # the close code of a server that shuts down or restarts
+_WRITE_TIMEOUT = 30  # seconds one batch of frames may take to send before the client is given up on
 
 
 async def serve_websocket(
@@ -117,6 +120,27 @@ class WebSocketRelay:
         except (asyncio.TimeoutError, Exception):
             self.writer.cancel()
 
+    async def _send_frames(self, frames: list[str | bytes]) -> bool:
+        """Send a batch of frames; False if the client took more than _WRITE_TIMEOUT s (it stopped reading and
+        its TCP window is full, so the ASGI server's send waits)."""
+        try:
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(_WRITE_TIMEOUT):  # perf: a timer per batch, no task
+                    await self._send_all(frames)
+            else:
+                await asyncio.wait_for(self._send_all(frames), _WRITE_TIMEOUT)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def _send_all(self, frames: list[str | bytes]) -> None:
+        send = self.send
+        for frame in frames:
+            if isinstance(frame, str):
+                await send({'type': 'websocket.send', 'text': frame})
+            else:
+                await send({'type': 'websocket.send', 'bytes': frame})
+
     async def _watch_probe(self) -> None:
         """While a WebSocket probes an upgrade, release a GET waiting through it every 100 ms (Node's check
         interval), and close the WebSocket when its polling session ends or after 10 s without the upgrade packet
@@ -133,11 +157,12 @@ class WebSocketRelay:
         token = driver.new_token()
         while True:
             frames, state = driver.ws_take(eio_sid, token)
-            for frame in frames:
-                if isinstance(frame, str):
-                    await send({'type': 'websocket.send', 'text': frame})
-                else:
-                    await send({'type': 'websocket.send', 'bytes': frame})
+            if frames and not await self._send_frames(frames):
+                # As the native server does: a client that stopped reading is dropped with 'transport error'.
+                driver.ws_closed(eio_sid, True, False, True)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(close_websocket(send), 1)
+                return
             if state:
                 if state == WS_ENDED_NOTIFY:
                     await send({'type': 'websocket.send', 'text': '1'})

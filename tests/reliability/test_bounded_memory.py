@@ -155,11 +155,9 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_are_served(flavou
     assert 'outbound queue full' in srv.stderr
 
 
-@pytest.mark.parametrize('mode', ['native'], indirect=True)
-def test_a_client_that_stops_reading_under_the_bound_is_dropped_at_the_write_timeout(server):
+def test_a_client_that_stops_reading_under_the_bound_is_dropped_at_the_write_timeout(server, mode):
     # 10 MB: more than the kernel's buffers take (so a write stalls), less than the 16 MiB bound (so the queue never
     # overflows). The server gives up on the stalled write after 30 s, before the ping timeout (25 s + 20 s) could.
-    # (Under ASGI the writes are the ASGI server's, which has no such deadline; the bound still applies there.)
     srv = server(app='reliability_app.py', fresh=True)
     with RawSocketIO(srv.port) as stalled:
         stalled.ws.send('42["flood",100,100000]')
