@@ -11,7 +11,8 @@ Handlers (python-socketio's documented API only, so both implementations run the
 
 - ``echo(data)`` returns ``data``, which becomes the ack;
 - ``join()`` enters room ``bench`` and acks ``True``;
-- ``broadcast(data)`` emits ``tick`` with ``data`` to room ``bench``.
+- ``broadcast(data)`` emits ``tick`` with ``data`` to room ``bench``;
+- ``stats()`` acks ``{'sockets': n, 'rooms': m}``: connected sockets and named rooms (for the churn scenario).
 
 Hosts: ``native`` is turbosio's own server (``turbosio.run``); ``asgi``/``uvicorn`` is uvicorn with uvloop,
 httptools and websockets; ``granian`` is granian's ASGI interface with one worker process and one runtime
@@ -55,6 +56,14 @@ def make_server(socketio: Any, redis: str | None = None) -> Any:
     @sio.event
     async def broadcast(sid: str, data: Any) -> None:
         await sio.emit('tick', data, room=ROOM)
+
+    @sio.event
+    async def stats(sid: str) -> dict[str, int]:
+        # python-socketio's room table: room None lists every connected socket, each socket has its own room.
+        table = sio.manager.rooms.get('/', {})
+        connected = table.get(None, {})
+        named = [room for room in table if room is not None and room not in connected]
+        return {'sockets': len(connected), 'rooms': len(named)}
 
     return sio
 

@@ -6,6 +6,8 @@ Usage::
     python bench/run.py --quick    # the same with short runs (~1.5 minutes)
     python bench/run.py --smoke    # correctness only: turbosio (native) with the interpreter running this
                                    # script, every scenario with --check; exits non-zero on a failure
+    python bench/run.py --reliability  # churn (turbosio) and a 10,000-client reconnect storm (turbosio,
+                                   # python-socketio, Node); with --quick or --smoke (turbosio only, checked)
     python bench/run.py --client   # the client benchmark instead (bench/harness/clients.py): acked emits/s
                                    # from turbosio's and python-socketio's AsyncClient against Node's server;
                                    # with --quick, --smoke (both clients, a few hundred checked calls each),
@@ -40,6 +42,7 @@ from harness.build import build_loadgen, build_node, build_python_env, describe_
 from harness.clients import IMPLS, run_clients, splice_section, write_client_results
 from harness.log import log
 from harness.paths import BENCH, LOADGEN, VENV
+from harness.reliability import reliability_plan, splice_reliability, write_reliability_results
 from harness.report import machine_info, report, report_from, version_of, write_results
 from harness.runner import Budget, Outcome, describe, run_quietly
 from harness.scenarios import Server, scenarios, servers
@@ -58,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         '--budget', type=float, default=540.0, help='seconds of running after which noisy runs are not repeated'
     )
     parser.add_argument('--client', action='store_true', help="the client benchmark instead of the servers'")
+    parser.add_argument('--reliability', action='store_true', help='churn and the reconnect storm instead')
     parser.add_argument('--python', help='--client: the interpreter running the clients (default: the bench venv)')
     parser.add_argument('--report-from', type=Path, help='only rewrite RESULTS.md and results.png from this jsonl')
     parser.add_argument('--commit', help=argparse.SUPPRESS)  # passed on when run.py re-executes itself
@@ -96,12 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_from:
         code = report_from(args.report_from, args.out)
         splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
+        splice_reliability(args.out / 'RESULTS.md', args.out / 'results-reliability.jsonl')
         return code
     profile = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
     if args.client:
         return client_main(args, profile)
     python, commit = prepare(args, argv)
     available = servers(python)
+    if args.reliability:
+        return reliability_main(args, profile, python, commit, available)
     chosen = choose_servers(args, available)
     unknown = [name for name in chosen if name not in available]
     if unknown:
@@ -129,6 +136,32 @@ def main(argv: list[str] | None = None) -> int:
     write_results(args.out / 'results.jsonl', outcomes, info, profile)
     report(args.out, outcomes, plan, info, profile)
     splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
+    splice_reliability(args.out / 'RESULTS.md', args.out / 'results-reliability.jsonl')
+    return 0
+
+
+def reliability_main(
+    args: argparse.Namespace, profile: str, python: str, commit: str, available: dict[str, Server]
+) -> int:
+    """Churn and the reconnect storm; their section of RESULTS.md (the rest of it is kept)."""
+    plan = reliability_plan(profile)
+    budget = Budget(seconds=args.budget, runs_left=sum(len(names) for _, names in plan))
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory(prefix='turbosio-bench-reliability-') as tmp:
+        for scenario, names in plan:
+            for name in names:
+                if available[name].impl == 'node' and not shutil.which('node'):
+                    continue
+                outcome = run_quietly(available[name], scenario, Path(tmp), args.smoke, 0, budget)
+                outcomes.append(outcome)
+                log(describe(outcome))
+    if args.smoke:
+        failed = any(o.exit_code != 0 or not o.result.get('ok', False) for o in outcomes)
+        log('reliability smoke: ' + ('FAILED' if failed else 'all checks passed'))
+        return 1 if failed else 0
+    info = machine_info(python, commit)
+    write_reliability_results(args.out / 'results-reliability.jsonl', outcomes, info, profile)
+    splice_reliability(args.out / 'RESULTS.md', args.out / 'results-reliability.jsonl')
     return 0
 
 

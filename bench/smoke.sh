@@ -10,3 +10,4 @@ python bench/run.py --smoke "$@"
 python bench/run.py --smoke --client
 # Two turbosio nodes joined by Redis (bench/fleet.py): every broadcast crosses the channel, every delivery checked.
 python bench/fleet.py --impls 'turbosio (native)' --clients 50 --duration 2 --check
+python bench/run.py --smoke --reliability --no-build

@@ -9,4 +9,5 @@
 - ``report``: results.jsonl, RESULTS.md and the machine description.
 - ``chart``: results.png.
 - ``clients``: the client benchmark (AsyncClients against Node's server) and its section of RESULTS.md.
+- ``reliability``: churn and the reconnect storm, and their section of RESULTS.md.
 """

@@ -21,6 +21,7 @@ from .figures import fmt_pct, fmt_rate, fmt_us, ratio
 from .log import log
 from .paths import BENCH, ROOT
 from .pinning import LOADGEN_CORE, NOISE_PCT, SERVER_CORE, pinned, wait_for_quiet
+from .report import splice_lines
 from .runner import free_port, stop, wait_ready
 
 CLIENT_SCRIPT = BENCH / 'client' / 'acks.py'
@@ -237,17 +238,5 @@ def checks(result: dict[str, Any]) -> str:
 
 def splice_section(results_md: Path, results_jsonl: Path) -> None:
     """Puts the client section into RESULTS.md (replacing an earlier one), before the Noise section."""
-    if not results_jsonl.exists():
-        return
-    section = client_section(results_jsonl)
-    text = results_md.read_text() if results_md.exists() else '# turbosio benchmarks\n'
-    lines = text.splitlines()
-    if BEGIN in lines and END in lines:
-        lines[lines.index(BEGIN) : lines.index(END) + 1] = section
-    elif '## Noise' in lines:
-        at = lines.index('## Noise')
-        lines[at:at] = [*section, '']
-    else:
-        lines += ['', *section]
-    results_md.write_text('\n'.join(lines) + ('' if lines[-1] == '' else '\n'))
-    log(f'wrote the client section of {results_md}')
+    if results_jsonl.exists():
+        splice_lines(results_md, client_section(results_jsonl), BEGIN, END)

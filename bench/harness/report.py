@@ -194,3 +194,19 @@ def report_from(path: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     report(out, outcomes, plan, head['machine'], profile)
     return 0
+
+
+def splice_lines(results_md: Path, section: list[str], begin: str, end: str) -> None:
+    """Puts ``section`` (which starts with ``begin`` and ends with ``end``) into RESULTS.md, replacing an earlier
+    one, else before the Noise section."""
+    text = results_md.read_text() if results_md.exists() else '# turbosio benchmarks\n'
+    lines = text.splitlines()
+    if begin in lines and end in lines:
+        lines[lines.index(begin) : lines.index(end) + 1] = section
+    elif '## Noise' in lines:
+        at = lines.index('## Noise')
+        lines[at:at] = [*section, '']
+    else:
+        lines += ['', *section]
+    results_md.write_text('\n'.join(lines) + ('' if lines[-1] == '' else '\n'))
+    log(f'wrote {section[1].lstrip("# ")} into {results_md}')

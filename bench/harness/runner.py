@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -33,6 +34,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def raise_fd_limit() -> None:
+    """In a child before it runs: as many descriptors as the hard limit allows (the reconnect storm holds 10,000
+    connections on each side; a fresh machine's soft limit is often 1,024)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def wait_ready(port: int, pid_file: Path, proc: subprocess.Popen[bytes], limit: float = 30.0) -> int:
@@ -134,6 +142,7 @@ def run_one(server: Server, scenario: Scenario, workdir: Path, check: bool) -> O
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=raise_fd_limit,
         )
     try:
         try:
@@ -144,7 +153,9 @@ def run_one(server: Server, scenario: Scenario, workdir: Path, check: bool) -> O
         argv += ['--server-pid', str(pid)] + (['--check'] if check else [])
         ticks_before, server_cpu_before = cpu_ticks(), process_cpu_seconds(pid)
         started = time.monotonic()
-        done = subprocess.run(pinned(LOADGEN_CORE, argv), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            pinned(LOADGEN_CORE, argv), capture_output=True, text=True, timeout=600, preexec_fn=raise_fd_limit
+        )
         wall = time.monotonic() - started
         ticks_after, server_cpu = cpu_ticks(), process_cpu_seconds(pid) - server_cpu_before
         alive = proc.poll() is None

@@ -1,5 +1,6 @@
 // The benchmark app on socket.io (Node), with the same handlers as bench/app.py:
-// echo acks its data, join enters room 'bench' and acks true, broadcast emits 'tick' with its data to the room.
+// echo acks its data, join enters room 'bench' and acks true, broadcast emits 'tick' with its data to the room,
+// stats acks how many sockets and named rooms the server holds.
 //
 // Usage: node bench/node/server.js --port N [--pid-file PATH]
 'use strict';
@@ -31,6 +32,15 @@ io.on('connection', (socket) => {
   });
   socket.on('broadcast', (data) => {
     io.to(ROOM).emit('tick', data);
+  });
+  socket.on('stats', (ack) => {
+    // Connected sockets of '/', and the rooms that are not a socket's own.
+    const nsp = io.of('/');
+    let rooms = 0;
+    for (const room of nsp.adapter.rooms.keys()) {
+      if (!nsp.sockets.has(room)) rooms += 1;
+    }
+    if (typeof ack === 'function') ack({ sockets: nsp.sockets.size, rooms });
   });
 });
 

@@ -26,6 +26,11 @@ from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 # working); most handlers finish in that step and never touch the loop's ready queue.
 _EAGER_TASKS = sys.version_info >= (3, 12)
 
+# Backpressure on clients that emit faster than their handlers return: while this many coroutine handlers are
+# still running, no more events are taken from the engine. Its queue then fills and the native server stops
+# reading from clients; under ASGI the WebSocket relays stop receiving. Draining starts again at half of it.
+MAX_RUNNING = 1_000
+
 
 class AsyncioPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item`` and ``self._log_handler_error``."""
@@ -42,6 +47,9 @@ class AsyncioPump:
         # Handler tasks still running, by key: [label, started, warned, task] (see _watchdog).
         self._running: dict[int, list[Any]] = {}
         self._next_key = 0
+        # Set while fewer than MAX_RUNNING handlers run; ASGI WebSocket relays wait on it before receiving more.
+        self._accepting = asyncio.Event()
+        self._accepting.set()
         self._wake_fd = self._core.wake_fd()
         os.set_blocking(self._wake_fd, False)
         self._wake_waiters: dict[int, asyncio.Future[None]] = {}
@@ -63,6 +71,9 @@ class AsyncioPump:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._wake_fd)
         self._loop = loop
+        if self._accepting.is_set():
+            self._accepting = asyncio.Event()  # an Event is bound to the first loop that waits on it
+            self._accepting.set()
         loop.add_reader(self._wake_fd, self._on_wake)
         if SLOW_AFTER:
             loop.call_later(CHECK_EVERY, self._watch_handlers, loop)
@@ -79,6 +90,8 @@ class AsyncioPump:
             os.read(self._wake_fd, 4096)
         except BlockingIOError:
             pass
+        if not self._accepting.is_set():
+            return  # saturated: the last handlers to finish call this again (see _finish)
         handle = self._handle_item
         for item in self._core.drain():
             try:
@@ -192,6 +205,8 @@ class AsyncioPump:
             if not task.done():
                 # Keep a strong reference while it runs; _finish drops it.
                 self._running[key] = [label, time.monotonic(), False, task]
+                if len(self._running) >= MAX_RUNNING:
+                    self._accepting.clear()
         elif on_result is not None:
             on_result(result)
 
@@ -214,6 +229,9 @@ class AsyncioPump:
         finally:
             # perf: a key, not asyncio.current_task(), which costs a getpid() syscall per call on Python 3.11.
             self._running.pop(key, None)
+            if not self._accepting.is_set() and len(self._running) <= MAX_RUNNING // 2:
+                self._accepting.set()
+                asyncio.get_running_loop().call_soon(self._on_wake)  # what queued up meanwhile
 
     def _failed(self, label: str, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
         if on_error is None:

@@ -320,8 +320,11 @@ class ExternalDriverCore:
         """Like ``ws_text``."""
     def ws_oversize(self, eio_sid: str) -> None:
         """A frame over the size limit arrived."""
-    def ws_closed(self, eio_sid: str, carries_session: bool, server_shutdown: bool = False) -> None:
-        """The WebSocket closed (by the ASGI server shutting down, when ``server_shutdown``)."""
+    def ws_closed(
+        self, eio_sid: str, carries_session: bool, server_shutdown: bool = False, stalled: bool = False
+    ) -> None:
+        """The WebSocket closed (by the ASGI server shutting down, when ``server_shutdown``; given up on, when
+        ``stalled``: the client stopped reading)."""
     def ws_take(self, eio_sid: str, token: int) -> Taken:
         """Frames to write and WS_OPEN, WS_ENDED or WS_ENDED_NOTIFY (ended, send a close packet first)."""
     def session_open(self, eio_sid: str) -> bool:

@@ -30,6 +30,8 @@ async def serve_polling(
         if resumed is None:
             return  # the client went away while its GET waited
         answer = resumed
+    elif scope['method'] == 'POST' and not server._accepting.is_set():
+        await server._accepting.wait()  # backpressure: the client sends its next POST only after this answer
     _, status, headers, payload = answer
     if status == 200 and payload.startswith(b'0{') and b'sid=' not in scope.get('query_string', b''):
         # A handshake: keep the ASGI scope for the session's environ['asgi.scope'].

@@ -4,6 +4,7 @@ a writer task sends the session's outbox back through the server's ``send``."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from . import _core
@@ -13,6 +14,8 @@ from ._kinds import ANSWER_ACCEPT_WEBSOCKET, WS_CLOSED, WS_CONTINUE, WS_ENDED_NO
 
 _UPGRADE_TIMEOUT = 10  # seconds a probing WebSocket may wait for the upgrade packet
 _SERVER_RESTART = 1012  # the close code of a server that shuts down or restarts
+_WRITE_TIMEOUT = 30  # seconds one batch of frames may take to send before the client is given up on
+_STALL_CHECK = 5  # seconds between looks at the writers in the middle of a batch
 
 
 async def serve_websocket(
@@ -39,8 +42,15 @@ async def serve_websocket(
     relay = WebSocketRelay(driver, server, eio_sid, send)
     try:
         await relay.start(open_frame)
+        accepting = server._accepting
         while await relay.feed(await receive()):
-            pass
+            if not accepting.is_set():
+                await accepting.wait()  # backpressure: too many handlers still running (see _asyncio_pump)
+    except asyncio.CancelledError:
+        # compat (hypercorn): at shutdown hypercorn waits its graceful_timeout for connections to end, then cancels
+        # their apps, all before lifespan.shutdown; an ASGI server cancels a WebSocket's app only when it stops.
+        relay.server_shutdown = True
+        raise
     finally:
         await relay.finish()
 
@@ -55,6 +65,7 @@ class WebSocketRelay:
         self.carries_session = False
         self.server_shutdown = False
         self.writer: asyncio.Task[None] | None = None
+        self.sending_since: float | None = None  # loop time the batch being sent began, None between batches
         self.probe_watch: asyncio.Task[None] | None = None
 
     async def start(self, open_frame: str | None) -> None:
@@ -105,10 +116,22 @@ class WebSocketRelay:
         if self.writer is None:
             await close_websocket(self.send)
             return
+        if self.writer.done():
+            return  # it finished, or was given up on (cancelled: awaiting it would raise CancelledError here)
         try:
             await asyncio.wait_for(self.writer, 1)
         except (asyncio.TimeoutError, Exception):
             self.writer.cancel()
+
+    def give_up(self) -> None:
+        """The client stopped reading (a send has waited _WRITE_TIMEOUT s): as the native server does, end the
+        session with 'transport error' and close the connection."""
+        self.driver.ws_closed(self.eio_sid, True, False, True)
+        if self.writer is not None:
+            self.writer.cancel()
+        closing = asyncio.ensure_future(asyncio.wait_for(close_websocket(self.send), 1))
+        self.server._tasks.add(closing)
+        closing.add_done_callback(self.server._tasks.discard)
 
     async def _watch_probe(self) -> None:
         """While a WebSocket probes an upgrade, release a GET waiting through it every 100 ms (Node's check
@@ -124,13 +147,20 @@ class WebSocketRelay:
         """Send the session's frames as the engine queues them, until it ends."""
         driver, eio_sid, send = self.driver, self.eio_sid, self.send
         token = driver.new_token()
+        loop = asyncio.get_running_loop()
+        # perf (bench echo under uvicorn): a deadline per batch (asyncio.timeout) cost a third of the acks/s; a
+        # timestamp per batch, looked at every few seconds by one timer for all writers, costs nothing measurable.
+        _watch(self, loop)
         while True:
             frames, state = driver.ws_take(eio_sid, token)
-            for frame in frames:
-                if isinstance(frame, str):
-                    await send({'type': 'websocket.send', 'text': frame})
-                else:
-                    await send({'type': 'websocket.send', 'bytes': frame})
+            if frames:
+                self.sending_since = loop.time()
+                for frame in frames:
+                    if isinstance(frame, str):
+                        await send({'type': 'websocket.send', 'text': frame})
+                    else:
+                        await send({'type': 'websocket.send', 'bytes': frame})
+                self.sending_since = None
             if state:
                 if state == WS_ENDED_NOTIFY:
                     await send({'type': 'websocket.send', 'text': '1'})
@@ -138,3 +168,35 @@ class WebSocketRelay:
                 return
             if not frames:
                 await self.server._wait_token(token)
+
+
+# The writers of each loop, for one timer per loop to look at (weakly held: a finished relay needs no goodbye).
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.WeakSet[WebSocketRelay]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _watch(relay: WebSocketRelay, loop: asyncio.AbstractEventLoop) -> None:
+    writers = _writers.get(loop)
+    if writers is None:
+        writers = _writers[loop] = weakref.WeakSet()
+        loop.call_later(_STALL_CHECK, _look_at_writers, loop)
+    writers.add(relay)
+
+
+def _look_at_writers(loop: asyncio.AbstractEventLoop) -> None:
+    writers = _writers.get(loop)
+    if writers is None:
+        return
+    overdue = loop.time() - _WRITE_TIMEOUT
+    for relay in list(writers):
+        since = relay.sending_since
+        if relay.writer is not None and relay.writer.done():
+            writers.discard(relay)
+        elif since is not None and since < overdue:
+            writers.discard(relay)
+            relay.give_up()
+    if writers:
+        loop.call_later(_STALL_CHECK, _look_at_writers, loop)
+    else:
+        del _writers[loop]

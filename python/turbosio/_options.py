@@ -15,6 +15,12 @@ def _positive(name: str, value: Any) -> float:
     return float(value)
 
 
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f'{name} must be a positive integer, got {value!r}')
+    return value
+
+
 def core_options(options: dict[str, Any]) -> dict[str, Any]:
     """Validate python-engineio's keyword arguments and turn them into ServerCore's.
 
@@ -30,9 +36,7 @@ def core_options(options: dict[str, Any]) -> dict[str, Any]:
     else:
         ping_interval, extra = _positive('ping_interval', ping_interval), 0.0
     ping_timeout = _positive('ping_timeout', options.get('ping_timeout', 20)) + extra
-    max_size = options.get('max_http_buffer_size', 1_000_000)
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
-        raise ValueError(f'max_http_buffer_size must be a positive integer, got {max_size!r}')
+    max_size = _positive_int('max_http_buffer_size', options.get('max_http_buffer_size', 1_000_000))
     transports = options.get('transports')
     if transports is not None:
         if isinstance(transports, str):
@@ -45,6 +49,8 @@ def core_options(options: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f'cors_allowed_origins must be None, a string, a list or a callable, got {cors!r}')
     if callable(cors):
         cors = '*'  # the callable itself is checked per request by ASGIApp (see cors_callable)
+    queue_packets = _positive_int('max_queue_packets', options.get('max_queue_packets', 10_000))
+    queue_bytes = _positive_int('max_queue_bytes', options.get('max_queue_bytes', 16 * 1024 * 1024))
     cookie = options.get('cookie')
     if isinstance(cookie, dict):
         cookie = cookie.get('name', 'io')
@@ -61,6 +67,8 @@ def core_options(options: dict[str, Any]) -> dict[str, Any]:
         'allow_upgrades': bool(options.get('allow_upgrades', True)),
         'http_compression': bool(options.get('http_compression', True)),
         'compression_threshold': int(options.get('compression_threshold', 1024)),
+        'max_queue_frames': queue_packets,
+        'max_queue_bytes': queue_bytes,
     }
 
 

@@ -16,9 +16,17 @@ class SerialExecutor:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._queues: dict[Any, deque[Callable[[], None]]] = {}
+        self._pending = 0  # jobs submitted and not finished
+        self._finished = threading.Condition(self._lock)
+
+    def wait_below(self, limit: int, timeout: float) -> bool:
+        """Wait until fewer than ``limit`` jobs are pending; False if ``timeout`` seconds passed first."""
+        with self._finished:
+            return self._finished.wait_for(lambda: self._pending < limit, timeout)
 
     def submit(self, key: Any, job: Callable[[], None]) -> None:
         with self._lock:
+            self._pending += 1
             queue = self._queues.get(key)
             if queue is not None:
                 queue.append(job)
@@ -33,6 +41,8 @@ class SerialExecutor:
             except Exception:  # jobs log their own errors; never let one kill the worker
                 pass
             with self._lock:
+                self._pending -= 1
+                self._finished.notify_all()
                 queue = self._queues[key]
                 if not queue:
                     del self._queues[key]

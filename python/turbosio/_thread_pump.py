@@ -22,6 +22,8 @@ from ._kinds import WEBSOCKET
 from ._serial import SerialExecutor
 from ._watchdog import CHECK_EVERY, SLOW_AFTER, warn_slow
 
+MAX_PENDING = 1_000  # handler calls queued or running past which no more events are taken from the engine
+
 
 class ThreadPump:
     """Mixin: needs ``self._core``, ``self.logger``, ``self._handle_item``, ``self._serial_key`` and
@@ -154,14 +156,20 @@ class ThreadPump:
     def _pump_loop(self) -> None:
         fd = self._core.wake_fd()
         os.set_blocking(fd, False)
+        saturated = False
         while not self._stopping.is_set():
-            readable, _, _ = select.select([fd], [], [], 0.5)
-            if readable:
-                try:
-                    os.read(fd, 4096)
-                except BlockingIOError:
-                    pass
-            self._pump_once()
+            if not saturated:
+                readable, _, _ = select.select([fd], [], [], 0.5)
+                if readable:
+                    try:
+                        os.read(fd, 4096)
+                    except BlockingIOError:
+                        pass
+            # Backpressure, as in _asyncio_pump: with this many handler calls waiting or running, take no more
+            # events; the engine's queue fills and the server stops reading from clients.
+            saturated = not self._executor.wait_below(MAX_PENDING, 0.5)
+            if not saturated:
+                self._pump_once()
             now = time.monotonic()
             if SLOW_AFTER and now - self._last_watch >= CHECK_EVERY:
                 self._last_watch = now

@@ -25,7 +25,8 @@ class AsyncServer(AsyncioPump, BaseServer):
         namespaces: Namespaces clients may connect to besides those with handlers, or ``'*'`` for any.
         **kwargs: python-engineio's options: ``ping_interval``, ``ping_timeout``, ``max_http_buffer_size``,
             ``allow_upgrades``, ``cookie``, ``cors_allowed_origins``, ``cors_credentials``, ``transports``,
-            ``async_mode`` and others; unknown ones are ignored.
+            ``async_mode`` and others; unknown ones are ignored. turbosio adds ``max_queue_packets`` and
+            ``max_queue_bytes``, the bounds of what may wait to be written to one client.
     """
 
     _default_async_mode = 'asgi'

@@ -11,10 +11,11 @@
 use std::io::Write;
 use std::io::{PipeReader, PipeWriter};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::Wake;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
@@ -40,6 +41,8 @@ enum Item {
 /// The queue between the engine and Python.
 pub struct EventQueue {
     items: Mutex<Vec<Item>>,
+    /// Payload bytes of the messages in `items` (see [`HIGH_WATER_BYTES`]).
+    bytes: AtomicUsize,
     /// Drivers waiting for the queue to fall below [`HIGH_WATER`].
     blocked: Mutex<Vec<std::task::Waker>>,
     armed: AtomicBool,
@@ -68,6 +71,7 @@ impl EventQueue {
         let coalescer = runtime.map(|_| Arc::new(Notify::new()));
         let queue = Arc::new(Self {
             items: Mutex::new(Vec::new()),
+            bytes: AtomicUsize::new(0),
             blocked: Mutex::new(Vec::new()),
             armed: AtomicBool::new(false),
             wake_due: AtomicBool::new(false),
@@ -96,6 +100,10 @@ impl EventQueue {
     }
 
     fn push_item(&self, item: Item) {
+        let weight = item.payload_len();
+        if weight > 0 {
+            self.bytes.fetch_add(weight, Ordering::Relaxed);
+        }
         self.items.lock().push(item);
         if !self.armed.swap(true, Ordering::AcqRel) {
             // The byte is written by `flush`, outside the engine's lock.
@@ -114,6 +122,7 @@ impl EventQueue {
         // Disarm before taking: a push racing with this either lands in this batch or writes a fresh byte.
         self.armed.store(false, Ordering::Release);
         let items = std::mem::take(&mut *self.items.lock());
+        self.bytes.store(0, Ordering::Relaxed);
         for waker in self.blocked.lock().drain(..) {
             waker.wake();
         }
@@ -204,6 +213,31 @@ impl EventQueue {
 
 /// Events queued before drivers stop reading from clients until Python catches up.
 const HIGH_WATER: usize = 10_000;
+/// Message bytes queued before drivers stop reading: with large messages, the count alone would let the queue hold
+/// `HIGH_WATER` times `max_http_buffer_size`.
+const HIGH_WATER_BYTES: usize = 8 * 1024 * 1024;
+
+impl Item {
+    /// The bytes a client sent that this item holds (messages only; the rest is small and bounded by count).
+    fn payload_len(&self) -> usize {
+        match self {
+            Self::Engine(Event::Message { data, attachments, .. } | Event::Ack { data, attachments, .. }) => {
+                data.len() + attachments.iter().map(Bytes::len).sum::<usize>()
+            }
+            Self::Engine(Event::EioMessage {
+                data: EioData::Text(data) | EioData::Binary(data),
+                ..
+            }) => data.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl EventQueue {
+    fn is_below_high_water(&self) -> bool {
+        self.items.lock().len() < HIGH_WATER && self.bytes.load(Ordering::Relaxed) < HIGH_WATER_BYTES
+    }
+}
 
 impl Drop for EventQueue {
     fn drop(&mut self) {
@@ -230,12 +264,12 @@ impl EventSink for EventQueue {
     }
 
     fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        if self.items.lock().len() < HIGH_WATER {
+        if self.is_below_high_water() {
             return std::task::Poll::Ready(());
         }
         self.blocked.lock().push(cx.waker().clone());
         // A drain between the length check and the registration already emptied the queue: look again.
-        if self.items.lock().len() < HIGH_WATER {
+        if self.is_below_high_water() {
             return std::task::Poll::Ready(());
         }
         std::task::Poll::Pending
@@ -387,7 +421,6 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
     use std::task::{Context, Poll, Waker};
 
     use super::*;
@@ -398,6 +431,24 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    #[test]
+    fn a_few_large_messages_hold_drivers_back_as_many_small_events_do() {
+        let queue = EventQueue::new(None).unwrap();
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let big = Bytes::from(vec![b'x'; HIGH_WATER_BYTES / 4]);
+        for _ in 0..4 {
+            assert_eq!(queue.poll_ready(&mut cx), Poll::Ready(()));
+            queue.push(Event::EioMessage {
+                eio_sid: EioSid::random(),
+                data: EioData::Binary(big.clone()),
+            });
+        }
+        assert_eq!(queue.poll_ready(&mut cx), Poll::Pending);
+        assert_eq!(queue.take().len(), 4);
+        assert_eq!(queue.poll_ready(&mut cx), Poll::Ready(()));
     }
 
     #[test]

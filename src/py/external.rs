@@ -283,13 +283,16 @@ impl ExternalDriverCore {
     }
 
     /// The WebSocket closed. `carries_session` is False for an upgrade that never finished; `server_shutdown`:
-    /// the ASGI server closed it because it is shutting down (uvicorn's 1012), not the client.
-    #[pyo3(signature = (eio_sid, carries_session, server_shutdown=false))]
-    fn ws_closed(&self, eio_sid: &str, carries_session: bool, server_shutdown: bool) {
+    /// the ASGI server closed it because it is shutting down (uvicorn's 1012), not the client; `stalled`: the
+    /// writer gave up on a client that stopped reading (as the native server's write deadline does).
+    #[pyo3(signature = (eio_sid, carries_session, server_shutdown=false, stalled=false))]
+    fn ws_closed(&self, eio_sid: &str, carries_session: bool, server_shutdown: bool, stalled: bool) {
         let Some(eio_sid) = EioSid::parse(eio_sid) else { return };
         self.websockets.lock().remove(&eio_sid);
         let reason = if server_shutdown {
             DisconnectReason::ServerDisconnect
+        } else if stalled {
+            DisconnectReason::TransportError
         } else {
             DisconnectReason::TransportClose
         };

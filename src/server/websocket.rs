@@ -187,9 +187,16 @@ where
                     sink.flush().await
                 })
                 .await;
-                if !matches!(written, Ok(Ok(()))) {
+                let ended = match written {
+                    Ok(Ok(())) => None,
+                    // A client that stopped reading is at fault, as when its outbox overflows: `transport error`.
+                    // A write that failed means the connection went away: `transport close`.
+                    Err(_elapsed) => Some(DisconnectReason::TransportError),
+                    Ok(Err(_)) => Some(DisconnectReason::TransportClose),
+                };
+                if let Some(reason) = ended {
                     frames.clear();
-                    handle.with(|e| e.on_transport_closed(sid, DisconnectReason::TransportClose));
+                    handle.with(|e| e.on_transport_closed(sid, reason));
                     return;
                 }
                 if let Drained::Closed { notify_client } = drained {

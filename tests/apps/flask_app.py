@@ -161,7 +161,7 @@ def _waiting_routes(web: Flask, spots: Rendezvous) -> None:
             try:
                 while True:
                     yield 'tick\n'
-                    time.sleep(0.05)
+                    time.sleep(0.05)  # the behaviour served: an endless, slow stream
             finally:
                 report(ev='forever closed')  # the server closed the response (PEP 3333 close())
 

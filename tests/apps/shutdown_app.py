@@ -1,9 +1,10 @@
 """An AsyncServer served natively or through ASGIApp by uvicorn or hypercorn, for the shutdown tests: it reports
 connects and disconnects (with their reason) as JSON lines on stdout, and stops on SIGINT/SIGTERM as each server
-does. The ping interval is short: uvicorn and hypercorn wait for a pending long-poll to be answered before their
-lifespan shutdown, and with nothing queued that answer is the next ping.
+does. The ping interval is short unless given: uvicorn and hypercorn wait for a pending long-poll to be answered
+before their lifespan shutdown, and with nothing queued python-socketio answers it at the next ping.
 
     python tests/apps/shutdown_app.py --port N --server native|uvicorn|hypercorn [--impl turbosio|socketio]
+        [--ping-interval SECONDS]
 """
 
 import argparse
@@ -21,13 +22,14 @@ def main():
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--server', choices=['native', 'uvicorn', 'hypercorn'], required=True)
     parser.add_argument('--impl', choices=['turbosio', 'socketio'], default='turbosio')
+    parser.add_argument('--ping-interval', type=float, default=1)
     args = parser.parse_args()
     if args.impl == 'turbosio':
         import turbosio as socketio
     else:
         import socketio
 
-    sio = socketio.AsyncServer(async_mode='asgi', ping_interval=1, ping_timeout=5)
+    sio = socketio.AsyncServer(async_mode='asgi', ping_interval=args.ping_interval, ping_timeout=5)
 
     @sio.event
     async def connect(sid, environ, auth=None):

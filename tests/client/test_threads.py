@@ -78,7 +78,7 @@ def test_background_task_and_sleep(sync_client):
 
     def task(word: str) -> None:
         began = time.monotonic()
-        sio.sleep(0.1)
+        sio.sleep(0.1)  # sio.sleep() is what this test checks
         inbox.put('slept', time.monotonic() - began)
         sio.emit('echo', word)
 

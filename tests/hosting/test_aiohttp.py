@@ -24,6 +24,7 @@ from support.clients import arun
 from support.marks import reference_deviates
 from support.protocol import ENGINE_PATH, RS, connect_polling_namespace, poll, post
 from support.settings import IMPL
+from support.tcp import wait_until_read
 
 sio_impl: Any = importlib.import_module(IMPL)
 
@@ -203,7 +204,7 @@ def test_a_poll_whose_client_left_does_not_take_the_next_ones_frames(aiohttp_ser
     sid, _ = connect_polling_namespace(aiohttp_server)
     raw = socket.create_connection(('127.0.0.1', aiohttp_server.port), timeout=5)
     raw.sendall(f'GET {ENGINE_PATH}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n'.encode())
-    time.sleep(0.3)  # let the server start waiting on it; nothing is asserted on this timing
+    wait_until_read(aiohttp_server.port, raw.getsockname()[1])  # the server is waiting on it
     raw.close()
     deadline = time.monotonic() + 5
     while True:

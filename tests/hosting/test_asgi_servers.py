@@ -85,7 +85,7 @@ def test_a_forked_child_serves_with_its_own_server_and_refuses_an_inherited_one(
                         await client.connect(f'http://127.0.0.1:{port}', transports=['websocket'])
                         break
                     except socketio.exceptions.ConnectionError:
-                        await asyncio.sleep(0.1)
+                        await asyncio.sleep(0.1)  # polling for the port: serve() gives no other sign it listens
                 if await client.call('echo', 'from the child', timeout=5) != 'from the child':
                     os._exit(6)
                 await client.disconnect()

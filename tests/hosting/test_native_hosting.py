@@ -10,6 +10,7 @@ import requests
 from support.clients import AsyncPeers, arun
 from support.servers import free_port
 from support.settings import APPS_DIR, IMPL
+from support.tcp import wait_until_unread
 
 pytestmark = pytest.mark.skipif(IMPL != 'turbosio', reason='native hosting is turbosio-only')
 native_only = pytest.mark.parametrize('mode', ['native'], indirect=True)
@@ -210,7 +211,6 @@ def test_request_bodies_reach_the_app_in_pieces(server):
 @native_only
 def test_an_upload_waits_for_an_app_that_reads_slowly(server):
     import threading
-    import time
 
     srv = server(app='hosted_app.py', fresh=True)
     pid = srv.process.proc.pid
@@ -227,7 +227,10 @@ def test_an_upload_waits_for_an_app_that_reads_slowly(server):
     upload.start()
     try:
         srv.wait_for({'ev': 'upload_started'})
-        time.sleep(1.5)  # ample for 200 MiB over loopback, were the server taking it in
+        # The server stops reading the upload's connection: its receive queue fills (the kernel's default window
+        # is 128 KiB); without the flow control the server would drain it as fast as the client sends.
+        wait_until_unread(srv.port, 64 * 1024)
+        assert upload.is_alive()
         # The app reads nothing now, so the server reads only a few pieces ahead and the client waits: the 200 MiB
         # upload is not in the server's memory (it grows by about that much without the flow control).
         assert rss_mib() - before < 64

@@ -48,8 +48,9 @@ def test_signal_disconnects_clients_runs_handlers_and_exits_cleanly(server, sig,
 class ShutdownApp:
     """tests/apps/shutdown_app.py on one port: its JSON lines, a graceful stop, and a start again."""
 
-    def __init__(self, server: str) -> None:
+    def __init__(self, server: str, *extra: str) -> None:
         self.server = server
+        self.extra = extra
         with socket.socket() as s:
             s.bind(('127.0.0.1', 0))
             self.port = s.getsockname()[1]
@@ -59,7 +60,9 @@ class ShutdownApp:
 
     def start(self) -> None:
         command = [sys.executable, str(APPS_DIR / 'shutdown_app.py'), '--port', str(self.port)]
-        self.proc = subprocess.Popen([*command, '--server', self.server], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [*command, '--server', self.server, *self.extra], stdout=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(('127.0.0.1', self.port), timeout=1):
@@ -83,7 +86,8 @@ class ShutdownApp:
 
 @pytest.fixture
 def shutdown_app(request):
-    app = ShutdownApp(request.param)
+    server, *extra = request.param.split()
+    app = ShutdownApp(server, *extra)
     yield app
     app.kill()
 
@@ -97,14 +101,17 @@ def _require_turbosio():
     ('shutdown_app', 'transport'),
     [
         ('uvicorn', 'websocket'),
-        ('uvicorn', 'polling'),
+        # A long ping interval: a waiting GET answered only at the next ping would hold uvicorn's exit past stop()'s
+        # timeout (uvicorn waits for open requests before lifespan.shutdown).
+        ('uvicorn --ping-interval 60', 'polling'),
+        # hypercorn waits its graceful_timeout (5 s here) for connections, then cancels their apps, and only then
+        # sends lifespan.shutdown: the WebSocket's session ends at that cancellation, with 'server disconnect'.
+        ('hypercorn', 'websocket'),
         ('hypercorn', 'polling'),
     ],
     indirect=['shutdown_app'],
 )
 def test_asgi_lifespan_shutdown_drains_like_the_native_server(shutdown_app, transport):
-    # Under hypercorn a WebSocket is cut by the server itself after its graceful_timeout, before the lifespan
-    # shutdown and with no sign an app could see (reason 'transport close'); not covered here.
     _require_turbosio()
     shutdown_app.start()
 
@@ -119,6 +126,8 @@ def test_asgi_lifespan_shutdown_drains_like_the_native_server(shutdown_app, tran
                 got_all.set_result(None)
 
         client.on('item', item)
+        closed = asyncio.get_running_loop().create_future()
+        client.on('disconnect', lambda reason=None: closed.done() or closed.set_result(reason))
         await client.connect(shutdown_app.url, transports=[transport], wait_timeout=5)
         if transport == 'websocket':
             # (python-socketio's polling client takes its events one a poll, too slowly for a burst here)
@@ -126,10 +135,13 @@ def test_asgi_lifespan_shutdown_drains_like_the_native_server(shutdown_app, tran
             await asyncio.wait_for(got_all, 5)
         sid = client.get_sid()
         await asyncio.to_thread(shutdown_app.stop)
+        # The client sees its transport end (no goodbye, so it would reconnect): the server did close it.
+        reason = await asyncio.wait_for(closed, 5)
         await client.disconnect()
-        return sid, items
+        return sid, items, reason
 
-    sid, items = asyncio.run(scenario())
+    sid, items, reason = asyncio.run(scenario())
+    assert reason != 'server disconnect', reason  # python-socketio's client says 'transport error'
     assert items == (list(range(50)) if transport == 'websocket' else [])
     disconnects = [f for f in shutdown_app.facts if f['ev'] == 'disconnect' and f['sid'] == sid]
     assert [f['reason'] for f in disconnects] == ['server disconnect']

@@ -44,10 +44,24 @@ async def ask(port: int, transports: list[str]) -> None:
     assert answer == {'echo': [1, 'two', None], 'sid_is_str': True}, answer
 
 
+async def listening(port: int) -> None:
+    """Wait until 127.0.0.1:``port`` accepts a connection: serve() gives no other sign it listens."""
+    for _ in range(200):
+        try:
+            _, writer = await asyncio.open_connection('127.0.0.1', port)
+        except OSError:
+            await asyncio.sleep(0.05)  # polling for the port, with a bound
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise RuntimeError(f'turbosio.serve() did not listen on {port}')
+
+
 async def native() -> None:
     port, stop = free_port(), asyncio.Event()
     serving = asyncio.create_task(turbosio.serve(make_server(), '127.0.0.1', port, stop=stop))
-    await asyncio.sleep(0.2)
+    await listening(port)
     try:
         for transports in (['websocket'], ['polling']):
             await ask(port, transports)

@@ -88,7 +88,10 @@ def test_seed_eventlet_server_runs_with_only_the_import_changed():
     finally:
         for client in clients:
             client.disconnect()
-        time.sleep(0.5)
+        # Wait for the server to say goodbye to each, before stopping it.
+        deadline = time.monotonic() + 10
+        while ''.join(output).count('Client disconnected from /chat:') < len(clients) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the server's output, with a deadline
         server.terminate()
         server.wait(timeout=10)
         reader.join(timeout=5)

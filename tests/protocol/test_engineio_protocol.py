@@ -12,6 +12,9 @@ against turbosio.
 
 import socket
 import time
+from http.client import HTTPResponse
+from typing import NamedTuple
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -41,6 +44,7 @@ from support.protocol import (
     post,
 )
 from support.servers import running_server
+from support.tcp import wait_until_read
 
 HANDSHAKE_KEYS = {'sid', 'upgrades', 'pingInterval', 'pingTimeout', 'maxPayload'}
 FAST_INTERVAL_S = FAST_PING_INTERVAL / 1000
@@ -85,10 +89,25 @@ def bg():
     background.close()
 
 
+class Answer(NamedTuple):
+    status_code: int
+    text: str
+
+
+def _read_answer(sock):
+    with sock:
+        response = HTTPResponse(sock)
+        response.begin()
+        return Answer(response.status, response.read().decode())
+
+
 def start_pending_get(bg, server, sid):
-    """Start a long-polling GET in the background and give it time to reach the server."""
-    future = bg.submit(poll, server, sid, HTTP_TIMEOUT)
-    time.sleep(0.2)  # sequencing only: the GET must be the pending one before the next step
+    """Send a long-polling GET and return a future of its answer, once the server has read the request."""
+    sock = socket.create_connection((server.host, server.port), timeout=HTTP_TIMEOUT)
+    query = urlencode(eio_params(sid))
+    sock.sendall(f'GET {ENGINE_PATH}?{query} HTTP/1.1\r\nHost: {server.host}\r\nConnection: close\r\n\r\n'.encode())
+    wait_until_read(server.port, sock.getsockname()[1])
+    future = bg.submit(_read_answer, sock)
     assert not future.done(), 'the GET was expected to stay pending (nothing is buffered for the client)'
     return future
 
@@ -294,7 +313,7 @@ def test_a_poll_whose_client_went_away_does_not_block_the_next_one(server):
     # A GET that waits, then its client drops the connection (a browser tab reloading, a proxy timing out).
     raw = socket.create_connection((server.host, server.port), timeout=5)
     raw.sendall(f'GET {ENGINE_PATH}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n'.encode())
-    time.sleep(0.3)  # let the server start waiting on it; nothing is asserted on this timing
+    wait_until_read(server.port, raw.getsockname()[1])  # the server is waiting on it
     raw.close()
     # The next GET is the client's only one: it must be served, not refused as overlapping.
     deadline = time.monotonic() + 5

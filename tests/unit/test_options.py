@@ -18,7 +18,14 @@ def test_defaults():
         'allow_upgrades': True,
         'http_compression': True,
         'compression_threshold': 1024,
+        'max_queue_frames': 10_000,
+        'max_queue_bytes': 16 * 1024 * 1024,
     }
+
+
+def test_the_outbound_queue_bounds_pass_through():
+    options = core_options({'max_queue_packets': 64, 'max_queue_bytes': 65536})
+    assert (options['max_queue_frames'], options['max_queue_bytes']) == (64, 65536)
 
 
 def test_unknown_options_are_ignored():
@@ -51,6 +58,8 @@ def test_a_zero_grace_period_adds_nothing():
         ({'transports': ['polling', 'smoke-signals']}, "transports must list 'polling' and/or 'websocket'"),
         ({'cors_allowed_origins': 5}, 'cors_allowed_origins must be None, a string, a list or a callable'),
         ({'cookie': 5}, 'cookie must be None, a string or a dict'),
+        ({'max_queue_packets': 0}, 'max_queue_packets must be a positive integer'),
+        ({'max_queue_bytes': 1e6}, 'max_queue_bytes must be a positive integer'),
     ],
 )
 def test_bad_values_raise_value_error_naming_the_option(options, message):

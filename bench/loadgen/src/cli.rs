@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub(crate) const USAGE: &str = "\
-usage: loadgen echo|broadcast|storm|idle|polling [options]
+usage: loadgen echo|broadcast|storm|idle|polling|churn [options]
 
   --addr HOST:PORT     server address, loopback only (default 127.0.0.1:5000)
   --label NAME         name of the server in the report (default: the address)
   --clients N          connections (storm: connects in total) (default per scenario)
-  --duration S         measured seconds (echo, broadcast, polling) (default 10)
+  --duration S         measured seconds (echo, broadcast, polling, churn) (default 10)
   --warmup S           seconds run before measuring (default 1)
   --max N              stop after N acks / broadcasts (default 10000000)
   --pad BYTES          size of the echo padding string (default 64)
@@ -19,7 +19,7 @@ usage: loadgen echo|broadcast|storm|idle|polling [options]
   --rate R             broadcast: emits per second instead of the closed loop (default 0 = closed loop)
   --trigger-addr H:P   broadcast: where the trigger connects, another node of a fleet (default --addr)
   --concurrency N      connects in progress at once (default 64)
-  --hold S             idle: seconds to hold the connections (default 5)
+  --hold S             idle: seconds to hold the connections; churn: to settle after (default 5)
   --server-pid PID     read the server's CPU time and RSS from /proc/PID
   --timeout S          give up on one awaited answer after S seconds (default 10)
   --check              exit 1 when a correctness check fails
@@ -28,6 +28,8 @@ usage: loadgen echo|broadcast|storm|idle|polling [options]
 /// Longest measured part of a run; the broadcast trigger doesn't read, so it must finish well before the
 /// server's ping timeout (25 s + 20 s by default) could close it.
 const MAX_DURATION: Duration = Duration::from_secs(40);
+/// churn keeps no connection open for long, so it may run longer.
+const MAX_CHURN_DURATION: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
@@ -36,6 +38,7 @@ pub(crate) enum Scenario {
     Storm,
     Idle,
     Polling,
+    Churn,
 }
 
 impl Scenario {
@@ -46,6 +49,7 @@ impl Scenario {
             Self::Storm => "storm",
             Self::Idle => "idle",
             Self::Polling => "polling",
+            Self::Churn => "churn",
         }
     }
 
@@ -56,6 +60,7 @@ impl Scenario {
             Self::Storm => 2000,
             Self::Idle => 1000,
             Self::Polling => 20,
+            Self::Churn => 300,
         }
     }
 }
@@ -112,6 +117,7 @@ impl Options {
             Some("storm") => Scenario::Storm,
             Some("idle") => Scenario::Idle,
             Some("polling") => Scenario::Polling,
+            Some("churn") => Scenario::Churn,
             Some(other) => return Err(UsageError(format!("unknown scenario {other:?}"))),
             None => return Err(UsageError("missing scenario".to_owned())),
         };
@@ -183,8 +189,17 @@ impl Options {
                 "--clients, --concurrency and --window must be positive".to_owned(),
             ));
         }
-        if self.duration + self.warmup > MAX_DURATION || self.hold > MAX_DURATION {
-            return Err(UsageError(format!("runs are capped at {} s", MAX_DURATION.as_secs())));
+        let cap = if self.scenario == Scenario::Churn {
+            MAX_CHURN_DURATION
+        } else {
+            MAX_DURATION
+        };
+        if self.duration + self.warmup > cap || self.hold > MAX_DURATION {
+            return Err(UsageError(format!(
+                "{} runs are capped at {} s",
+                self.scenario.name(),
+                cap.as_secs()
+            )));
         }
         if !(self.rate >= 0.0 && self.rate.is_finite()) {
             return Err(UsageError("--rate must be a non-negative number".to_owned()));
@@ -228,6 +243,9 @@ mod tests {
     #[test]
     fn refuses_unbounded_runs() {
         assert!(parse("echo --duration 600").is_err());
+        assert!(parse("echo --duration 120").is_err());
+        assert!(parse("churn --duration 120").is_ok());
+        assert!(parse("churn --duration 600").is_err());
         assert!(parse("echo --clients 0").is_err());
         assert!(parse("bogus").is_err());
     }

@@ -17,6 +17,7 @@ class AsyncServer(AsyncioPump, BaseServer):
         json: Accepted for compatibility.
         **kwargs: ``ping_interval``, ``ping_timeout``, ``max_http_buffer_size``, ``allow_upgrades``, ``cookie``,
             ``cors_allowed_origins``, ``cors_credentials``, ``transports``, ``async_mode``; unknown ones are ignored.
+            turbosio adds ``max_queue_packets`` and ``max_queue_bytes`` (what may wait to be written to a client).
     """
 
     _default_async_mode = 'asgi'

@@ -1,8 +1,9 @@
-//! The five scenarios. Each takes the parsed options and returns a [`Report`]; none of them loops without a
+//! The six scenarios. Each takes the parsed options and returns a [`Report`]; none of them loops without a
 //! bound in time and count. Shared here: connecting many clients with bounded concurrency, and timing the
 //! measured window.
 
 mod broadcast;
+mod churn;
 mod echo;
 mod idle;
 mod storm;
@@ -32,6 +33,7 @@ pub(crate) async fn run(options: &Options) -> Report {
         Scenario::Broadcast => broadcast::run(options).await,
         Scenario::Storm => storm::run(options).await,
         Scenario::Idle => idle::run(options).await,
+        Scenario::Churn => churn::run(options).await,
     }
 }
 
