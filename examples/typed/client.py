@@ -100,25 +100,31 @@ async def simple() -> None:
 threaded = turbosio.Client(reconnection=False)
 
 
-@threaded.event(namespace='/chat')
-def message(data: str) -> None:
-    print('chat:', data)
+@threaded.on('said')
+def heard(message: dict[str, str]) -> None:
+    print('thread heard', message['text'])
 
 
-class ChatClient(turbosio.ClientNamespace):
-    def on_message(self, data: str) -> None:
-        self.emit('message', data.upper())
+class StatsThreaded(turbosio.ClientNamespace):
+    def on_pong(self, data: int) -> None:
+        print('pong', data)
+
+    def ping(self, data: int) -> int:
+        count: int = self.call('ping', data, timeout=5)
+        return count
 
 
 def blocking() -> None:
-    threaded.register_namespace(ChatClient('/chat'))
-    threaded.connect(URL, namespaces=['/chat'], transports='polling', auth={'name': 'threaded'})
-    echoed: object = threaded.call('echo', {'n': 1}, timeout=5)
-    print('echoed', echoed)
+    stats_threaded = StatsThreaded('/stats')
+    threaded.register_namespace(stats_threaded)
+    threaded.connect(URL, namespaces=['/', '/stats'], transports='polling', auth={'name': 'threaded'})
+    reply: dict[str, int] = threaded.call('say', 'from a thread', timeout=5)
+    count = stats_threaded.ping(1)
+    print('in', reply['rooms'], 'rooms; count', count)
     threaded.disconnect()
     with turbosio.SimpleClient() as client:
         client.connect(URL, auth={'name': 'simple-threaded'})
-        answer: Any = client.call('echo', 'sync', timeout=5)
+        answer: Any = client.call('say', 'sync', timeout=5)
         print('answer', answer)
 
 
