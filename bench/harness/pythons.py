@@ -186,8 +186,24 @@ def pythons_section(results_jsonl: Path) -> list[str]:
         ]
         lines.append('| turbosio ÷ python-socketio | ' + ' | '.join(factors) + ' |')
         lines.append('')
+        lines += noise_notes(scenario.name, by_key, versions)
     lines.append(END)
     return lines
+
+
+def noise_notes(scenario: str, by_key: dict[tuple[str, str, str], dict[str, Any]], versions: list[str]) -> list[str]:
+    """Other processes' share of the server's core during each run, when any run went past the noise mark."""
+    shares = []
+    for label, _, _ in IMPLS:
+        for version in versions:
+            row = by_key.get((scenario, label, version))
+            foreign = ((row or {}).get('noise') or {}).get('server_core_foreign_pct')
+            if foreign is not None:
+                shares.append((f'{label}, {version}', foreign))
+    if not any(foreign > NOISE_PCT for _, foreign in shares):
+        return []
+    listed = '; '.join(f'{name} {foreign:.0f}%' for name, foreign in shares)
+    return [f'Foreign CPU on the server core (the quietest of the attempts was kept): {listed}.', '']
 
 
 def cell(row: dict[str, Any] | None, metric: str) -> str:
