@@ -12,6 +12,10 @@ Usage::
                                    # from turbosio's and python-socketio's AsyncClient against Node's server;
                                    # with --quick, --smoke (both clients, a few hundred checked calls each),
                                    # --python (an interpreter that has turbosio, python-socketio and aiohttp)
+    python bench/run.py --pythons 3.11,3.13
+                                   # the Python-version column (bench/harness/pythons.py): echo and broadcast,
+                                   # turbosio (native) and python-socketio (uvicorn), the server under each of
+                                   # these CPythons (~3 minutes; --quick, --no-build: reuse the venvs as they are)
 
 What it does:
 
@@ -38,10 +42,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.build import build_loadgen, build_node, build_python_env, describe_commit, venv_python
+from harness.build import build_loadgen, build_node, build_python_env, build_wheel, describe_commit, venv_python
 from harness.clients import IMPLS, run_clients, splice_section, write_client_results
 from harness.log import log
 from harness.paths import BENCH, LOADGEN, VENV
+from harness.pythons import prepare_interpreter, run_pythons, splice_pythons, versions_info, write_python_results
 from harness.reliability import reliability_plan, splice_reliability, write_reliability_results
 from harness.report import machine_info, report, report_from, version_of, write_results
 from harness.runner import Budget, Outcome, describe, run_quietly
@@ -63,6 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--client', action='store_true', help="the client benchmark instead of the servers'")
     parser.add_argument('--reliability', action='store_true', help='churn and the reconnect storm instead')
     parser.add_argument('--python', help='--client: the interpreter running the clients (default: the bench venv)')
+    parser.add_argument('--pythons', help='echo and broadcast with the server under each of these CPythons (3.11,3.13)')
     parser.add_argument('--report-from', type=Path, help='only rewrite RESULTS.md and results.png from this jsonl')
     parser.add_argument('--commit', help=argparse.SUPPRESS)  # passed on when run.py re-executes itself
     parser.add_argument('--out', type=Path, default=BENCH, help='where RESULTS.md, results.png, results.jsonl go')
@@ -101,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         code = report_from(args.report_from, args.out)
         splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
         splice_reliability(args.out / 'RESULTS.md', args.out / 'results-reliability.jsonl')
+        splice_pythons(args.out / 'RESULTS.md', args.out / 'results-pythons.jsonl')
         return code
     profile = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
     if args.client:
         return client_main(args, profile)
+    if args.pythons:
+        return pythons_main(args, profile)
     python, commit = prepare(args, argv)
     available = servers(python)
     if args.reliability:
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     report(args.out, outcomes, plan, info, profile)
     splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
     splice_reliability(args.out / 'RESULTS.md', args.out / 'results-reliability.jsonl')
+    splice_pythons(args.out / 'RESULTS.md', args.out / 'results-pythons.jsonl')
     return 0
 
 
@@ -186,6 +196,26 @@ def client_main(args: argparse.Namespace, profile: str) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     write_client_results(args.out / 'results-client.jsonl', runs, info, profile)
     splice_section(args.out / 'RESULTS.md', args.out / 'results-client.jsonl')
+    return 0
+
+
+def pythons_main(args: argparse.Namespace, profile: str) -> int:
+    """The Python-version column: one venv per version with the abi3 wheel; RESULTS.md's Python section."""
+    if profile == 'smoke':
+        log('--pythons has no smoke profile: use --quick')
+        return 2
+    versions = [v.strip() for v in args.pythons.split(',') if v.strip()]
+    if not args.no_build or not LOADGEN.exists():
+        build_loadgen()
+    commit = args.commit or describe_commit(args.rev)
+    with tempfile.TemporaryDirectory(prefix='turbosio-bench-pythons-') as tmp:
+        wheel = None if args.no_build else build_wheel(args.rev, Path(tmp))
+        interpreters = [prepare_interpreter(version, wheel) for version in versions]
+        runs = run_pythons(interpreters, profile, Path(tmp), args.budget)
+    info = {**machine_info(interpreters[0].python, commit), 'versions': versions_info(interpreters)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_python_results(args.out / 'results-pythons.jsonl', runs, info, profile)
+    splice_pythons(args.out / 'RESULTS.md', args.out / 'results-pythons.jsonl')
     return 0
 
 

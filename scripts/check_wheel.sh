@@ -5,7 +5,8 @@
 #      manylinux_2_34 is the oldest tag this machine can honestly give: built against Debian 12's glibc 2.36,
 #      the Rust standard library binds pthread_* and dlsym to their GLIBC_2.34 versions (see `objdump -T`).
 #      An older tag (manylinux_2_28, manylinux2014) needs a build on an older glibc (a manylinux container).
-#   2. `maturin sdist`: the source distribution.
+#   2. `maturin sdist`: the source distribution. pip must refuse the wheel for an unsupported Python or platform
+#      (tests/packaging/test_install_refusals.py asks pip as for other machines).
 #   3. The wheel is installed into a fresh virtualenv, with a PATH that holds only that venv's bin (no cargo,
 #      rustc, node or npm) and no PYTHONPATH, and tests/packaging/smoke_installed.py runs from a temporary
 #      directory (so the source tree cannot be imported): an AsyncServer served natively and as an ASGIApp
@@ -46,6 +47,8 @@ done
 sdist_listing="$(tar -tzf "$SDIST")"
 grep -qx "turbosio-$VERSION/LICENSE" <<<"$sdist_listing" || { echo "check_wheel: $SDIST lacks LICENSE" >&2; exit 1; }
 echo "ok: $WHEEL (LICENSE, py.typed, _core), $SDIST"
+echo "-- pip refuses the wheel for an unsupported Python or platform (tests/packaging/test_install_refusals.py)"
+TURBOSIO_REQUIRE_WHEEL=1 "$PYTHON" -m pytest tests/packaging/test_install_refusals.py -q -p no:cacheprovider
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -9,5 +9,7 @@
 - ``report``: results.jsonl, RESULTS.md and the machine description.
 - ``chart``: results.png.
 - ``clients``: the client benchmark (AsyncClients against Node's server) and its section of RESULTS.md.
+- ``pythons``: the Python-version column (echo and broadcast with the server under each CPython, from the abi3
+  wheel, python-socketio in the same venv) and its section of RESULTS.md.
 - ``reliability``: churn and the reconnect storm, and their section of RESULTS.md.
 """

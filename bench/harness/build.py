@@ -33,22 +33,26 @@ def build_python_env(rev: str) -> str:
     if not (VENV / 'bin' / 'python').exists():
         run([sys.executable, '-m', 'venv', '--system-site-packages', str(VENV)])
     run([venv_python(), '-m', 'pip', 'install', '--quiet', '-r', str(BENCH / 'requirements.txt')])
-    commit = describe_commit(rev)
     with tempfile.TemporaryDirectory(prefix='turbosio-bench-') as tmp:
-        src, wheels = Path(tmp) / 'src', Path(tmp) / 'wheels'
-        if rev == 'WORKTREE':
-            src = ROOT
-        else:
-            src.mkdir()
-            archive = subprocess.run(['git', 'archive', rev], cwd=ROOT, check=True, capture_output=True).stdout
-            # -m: stamp files with the extraction time, not the commit's. Cargo decides what to rebuild by mtime,
-            # and a revision older than the last build in the shared target dir would otherwise reuse that build.
-            subprocess.run(['tar', '-x', '-m', '-C', str(src)], input=archive, check=True)
-        env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
-        run(['maturin', 'build', '--release', '--quiet', '-o', str(wheels)], cwd=src, env=env)
-        wheel = next(wheels.glob('turbosio-*.whl'))
+        wheel = build_wheel(rev, Path(tmp))
         run([venv_python(), '-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', str(wheel)])
-    return commit
+    return describe_commit(rev)
+
+
+def build_wheel(rev: str, tmp: Path) -> Path:
+    """A release wheel (abi3: one for every supported Python) of turbosio at ``rev`` (or WORKTREE), made in ``tmp``."""
+    src, wheels = tmp / 'src', tmp / 'wheels'
+    if rev == 'WORKTREE':
+        src = ROOT
+    else:
+        src.mkdir()
+        archive = subprocess.run(['git', 'archive', rev], cwd=ROOT, check=True, capture_output=True).stdout
+        # -m: stamp files with the extraction time, not the commit's. Cargo decides what to rebuild by mtime,
+        # and a revision older than the last build in the shared target dir would otherwise reuse that build.
+        subprocess.run(['tar', '-x', '-m', '-C', str(src)], input=archive, check=True)
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
+    run(['maturin', 'build', '--release', '--quiet', '-o', str(wheels)], cwd=src, env=env)
+    return next(wheels.glob('turbosio-*.whl'))
 
 
 def describe_commit(rev: str) -> str:

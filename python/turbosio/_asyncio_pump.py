@@ -179,6 +179,9 @@ class AsyncioPump:
         scope = self._asgi_scopes.pop(eio_sid, None)
         if scope is not None:
             environ['asgi.scope'] = scope
+            if scope.get('scheme') in ('https', 'wss'):
+                # The ASGI server terminated TLS: the engine, which saw only the request, could not know.
+                environ['wsgi.url_scheme'] = 'https'
         return environ
 
     def _invoke(

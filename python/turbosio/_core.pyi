@@ -104,8 +104,8 @@ WS_ENDED_NOTIFY: Final = 2
 Headers: TypeAlias = list[tuple[bytes, bytes]]
 
 # What the engine kept of the request that opened a session: (method, path, query, [(header, value)],
-# remote_host, remote_port); header names are lower case.
-RequestInfo: TypeAlias = tuple[str, str, str, list[tuple[str, str]], str, int]
+# remote_host, remote_port, secure); header names are lower case; secure: it came over the native server's TLS.
+RequestInfo: TypeAlias = tuple[str, str, str, list[tuple[str, str]], str, int, bool]
 
 # One tuple shape per drained item kind, fields in the order src/py/dispatch.rs builds them.
 # (EIO_CONNECT, eio_sid, transport, request): an Engine.IO session opened.
@@ -126,11 +126,12 @@ DisconnectItem: TypeAlias = tuple[Literal[6], str, str, str]
 WarningItem: TypeAlias = tuple[Literal[7], str]
 # (WAKE, token): a wait registered with this token may proceed.
 WakeItem: TypeAlias = tuple[Literal[8], int]
-# (HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body): a request for
-# the hosted web app; with more_body, the rest of the body follows as HTTP_BODY items.
-HttpItem: TypeAlias = tuple[Literal[9], int, str, str, str, str, Headers, bytes, str, int, bool]
+# (HTTP, token, method, path, raw_path, query, headers, body, remote_host, remote_port, more_body, secure): a
+# request for the hosted web app; with more_body, the rest of the body follows as HTTP_BODY items; secure: it came
+# over TLS.
+HttpItem: TypeAlias = tuple[Literal[9], int, str, str, str, str, Headers, bytes, str, int, bool, bool]
 # (WEBSOCKET, ...same fields as HTTP): a WebSocket request for the hosted web app (body empty).
-WebSocketItem: TypeAlias = tuple[Literal[10], int, str, str, str, str, Headers, bytes, str, int, bool]
+WebSocketItem: TypeAlias = tuple[Literal[10], int, str, str, str, str, Headers, bytes, str, int, bool, bool]
 # (WEBSOCKET_MESSAGE, token, data): a message on one of the hosted app's WebSocket connections.
 WebSocketMessageItem: TypeAlias = tuple[Literal[11], int, str | bytes]
 # (WEBSOCKET_GONE, token, close_code): one of the hosted app's WebSocket connections ended.

@@ -106,7 +106,7 @@ def handshake_environ(request: tuple[Any, ...] | None, transport: str) -> dict[s
     """A WSGI-style environ from the request that opened a session (what handlers get as ``environ``)."""
     if request is None:
         return {}
-    method, path, query, headers, host, port = request
+    method, path, query, headers, host, port, secure = request
     environ: dict[str, Any] = {
         'REQUEST_METHOD': method,
         'PATH_INFO': path,
@@ -116,7 +116,7 @@ def handshake_environ(request: tuple[Any, ...] | None, transport: str) -> dict[s
         'SERVER_PROTOCOL': 'HTTP/1.1',
         'REMOTE_ADDR': host,
         'REMOTE_PORT': str(port),
-        'wsgi.url_scheme': 'http',
+        'wsgi.url_scheme': 'https' if secure else 'http',
         'turbosio.transport': transport,
     }
     for name, value in headers:
@@ -127,5 +127,5 @@ def handshake_environ(request: tuple[Any, ...] | None, transport: str) -> dict[s
     host_header = environ.get('HTTP_HOST', '')
     name, _, server_port = host_header.partition(':')
     environ['SERVER_NAME'] = name
-    environ['SERVER_PORT'] = server_port or '80'
+    environ['SERVER_PORT'] = server_port or ('443' if secure else '80')
     return environ

@@ -103,7 +103,7 @@ class Exchange:
 
 def _scope(item: tuple[Any, ...], state: dict[str, Any], **kind: Any) -> dict[str, Any]:
     """The ASGI scope of a queued HTTP or WEBSOCKET item; ``kind`` adds what differs (type, scheme, method...)."""
-    _, _token, _method, path, raw_path, query, headers, _body, host, port, _more_body = item
+    _, _token, _method, path, raw_path, query, headers, _body, host, port, _more_body, _secure = item
     return {
         'asgi': _ASGI,
         'http_version': '1.1',
@@ -127,7 +127,7 @@ def new_exchange(core: _core.ServerCore, item: tuple[Any, ...], wait_token: Wait
 
 async def serve_http(app: Any, item: tuple[Any, ...], state: dict[str, Any], exchange: Exchange) -> None:
     """Run ``app`` for one queued HTTP request and send its answer through ``exchange``."""
-    scope = _scope(item, state, type='http', method=item[2], scheme='http')
+    scope = _scope(item, state, type='http', method=item[2], scheme='https' if item[11] else 'http')
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:
@@ -212,7 +212,7 @@ async def serve_websocket(app: Any, item: tuple[Any, ...], state: dict[str, Any]
     path, headers = item[3], item[6]
     offered = b','.join(value for name, value in headers if name == b'sec-websocket-protocol')
     subprotocols = [p.strip() for p in offered.decode('latin-1').split(',') if p.strip()]
-    scope = _scope(item, state, type='websocket', scheme='ws', subprotocols=subprotocols)
+    scope = _scope(item, state, type='websocket', scheme='wss' if item[11] else 'ws', subprotocols=subprotocols)
     try:
         await app(scope, exchange.receive, exchange.send)
     except Exception:

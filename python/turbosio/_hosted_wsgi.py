@@ -144,7 +144,7 @@ def wsgi_environ(
 ) -> dict[str, Any]:
     """The PEP 3333 environ of a queued HTTP item; ``server_addr`` names the server when the Host header is absent.
     ``body_input`` reads a body that arrives in pieces (the item's ``more_body``)."""
-    _, _token, method, _path, raw_path, query, headers, body, host, port, more_body = item
+    _, _token, method, _path, raw_path, query, headers, body, host, port, more_body, secure = item
     environ: dict[str, Any] = {
         'REQUEST_METHOD': method,
         'SCRIPT_NAME': '',
@@ -157,7 +157,7 @@ def wsgi_environ(
         'REMOTE_ADDR': host,
         'REMOTE_PORT': str(port) if host else '',
         'wsgi.version': (1, 0),
-        'wsgi.url_scheme': 'http',
+        'wsgi.url_scheme': 'https' if secure else 'http',
         'wsgi.input': io.BufferedReader(body_input, 65536) if body_input is not None else io.BytesIO(body),
         'wsgi.errors': sys.stderr,
         'wsgi.multithread': True,
@@ -181,18 +181,20 @@ def wsgi_environ(
         # The length of what wsgi.input holds (a body that is still arriving keeps the length its client declared,
         # or none for a chunked one).
         environ['CONTENT_LENGTH'] = str(len(body))
-    environ['SERVER_NAME'], environ['SERVER_PORT'] = _server_name(environ.get('HTTP_HOST', ''), server_addr)
+    default_port = '443' if secure else '80'
+    host_header = environ.get('HTTP_HOST', '')
+    environ['SERVER_NAME'], environ['SERVER_PORT'] = _server_name(host_header, server_addr, default_port)
     return environ
 
 
-def _server_name(host_header: str, server_addr: tuple[str, int]) -> tuple[str, str]:
+def _server_name(host_header: str, server_addr: tuple[str, int], default_port: str) -> tuple[str, str]:
     if not host_header:
         return server_addr[0], str(server_addr[1])
     if host_header.startswith('['):  # an IPv6 literal: [::1]:5000
         name, _, rest = host_header.partition(']')
-        return name + ']', rest[1:] if rest.startswith(':') else '80'
+        return name + ']', rest[1:] if rest.startswith(':') else default_port
     name, _, port = host_header.partition(':')
-    return name, port or '80'
+    return name, port or default_port
 
 
 # How long a streaming view waits for a client that reads nothing before the response is cut.

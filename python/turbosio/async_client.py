@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, exceptions
+from ._client_types import AckCallback, HeadersArg, NamesArg, UrlArg
 from .base_client import BaseClient, reconnecting_clients
 
 
@@ -145,11 +146,11 @@ class AsyncClient(BaseClient):
 
     async def connect(
         self,
-        url: Any,
-        headers: Any = {},  # noqa: B006 - python-socketio's default, never mutated
+        url: UrlArg,
+        headers: HeadersArg = {},  # noqa: B006 - python-socketio's default, never mutated
         auth: Any = None,
-        transports: Any = None,
-        namespaces: Any = None,
+        transports: NamesArg = None,
+        namespaces: NamesArg = None,
         socketio_path: str = 'socket.io',
         wait: bool = True,
         wait_timeout: float = 1,
@@ -239,7 +240,9 @@ class AsyncClient(BaseClient):
             if self._eio_state != 'connected':
                 break
 
-    async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> None:
+    async def emit(
+        self, event: str, data: Any = None, namespace: str | None = None, callback: AckCallback = None
+    ) -> None:
         """Emit ``event`` to the server (a coroutine; it only queues the packet).
 
         Args:
@@ -253,7 +256,7 @@ class AsyncClient(BaseClient):
         """
         self._emit_now(event, data, namespace, callback)
 
-    async def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> None:
+    async def send(self, data: Any, namespace: str | None = None, callback: AckCallback = None) -> None:
         """Emit the ``'message'`` event (a coroutine)."""
         await self.emit('message', data=data, namespace=namespace, callback=callback)
 

@@ -10,6 +10,7 @@ import contextlib
 import time
 from typing import Any
 
+from ._client_types import HeadersArg, UrlArg
 from .exceptions import DisconnectedError, SocketIOError, TimeoutError
 from .simple_client import _remaining, _SimpleClientBase
 
@@ -35,8 +36,8 @@ class AsyncSimpleClient(_SimpleClientBase):
 
     async def connect(
         self,
-        url: Any,
-        headers: Any = {},  # noqa: B006 - compat: python-socketio's default, never mutated
+        url: UrlArg,
+        headers: HeadersArg = {},  # noqa: B006 - compat: python-socketio's default, never mutated
         auth: Any = None,
         transports: list[str] | None = None,
         namespace: str = '/',

@@ -15,10 +15,10 @@ import signal
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import _core, exceptions
-from ._handlers import max_positional
+from ._handlers import HandlerT, max_positional
 from ._kinds import (
     CLIENT_ACK,
     CLIENT_CLOSE,
@@ -30,6 +30,9 @@ from ._kinds import (
     CLIENT_OPEN,
     CLIENT_WARNING,
 )
+
+if TYPE_CHECKING:
+    from .namespace import BaseClientNamespace
 
 default_logger = logging.getLogger('socketio.client')
 engineio_default_logger = logging.getLogger('engineio.client')
@@ -185,7 +188,13 @@ class BaseClient:
 
     # -- registry ------------------------------------------------------------------------------------------------
 
-    def on(self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None) -> Any:
+    @overload
+    def on(self, event: str, handler: None = None, namespace: str | None = None) -> Callable[[HandlerT], HandlerT]: ...
+    @overload
+    def on(self, event: str, handler: Callable[..., Any], namespace: str | None = None) -> None: ...
+    def on(
+        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
+    ) -> Callable[[HandlerT], HandlerT] | None:
         """Register a handler for ``event``, as a call or as a decorator.
 
         ``'connect'`` takes no arguments, ``'connect_error'`` the data of the refusal, ``'disconnect'`` the reason
@@ -200,7 +209,7 @@ class BaseClient:
         """
         namespace = namespace or '/'
 
-        def set_handler(handler: Callable[..., Any]) -> Callable[..., Any]:
+        def set_handler(handler: HandlerT) -> HandlerT:
             self.handlers.setdefault(namespace, {})[event] = handler
             return handler
 
@@ -209,17 +218,23 @@ class BaseClient:
         set_handler(handler)
         return None
 
+    @overload
+    def event(self, handler: HandlerT, /) -> HandlerT: ...
+    @overload
+    def event(self, *, namespace: str | None = None) -> Callable[[HandlerT], HandlerT]: ...
     def event(self, *args: Any, **kwargs: Any) -> Any:
         """Decorator: register the function as the handler of the event named after it (``namespace=`` allowed)."""
         if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.on(args[0].__name__)(args[0])
+            handler: Callable[..., Any] = self.on(args[0].__name__)(args[0])
+            return handler
 
-        def set_handler(handler: Callable[..., Any]) -> Any:
-            return self.on(handler.__name__, *args, **kwargs)(handler)
+        def set_handler(handler: HandlerT) -> HandlerT:
+            registered: HandlerT = self.on(handler.__name__, *args, **kwargs)(handler)
+            return registered
 
         return set_handler
 
-    def register_namespace(self, namespace_handler: Any) -> None:
+    def register_namespace(self, namespace_handler: BaseClientNamespace) -> None:
         """Register a :class:`ClientNamespace` (or :class:`AsyncClientNamespace` for ``AsyncClient``) instance.
 
         Raises:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, exceptions
+from ._client_types import AckCallback, HeadersArg, NamesArg, UrlArg
 from ._kinds import CLIENT_ACK
 from ._serial import SerialExecutor
 from .base_client import BaseClient, reconnecting_clients
@@ -157,11 +158,11 @@ class Client(BaseClient):
 
     def connect(
         self,
-        url: Any,
-        headers: Any = {},  # noqa: B006 - python-socketio's default, never mutated
+        url: UrlArg,
+        headers: HeadersArg = {},  # noqa: B006 - python-socketio's default, never mutated
         auth: Any = None,
-        transports: Any = None,
-        namespaces: Any = None,
+        transports: NamesArg = None,
+        namespaces: NamesArg = None,
         socketio_path: str = 'socket.io',
         wait: bool = True,
         wait_timeout: float = 1,
@@ -238,7 +239,7 @@ class Client(BaseClient):
             if self._eio_state != 'connected':
                 break
 
-    def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> None:
+    def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: AckCallback = None) -> None:
         """Emit ``event`` to the server.
 
         Args:
@@ -252,7 +253,7 @@ class Client(BaseClient):
         """
         self._emit_now(event, data, namespace, callback)
 
-    def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> None:
+    def send(self, data: Any, namespace: str | None = None, callback: AckCallback = None) -> None:
         """Emit the ``'message'`` event."""
         self.emit('message', data=data, namespace=namespace, callback=callback)
 

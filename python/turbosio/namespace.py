@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ._client_types import AckCallback
 from ._handlers import max_positional
 
 _SPECIAL = ('connect', 'disconnect')
@@ -161,21 +162,21 @@ class ClientNamespace(BaseClientNamespace):
             return None
         return handler(*args)
 
-    def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+    def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: AckCallback = None) -> None:
         """:meth:`turbosio.Client.emit` in this namespace."""
-        return self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
+        self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
 
-    def send(self, data: Any, room: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+    def send(self, data: Any, room: Any = None, namespace: str | None = None, callback: AckCallback = None) -> None:
         """:meth:`turbosio.Client.send` in this namespace (``room`` is accepted and ignored, as upstream)."""
-        return self.client.send(data, namespace=namespace or self.namespace, callback=callback)
+        self.client.send(data, namespace=namespace or self.namespace, callback=callback)
 
     def call(self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None) -> Any:
         """:meth:`turbosio.Client.call` in this namespace."""
         return self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
 
-    def disconnect(self) -> Any:
+    def disconnect(self) -> None:
         """:meth:`turbosio.Client.disconnect`."""
-        return self.client.disconnect()
+        self.client.disconnect()
 
 
 class AsyncClientNamespace(BaseClientNamespace):
@@ -188,13 +189,15 @@ class AsyncClientNamespace(BaseClientNamespace):
         """Call (and await) ``on_<event>`` if the class has it (a coroutine)."""
         return await _trigger_async(self._handler_and_args(event, args))
 
-    async def emit(self, event: str, data: Any = None, namespace: str | None = None, callback: Any = None) -> Any:
+    async def emit(
+        self, event: str, data: Any = None, namespace: str | None = None, callback: AckCallback = None
+    ) -> None:
         """:meth:`turbosio.AsyncClient.emit` in this namespace (a coroutine)."""
-        return await self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
+        await self.client.emit(event, data=data, namespace=namespace or self.namespace, callback=callback)
 
-    async def send(self, data: Any, namespace: str | None = None, callback: Any = None) -> Any:
+    async def send(self, data: Any, namespace: str | None = None, callback: AckCallback = None) -> None:
         """:meth:`turbosio.AsyncClient.send` in this namespace (a coroutine)."""
-        return await self.client.send(data, namespace=namespace or self.namespace, callback=callback)
+        await self.client.send(data, namespace=namespace or self.namespace, callback=callback)
 
     async def call(
         self, event: str, data: Any = None, namespace: str | None = None, timeout: float | None = None
@@ -202,6 +205,6 @@ class AsyncClientNamespace(BaseClientNamespace):
         """:meth:`turbosio.AsyncClient.call` in this namespace (a coroutine)."""
         return await self.client.call(event, data=data, namespace=namespace or self.namespace, timeout=timeout)
 
-    async def disconnect(self) -> Any:
+    async def disconnect(self) -> None:
         """:meth:`turbosio.AsyncClient.disconnect` (a coroutine)."""
-        return await self.client.disconnect()
+        await self.client.disconnect()

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from ._client_types import HeadersArg, UrlArg
 from .exceptions import DisconnectedError, SocketIOError, TimeoutError
 
 # compat: python-socketio's reasons for a disconnect after which its client does not reconnect.
@@ -117,8 +118,8 @@ class SimpleClient(_SimpleClientBase):
 
     def connect(
         self,
-        url: Any,
-        headers: Any = {},  # noqa: B006 - compat: python-socketio's default, never mutated
+        url: UrlArg,
+        headers: HeadersArg = {},  # noqa: B006 - compat: python-socketio's default, never mutated
         auth: Any = None,
         transports: list[str] | None = None,
         namespace: str = '/',

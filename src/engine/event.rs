@@ -67,6 +67,8 @@ pub struct RequestInfo {
     pub headers: Vec<(String, String)>,
     /// The peer's address.
     pub remote_addr: Option<SocketAddr>,
+    /// Whether the request came over TLS (the environ's `wsgi.url_scheme` is then `https`).
+    pub secure: bool,
 }
 
 /// A bare Engine.IO message.

@@ -304,6 +304,7 @@ fn request_tuple<'py>(py: Python<'py>, request: Option<&RequestInfo>) -> PyResul
         r.headers.clone(),
         host,
         port,
+        r.secure,
     )
         .into_pyobject(py)?
         .into_any())
@@ -319,7 +320,14 @@ fn http_tuple(py: Python<'_>, kind: u8, token: u64, r: HostedRequest) -> PyResul
     }
     let (host, port) = r.remote.map_or((String::new(), 0), |a| (a.ip().to_string(), a.port()));
     let head = (kind, token, r.method, r.path, r.raw_path, r.query);
-    let tail = (headers, pyo3::types::PyBytes::new(py, &r.body), host, port, r.more_body);
+    let tail = (
+        headers,
+        pyo3::types::PyBytes::new(py, &r.body),
+        host,
+        port,
+        r.more_body,
+        r.secure,
+    );
     let items: Vec<Bound<'_, PyAny>> = head
         .into_pyobject(py)?
         .iter()

@@ -59,6 +59,8 @@ fn describe<'a>(
         query,
         headers: headers.as_slice(),
         peer: remote.and_then(|(host, port)| host.parse().ok().map(|ip| std::net::SocketAddr::new(ip, port))),
+        // The hosting server's scheme does not reach this driver; Python sets the environ's from its own request.
+        secure: false,
     }
 }
 

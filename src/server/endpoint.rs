@@ -77,6 +77,8 @@ pub struct EioRequest<'a, H: RequestHeaders + ?Sized> {
     pub headers: &'a H,
     /// The peer, when known.
     pub peer: Option<SocketAddr>,
+    /// Whether the request came over TLS.
+    pub secure: bool,
 }
 
 impl<H: RequestHeaders + ?Sized> EioRequest<'_, H> {
@@ -88,6 +90,7 @@ impl<H: RequestHeaders + ?Sized> EioRequest<'_, H> {
             query: self.query.to_owned(),
             headers: self.headers.to_pairs(),
             remote_addr: self.peer,
+            secure: self.secure,
         }
     }
 }
@@ -468,6 +471,7 @@ mod tests {
             query,
             headers: headers.as_slice(),
             peer: None,
+            secure: false,
         }
     }
 

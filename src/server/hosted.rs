@@ -38,6 +38,8 @@ pub struct HostedRequest {
     pub more_body: bool,
     /// The peer.
     pub remote: Option<SocketAddr>,
+    /// Whether the request came over TLS (the app's scheme is then `https` / `wss`).
+    pub secure: bool,
 }
 
 /// A piece of the web app's answer, in ASGI order: one `Start`, then `Body` parts until one says `more: false`.

@@ -10,6 +10,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import sys
 import threading
 
 import aiohttp
@@ -140,15 +141,42 @@ def test_the_hosted_web_app_and_its_websocket_share_the_tls_port(tls_server, pki
 
     hello = requests.get(f'{tls_server.url}/hello', verify=str(pki.ca), timeout=5)
     assert hello.status_code == 200
-    assert hello.text.startswith('hello over ')
+    assert hello.text == 'hello over https'  # the app's scope['scheme']
     ws = websocket.create_connection(
         tls_server.url.replace('https://', 'wss://') + '/ws', timeout=5, sslopt={'ca_certs': str(pki.ca)}
     )
     try:
-        ws.send('over wss')
-        assert ws.recv() == 'echo:over wss'
+        ws.send('hi')
+        assert ws.recv() == 'echo:hi over wss'  # a WebSocket scope's scheme
     finally:
         ws.close()
+
+
+async def _connect_environ(url: str, transports: list[str] | None) -> list:
+    """What tls_app.py's connect handler saw: [wsgi.url_scheme, SERVER_PORT, the ASGI scope's scheme]."""
+    sio = socketio.AsyncClient(reconnection=False, ssl_verify=False)
+    await sio.connect(url, transports=transports, wait_timeout=5)
+    try:
+        return await sio.call('scheme', timeout=5)
+    finally:
+        await sio.disconnect()
+
+
+@TRANSPORTS
+def test_the_connect_handlers_environ_says_https(tls_server, transports):
+    # SERVER_PORT comes from the Host header, which names the port; natively there is no ASGI scope.
+    assert arun(_connect_environ(tls_server.url, transports)) == ['https', str(tls_server.port), None]
+
+
+@pytest.mark.parametrize('transports', [['polling'], ['websocket']], ids=['polling', 'websocket'])
+def test_under_uvicorns_tls_the_connect_handlers_environ_says_https(pki, start_tls_server, transports):
+    server = start_tls_server(
+        lambda port: [sys.executable, '-m', 'uvicorn', 'tls_app:app', '--port', str(port), '--log-level', 'warning',
+                      '--ssl-certfile', str(pki.cert), '--ssl-keyfile', str(pki.key)]
+    )
+
+    scope_scheme = 'https' if transports == ['polling'] else 'wss'
+    assert arun(_connect_environ(server.url, transports)) == ['https', str(server.port), scope_scheme]
 
 
 def test_same_origin_means_the_https_origin(tls_server, pki):

@@ -39,18 +39,20 @@ def test_key_formats(pki, start_tls_server, tmp_path, files):
     assert _handshake_over_tls(server.url, pki.ca).startswith('0{"sid":')
 
 
-def test_a_threaded_server_serves_tls_too(pki, start_tls_server):
+def test_a_threaded_server_and_its_wsgi_app_serve_tls_too(pki, start_tls_server):
     server = start_tls_server(lambda port: app_command(port, pki.cert, pki.key, '--sync'))
     sio = socketio.AsyncClient(reconnection=False, ssl_verify=False)
 
     async def scenario():
         await sio.connect(server.url, wait_timeout=5)
         try:
-            return await sio.call('echo', 'threaded', timeout=5), sio.transport()
+            return await sio.call('echo', 'threaded', timeout=5), sio.transport(), await sio.call('scheme', timeout=5)
         finally:
             await sio.disconnect()
 
-    assert arun(scenario()) == ('threaded', 'websocket')
+    assert arun(scenario()) == ('threaded', 'websocket', ['https', str(server.port), None])
+    hello = requests.get(f'{server.url}/hello', verify=str(pki.ca), timeout=5)
+    assert hello.text == 'hello over https'  # the WSGI app's wsgi.url_scheme
 
 
 def _is_free(port: int) -> bool:

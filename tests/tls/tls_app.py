@@ -3,8 +3,10 @@
     python tests/tls/tls_app.py --port N --certfile CERT [--keyfile KEY] [--sync]
     turbosio tls_app:app --port N --ssl-certfile CERT --ssl-keyfile KEY       (from tests/tls)
 
-The Socket.IO ``echo`` event emits ``echoed`` back to its sender and returns its data as the ack. ``--sync`` serves
-a threaded ``turbosio.Server`` alone instead.
+The Socket.IO ``echo`` event emits ``echoed`` back to its sender and returns its data as the ack; ``scheme`` returns
+what the connect handler's environ said (``wsgi.url_scheme``, ``SERVER_PORT``, the ASGI scope's scheme when
+served as an ASGI app by another server). ``--sync`` serves a threaded
+``turbosio.Server`` with a small WSGI app (``GET /hello`` answers with ``wsgi.url_scheme``) instead.
 """
 
 from __future__ import annotations
@@ -14,12 +16,23 @@ import argparse
 import turbosio
 
 sio = turbosio.AsyncServer()
+schemes: dict[str, list[str]] = {}  # sid -> what its connect handler's environ said
+
+
+@sio.event
+async def connect(sid, environ):
+    schemes[sid] = [environ['wsgi.url_scheme'], environ['SERVER_PORT'], environ.get('asgi.scope', {}).get('scheme')]
 
 
 @sio.event
 async def echo(sid, data):
     await sio.emit('echoed', data, to=sid)
     return data
+
+
+@sio.event
+async def scheme(sid):
+    return schemes.get(sid)
 
 
 async def web(scope, receive, send):
@@ -38,22 +51,35 @@ async def web(scope, receive, send):
         await send({'type': 'websocket.accept'})
         message = await receive()
         if message['type'] == 'websocket.receive':
-            await send({'type': 'websocket.send', 'text': f'echo:{message.get("text")}'})
+            await send({'type': 'websocket.send', 'text': f'echo:{message.get("text")} over {scope["scheme"]}'})
         await send({'type': 'websocket.close', 'code': 1000})
 
 
 app = turbosio.ASGIApp(sio, other_asgi_app=web)
 
 
-def sync_server() -> turbosio.Server:
+def sync_server() -> turbosio.WSGIApp:
     server = turbosio.Server()
+    sync_schemes: dict[str, list[str]] = {}
+
+    @server.event
+    def connect(sid, environ):
+        sync_schemes[sid] = [environ['wsgi.url_scheme'], environ['SERVER_PORT'], None]
 
     @server.event
     def echo(sid, data):
         server.emit('echoed', data, to=sid)
         return data
 
-    return server
+    @server.on('scheme')
+    def get_scheme(sid):
+        return sync_schemes.get(sid)
+
+    def wsgi_web(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [f'hello over {environ["wsgi.url_scheme"]}'.encode()]
+
+    return turbosio.WSGIApp(server, wsgi_web)
 
 
 def main() -> None:

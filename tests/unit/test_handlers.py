@@ -113,6 +113,7 @@ def test_handshake_environ_of_a_request():
         [('host', 'example.com:8080'), ('x-token', 'a'), ('X-Token', 'b'), ('content-type', 'text/plain')],
         '10.0.0.1',
         5555,
+        False,
     )
     environ = handshake_environ(request, 'polling')
     assert environ['REQUEST_METHOD'] == 'GET'
@@ -125,10 +126,17 @@ def test_handshake_environ_of_a_request():
     assert 'HTTP_CONTENT_TYPE' not in environ
     assert (environ['SERVER_NAME'], environ['SERVER_PORT']) == ('example.com', '8080')
     assert environ['turbosio.transport'] == 'polling'
+    assert environ['wsgi.url_scheme'] == 'http'
+
+
+def test_handshake_environ_over_tls_says_https():
+    environ = handshake_environ(('GET', '/socket.io/', '', [('host', 'example.com')], '::1', 1, True), 'websocket')
+    assert environ['wsgi.url_scheme'] == 'https'
+    assert (environ['SERVER_NAME'], environ['SERVER_PORT']) == ('example.com', '443')
 
 
 def test_handshake_environ_without_a_query_or_a_port():
-    environ = handshake_environ(('GET', '/socket.io/', '', [('host', 'example.com')], '::1', 1), 'websocket')
+    environ = handshake_environ(('GET', '/socket.io/', '', [('host', 'example.com')], '::1', 1, False), 'websocket')
     assert environ['RAW_URI'] == '/socket.io/'
     assert (environ['SERVER_NAME'], environ['SERVER_PORT']) == ('example.com', '80')
     assert environ['turbosio.transport'] == 'websocket'

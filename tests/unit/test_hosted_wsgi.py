@@ -14,8 +14,9 @@ def _item(
     port=4321,
     more_body=False,
     method='POST',
+    secure=False,
 ):
-    return (HTTP, 7, method, '/decoded', raw_path, query, list(headers), body, host, port, more_body)
+    return (HTTP, 7, method, '/decoded', raw_path, query, list(headers), body, host, port, more_body, secure)
 
 
 def test_request_line_and_peer():
@@ -78,6 +79,13 @@ def test_server_name_from_the_host_header():
     assert _server(b'example.com') == ('example.com', '80')
     assert _server(b'[::1]:5000') == ('[::1]', '5000')
     assert _server(b'[::1]') == ('[::1]', '80')
+
+
+def test_over_tls_the_scheme_is_https_and_the_default_port_443():
+    environ = wsgi_environ(_item(headers=[(b'host', b'example.com')], secure=True), ('h', 1))
+    assert environ['wsgi.url_scheme'] == 'https'
+    assert (environ['SERVER_NAME'], environ['SERVER_PORT']) == ('example.com', '443')
+    assert wsgi_environ(_item(), ('h', 1))['wsgi.url_scheme'] == 'http'
 
 
 def test_server_name_without_a_host_header_is_the_bound_address():

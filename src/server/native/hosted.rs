@@ -111,7 +111,7 @@ fn decode_path(raw: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
 }
 
-fn hosted_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAddr) -> HostedRequest {
+fn hosted_request(parts: &hyper::http::request::Parts, body: Bytes, peer: SocketAddr, secure: bool) -> HostedRequest {
     let raw_path = parts.uri.path().to_owned();
     HostedRequest {
         method: parts.method.as_str().to_owned(),
@@ -126,6 +126,7 @@ fn hosted_request(parts: &hyper::http::request::Parts, body: Bytes, peer: Socket
         body,
         more_body: false,
         remote: Some(peer),
+        secure,
     }
 }
 
@@ -154,7 +155,12 @@ const BODY_GAP: Duration = Duration::from_secs(60);
 /// this long, so that a client still sending gets the answer instead of a connection reset.
 const DISCARD_AFTER_ANSWER: (usize, Duration) = (4 << 20, Duration::from_secs(1));
 
-pub(super) async fn serve(app: &Arc<dyn HostedApp>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub(super) async fn serve(
+    app: &Arc<dyn HostedApp>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    secure: bool,
+) -> Response<Body> {
     let (parts, mut body) = req.into_parts();
     // The body is not buffered beyond PREFETCH: past it, the app gets it in pieces as it reads them (at most
     // REQUEST_BODY_CREDIT pieces ahead), so an upload costs the server little memory however large or slow it
@@ -172,7 +178,7 @@ pub(super) async fn serve(app: &Arc<dyn HostedApp>, req: Request<Incoming>, peer
             Ok(Some(Err(_))) | Err(_) => return plain(StatusCode::BAD_REQUEST, "Bad Request"),
         }
     }
-    let mut request = hosted_request(&parts, head.freeze(), peer);
+    let mut request = hosted_request(&parts, head.freeze(), peer, secure);
     request.more_body = more_body;
     let (respond, mut answer) = unbounded_channel();
     let (token, flow) = app.handle(request, respond);
@@ -270,6 +276,7 @@ pub(super) async fn websocket(
     app: Arc<dyn HostedApp>,
     req: Request<Incoming>,
     peer: SocketAddr,
+    secure: bool,
 ) -> Response<Body> {
     let Some(accept_key) = req
         .headers()
@@ -280,7 +287,7 @@ pub(super) async fn websocket(
     };
     let (parts, body) = req.into_parts();
     let (commands_tx, mut commands) = unbounded_channel();
-    let (token, flow) = app.open_websocket(hosted_request(&parts, Bytes::new(), peer), commands_tx);
+    let (token, flow) = app.open_websocket(hosted_request(&parts, Bytes::new(), peer, secure), commands_tx);
     let mut guard = GoneUnlessDecided {
         app: app.clone(),
         token,

@@ -225,9 +225,9 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, se
     if !endpoint.serves(req.uri().path()) {
         return match &shared.hosted_app {
             Some(app) if websocket::is_upgrade_request(&req) => {
-                hosted::websocket(&shared, app.clone(), req, peer).await
+                hosted::websocket(&shared, app.clone(), req, peer, secure).await
             }
-            Some(app) => hosted::serve(app, req, peer).await,
+            Some(app) => hosted::serve(app, req, peer, secure).await,
             None => plain(StatusCode::NOT_FOUND, "Not Found"),
         };
     }
@@ -249,6 +249,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, se
         query: req.uri().query().unwrap_or(""),
         headers: req.headers(),
         peer: Some(peer),
+        secure,
     };
     match endpoint.http(&description, upgrade, &cors) {
         Answer::Respond(reply) => response(reply),
