@@ -11,7 +11,7 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet maturin ruff mypy pyright
 python -m pip install --quiet \
     'python-socketio[client,asyncio_client]==5.18.*' uvicorn fastapi httpx requests websocket-client aiohttp \
-    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn
+    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn redis
 maturin develop --release --quiet
 
 if command -v npm >/dev/null 2>&1; then

@@ -7,6 +7,7 @@ pub mod py;
 pub mod runtime;
 pub mod server;
 pub mod tls;
+pub mod workers;
 
 use pyo3::prelude::*;
 
@@ -24,6 +25,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::client::ClientHubCore;
+
+    #[pymodule_export]
+    use crate::py::workers::BrokerCore;
 
     use pyo3::prelude::*;
 

@@ -39,6 +39,7 @@ __all__ = [
     'WS_ENDED_NOTIFY',
     'WS_OPEN',
     'WS_UPGRADED',
+    'BrokerCore',
     'ClientCore',
     'ClientHubCore',
     'ExternalDriverCore',
@@ -346,6 +347,14 @@ ClientItem: TypeAlias = (
     | ClientCloseItem
     | ClientWarningItem
 )
+
+@final
+class BrokerCore:
+    """The workers' built-in pub/sub broker (the Redis protocol's pub/sub subset) on a unix socket."""
+
+    def __new__(cls, path: str | os.PathLike[str]) -> BrokerCore: ...
+    def close(self) -> None:
+        """Stop and remove the socket file. Idempotent."""
 
 @final
 class ClientHubCore:

@@ -18,3 +18,4 @@ pub mod native;
 pub mod parts;
 pub mod relay;
 pub mod server;
+pub mod workers;
