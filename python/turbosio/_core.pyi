@@ -233,9 +233,15 @@ class ServerCore:
         web_app: bool = False,
         ssl_certfile: str | os.PathLike[str] | None = None,
         ssl_keyfile: str | os.PathLike[str] | None = None,
+        *,
+        fd: int | None = None,
+        worker: int | None = None,
+        worker_sockets: list[str] | None = None,
     ) -> int:
         """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s. With
-        ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable."""
+        ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable.
+        As worker ``worker``: serve the inherited listening socket ``fd`` and relay other workers' sessions to
+        them over ``worker_sockets``."""
     def http_start(self, token: int, status: int, headers: Headers) -> None:
         """``http.response.start`` for a hosted web-app request."""
     def http_body(self, token: int, body: bytes, more_body: bool = False) -> bool:
