@@ -1,0 +1,236 @@
+"""Several worker processes on one port (``turbosio module:app --workers 2``, ``turbosio.run(app, workers=2)``):
+long-polling sessions stay valid wherever their requests land, broadcasts reach clients of every worker, a killed
+worker is replaced, and SIGINT/SIGTERM stop every worker with the graceful drain."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from support.clients import AsyncPeers, arun
+from support.servers import free_port, wait_until_accepting
+from support.settings import IMPL
+
+pytestmark = pytest.mark.skipif(IMPL != 'turbosio', reason='workers are turbosio-only')
+
+APP = """
+import os
+import turbosio
+
+sio = turbosio.AsyncServer()
+GONE = os.environ['GONE_FILE']
+
+
+@sio.event
+async def whoami(sid):
+    return os.getpid()
+
+
+@sio.event
+async def echo(sid, data):
+    return data
+
+
+@sio.event
+async def shout(sid, data):
+    await sio.emit('heard', data)
+
+
+@sio.event
+def disconnect(sid, reason):
+    with open(GONE, 'a') as gone:
+        gone.write(json.dumps([os.getpid(), sid, reason]) + '\\n')
+"""
+APP = 'import json\n' + APP
+
+SCRIPT = APP + """
+
+if __name__ == '__main__':
+    turbosio.run(sio, port=int(os.environ['PORT']), workers=2)
+"""
+
+
+class Served:
+    """A multi-worker server in a subprocess: the supervisor's process and its port."""
+
+    def __init__(self, tmp_path, *, script: bool = False):
+        self.port = free_port()
+        self.gone = tmp_path / 'gone.jsonl'
+        (tmp_path / 'chat.py').write_text(SCRIPT if script else APP)
+        command = ['chat.py'] if script else ['-m', 'turbosio', 'chat:sio', '--workers', '2', '--port', str(self.port)]
+        env = dict(os.environ, GONE_FILE=str(self.gone), PORT=str(self.port))
+        self.proc = subprocess.Popen(
+            [sys.executable, *command], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )
+        problem = wait_until_accepting(self.proc, self.port)
+        assert not problem, (problem, self.stop())
+        self.url = f'http://127.0.0.1:{self.port}'
+
+    def stop(self, sig: int | None = signal.SIGTERM) -> tuple[int, str]:
+        """Send ``sig`` (None: none, it was sent already) and wait for the supervisor to exit."""
+        if sig is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        _, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, err
+
+    def gone_lines(self) -> list[list]:
+        if not self.gone.exists():
+            return []
+        return [json.loads(line) for line in self.gone.read_text().splitlines()]
+
+
+@pytest.fixture
+def served(tmp_path):
+    server = Served(tmp_path)
+    yield server
+    server.stop()
+
+
+async def _peers_on_both_workers(peers: AsyncPeers, transports=('polling',), each: int = 1, limit: int = 200):
+    """Connect clients until at least ``each`` are served by each of the two workers (the kernel decides where a
+    handshake lands); returns {pid: [peer, ...]}."""
+    by_pid: dict[int, list] = {}
+    for _ in range(limit):
+        peer = await peers.connect(transports=transports)
+        pid = await peer.sio.call('whoami', timeout=10)
+        by_pid.setdefault(pid, []).append(peer)
+        if len(by_pid) == 2 and all(len(v) >= each for v in by_pid.values()):
+            return by_pid
+    raise AssertionError(f'{limit} handshakes never reached two workers: {list(by_pid)}')
+
+
+def test_polling_sessions_survive_thousands_of_requests_across_workers(served):
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            by_pid = await _peers_on_both_workers(peers, each=3)
+            clients = [p for group in by_pid.values() for p in group]
+
+            async def chat(peer, n):
+                for i in range(n):
+                    assert await peer.sio.call('echo', [peer.sid(), i], timeout=10) == [peer.sid(), i]
+
+            await asyncio.gather(*(chat(peer, 2000 // len(clients) + 1) for peer in clients))
+            assert all(peer.disconnects == [] for peer in clients)
+            return len(by_pid)
+
+    assert arun(scenario(), timeout=240) == 2
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """One request on a connection of its own, so the kernel picks a worker for each."""
+    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers={'Connection': 'close'})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_every_request_on_a_new_connection_reaches_its_session(served):
+    path = '/socket.io/?EIO=4&transport=polling'
+    owners = set()
+    for _ in range(200):  # handshakes land where the kernel puts them; each sid names its worker
+        status, body = _request(served.port, 'GET', path)
+        assert status == 200, body
+        sid = json.loads(body[1:])['sid']
+        owners.add(sid[0])
+        if len(owners) == 2:
+            break
+    assert owners == {'A', 'B'}, f'handshakes reached workers {owners} only'
+    session = f'{path}&sid={sid}'
+    assert _request(served.port, 'POST', session, b'40') == (200, b'ok')
+    status, body = _request(served.port, 'GET', session)
+    assert status == 200 and body.startswith(b'40{"sid":'), body
+    for i in range(500):  # about half of these land on the other worker and are relayed to the owner
+        assert _request(served.port, 'POST', session, f'42{i}["echo",{i}]'.encode()) == (200, b'ok')
+        assert _request(served.port, 'GET', session) == (200, f'43{i}[{i}]'.encode())
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__('turbosio'), 'AsyncRedisManager'),
+    reason="needs turbosio.AsyncRedisManager and AsyncServer._use_client_manager (the Redis helper's branch)",
+)
+def test_broadcasts_reach_clients_of_every_worker(served):
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            by_pid = await _peers_on_both_workers(peers, transports=('websocket',), each=2)
+            clients = [p for group in by_pid.values() for p in group]
+            await clients[0].sio.emit('shout', 'to everyone')
+            for peer in clients:
+                assert await peer.wait_event('heard', timeout=10) == ('to everyone',)
+
+    arun(scenario(), timeout=120)
+
+
+def test_a_killed_worker_is_replaced(tmp_path):
+    server = Served(tmp_path, script=True)  # turbosio.run(sio, workers=2) in a script
+    try:
+
+        async def scenario():
+            async with AsyncPeers(server.url) as peers:
+                by_pid = await _peers_on_both_workers(peers, transports=('websocket',))
+                victim, survivor = list(by_pid)
+                os.kill(victim, signal.SIGKILL)
+                await by_pid[victim][0].wait_disconnect(timeout=10)
+                assert await by_pid[survivor][0].sio.call('echo', 'still here', timeout=10) == 'still here'
+                deadline = time.monotonic() + 60
+                while True:  # new handshakes reach the survivor until the replacement serves
+                    assert time.monotonic() < deadline, 'no replacement worker served within 60 s'
+                    peer = await peers.connect(transports=('websocket',))
+                    pid = await peer.sio.call('whoami', timeout=10)
+                    if pid not in by_pid:
+                        return
+                    await peer.sio.disconnect()
+
+        arun(scenario(), timeout=120)
+        assert server.proc.poll() is None
+    finally:
+        code, err = server.stop()
+    assert code == 0, err
+    assert 'starting another' in err
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_every_worker_with_the_drain(served, sig):
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            by_pid = await _peers_on_both_workers(peers, transports=('polling',))
+            more = await _peers_on_both_workers(peers, transports=('websocket',))
+            clients = [p for group in (*by_pid.values(), *more.values()) for p in group]
+            sids = {peer.sid() for peer in clients}
+            served.proc.send_signal(sig)
+            reasons = await asyncio.gather(*(peer.wait_disconnect(timeout=20) for peer in clients))
+            return list(by_pid), sids, reasons
+
+    pids, sids, reasons = arun(scenario(), timeout=120)
+    code, err = served.stop(None)
+    assert code == 0, err
+    assert len(reasons) == len(sids) >= 4
+    gone = served.gone_lines()
+    assert {sid for _, sid, _ in gone} >= sids, (gone, sids)
+    assert {reason for _, sid, reason in gone if sid in sids} == {'server disconnect'}
+    assert {pid for pid, _, _ in gone} == set(pids)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_workers_out_of_range_and_unloadable_apps_fail_clearly(tmp_path):
+    (tmp_path / 'broken.py').write_text('raise ImportError("no such thing")\n')
+    for args, needle in (
+        (['x:y', '--workers', '65'], 'workers must be between'),
+        (['broken:sio', '--workers', '2', '--port', str(free_port())], 'before it served'),
+    ):
+        done = subprocess.run(
+            [sys.executable, '-m', 'turbosio', *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 1 and needle in done.stderr, done.stderr
