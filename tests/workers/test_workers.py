@@ -57,13 +57,25 @@ if __name__ == '__main__':
 """
 
 
+SYNC_APP = """
+import turbosio
+
+sio = turbosio.Server()
+
+
+@sio.event
+def echo(sid, data):
+    return data
+"""
+
+
 class Served:
     """A multi-worker server in a subprocess: the supervisor's process and its port."""
 
-    def __init__(self, tmp_path, *, script: bool = False):
+    def __init__(self, tmp_path, *, script: bool = False, app: str = APP):
         self.port = free_port()
         self.gone = tmp_path / 'gone.jsonl'
-        (tmp_path / 'chat.py').write_text(SCRIPT if script else APP)
+        (tmp_path / 'chat.py').write_text(SCRIPT if script else app)
         command = ['chat.py'] if script else ['-m', 'turbosio', 'chat:sio', '--workers', '2', '--port', str(self.port)]
         env = dict(os.environ, GONE_FILE=str(self.gone), PORT=str(self.port))
         self.proc = subprocess.Popen(
@@ -135,7 +147,17 @@ def _request(port: int, method: str, path: str, body: bytes | None = None) -> tu
         conn.close()
 
 
-def test_every_request_on_a_new_connection_reaches_its_session(served):
+@pytest.mark.parametrize('flavour', ['AsyncServer', 'Server'])
+def test_every_request_on_a_new_connection_reaches_its_session(tmp_path, flavour):
+    served = Served(tmp_path, app=APP if flavour == 'AsyncServer' else SYNC_APP)
+    try:
+        _requests_on_new_connections(served)
+    finally:
+        code, err = served.stop()
+    assert code == 0, err
+
+
+def _requests_on_new_connections(served: Served) -> None:
     path = '/socket.io/?EIO=4&transport=polling'
     owners = set()
     for _ in range(200):  # handshakes land where the kernel puts them; each sid names its worker
@@ -153,6 +175,22 @@ def test_every_request_on_a_new_connection_reaches_its_session(served):
     for i in range(500):  # about half of these land on the other worker and are relayed to the owner
         assert _request(served.port, 'POST', session, f'42{i}["echo",{i}]'.encode()) == (200, b'ok')
         assert _request(served.port, 'GET', session) == (200, f'43{i}[{i}]'.encode())
+
+
+def test_upgrades_to_websocket_are_relayed_to_the_owner(served):
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            # Polling handshakes, then each client's upgrade request lands on either worker.
+            by_pid = await _peers_on_both_workers(peers, transports=('polling', 'websocket'), each=5)
+            clients = [p for group in by_pid.values() for p in group]
+            for i in range(20):
+                answers = await asyncio.gather(*(peer.sio.call('echo', i, timeout=10) for peer in clients))
+                assert answers == [i] * len(clients)
+            # A failed upgrade leaves a client on polling (python-socketio gives up on the probe and carries on).
+            assert [peer.sio.transport() for peer in clients] == ['websocket'] * len(clients)
+            assert all(peer.disconnects == [] for peer in clients)
+
+    arun(scenario(), timeout=120)
 
 
 @pytest.mark.skipif(

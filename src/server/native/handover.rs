@@ -8,17 +8,19 @@
 //! worker sets (the unix sockets live in a directory only this server's user can open), and never relays again.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
 use tokio::net::UnixStream;
 
-use super::{Body, Live, Shared, response};
+use super::{Body, Live, Shared, response, serve};
 use crate::engine::sid::EioSid;
 use crate::server::endpoint::Reply;
 use crate::server::request::RequestError;
@@ -28,6 +30,9 @@ const PEER: HeaderName = HeaderName::from_static("x-turbosio-relayed-peer");
 /// Present when the client's connection is TLS.
 const SECURE: HeaderName = HeaderName::from_static("x-turbosio-relayed-secure");
 
+/// Idle connections kept open to each other worker, for the next relayed request.
+const MAX_IDLE: usize = 64;
+
 /// This process's place among the workers.
 pub struct Workers {
     /// This worker's index: the one its session ids name.
@@ -36,9 +41,65 @@ pub struct Workers {
     pub sockets: Vec<PathBuf>,
 }
 
-/// The unix socket of the worker that owns the session `req` names, when that is another worker.
-pub(super) fn owner<'a>(shared: &'a Shared, req: &Request<Incoming>) -> Option<&'a Path> {
-    let workers = shared.workers.as_ref()?;
+/// The workers, and the idle connections to each.
+pub(super) struct Relays {
+    workers: Workers,
+    /// perf: polling echo with 2 workers (bench `polling`): a connection per relayed request cost more than the
+    /// request itself.
+    idle: Vec<Mutex<Vec<SendRequest<Incoming>>>>,
+}
+
+impl Relays {
+    pub(super) fn new(workers: Workers) -> Self {
+        let idle = workers.sockets.iter().map(|_| Mutex::new(Vec::new())).collect();
+        Self { workers, idle }
+    }
+
+    /// A connection to worker `owner` that can take a request now: an idle one, or a new one.
+    async fn sender(&self, owner: usize) -> std::io::Result<SendRequest<Incoming>> {
+        let idle = self
+            .idle
+            .get(owner)
+            .ok_or_else(|| std::io::Error::other("no such worker"))?;
+        loop {
+            let Some(sender) = idle.lock().pop() else { break };
+            if sender.is_ready() {
+                return Ok(sender);
+            }
+            // Closed (the owner restarted or stopped): dropped.
+        }
+        let socket = self
+            .workers
+            .sockets
+            .get(owner)
+            .ok_or_else(|| std::io::Error::other("no such worker"))?;
+        let stream = UnixStream::connect(socket).await?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+        tokio::spawn(conn.with_upgrades());
+        Ok(sender)
+    }
+
+    /// Keep `sender` for the next request to `owner` once it has finished with this one.
+    fn give_back(self: &Arc<Self>, owner: usize, mut sender: SendRequest<Incoming>) {
+        let relays = self.clone();
+        tokio::spawn(async move {
+            if sender.ready().await.is_ok()
+                && let Some(idle) = relays.idle.get(owner)
+            {
+                let mut idle = idle.lock();
+                if idle.len() < MAX_IDLE {
+                    idle.push(sender);
+                }
+            }
+        });
+    }
+}
+
+/// The worker that owns the session `req` names, when that is another worker.
+pub(super) fn owner(shared: &Shared, req: &Request<Incoming>) -> Option<usize> {
+    let workers = &shared.relays.as_ref()?.workers;
     if !shared.endpoint.serves(req.uri().path()) {
         return None;
     }
@@ -48,21 +109,21 @@ pub(super) fn owner<'a>(shared: &'a Shared, req: &Request<Incoming>) -> Option<&
         .split('&')
         .find_map(|pair| pair.strip_prefix("sid="))?;
     let worker = EioSid::worker(sid)?;
-    if worker == workers.me {
-        return None;
-    }
-    workers.sockets.get(worker).map(PathBuf::as_path)
+    (worker != workers.me && worker < workers.sockets.len()).then_some(worker)
 }
 
-/// Relay `req` to the worker listening on `socket` and give back its answer. When the owner cannot be reached
-/// (it died and its sessions with it), the client hears that its session is unknown, and reconnects.
+/// Relay `req` to worker `owner` and give back its answer. When the owner cannot be reached (it died and its
+/// sessions with it), the client hears that its session is unknown, and reconnects.
 pub(super) async fn relay(
     shared: &Arc<Shared>,
-    socket: &Path,
+    owner: usize,
     mut req: Request<Incoming>,
     peer: SocketAddr,
     secure: bool,
 ) -> Response<Body> {
+    let Some(relays) = shared.relays.clone() else {
+        return serve(shared.clone(), req, peer, secure).await;
+    };
     let upgrade_from_client = super::websocket::is_upgrade_request(&req).then(|| hyper::upgrade::on(&mut req));
     let cors = shared.endpoint.cors(req.headers(), secure);
     let headers = req.headers_mut();
@@ -74,17 +135,17 @@ pub(super) async fn relay(
         headers.insert(SECURE, HeaderValue::from_static("1"));
     }
     let answer = async {
-        let stream = UnixStream::connect(socket).await?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(std::io::Error::other)?;
-        tokio::spawn(conn.with_upgrades());
-        sender.send_request(req).await.map_err(std::io::Error::other)
+        let mut sender = relays.sender(owner).await?;
+        let answer = sender.send_request(req).await.map_err(std::io::Error::other)?;
+        if answer.status() != StatusCode::SWITCHING_PROTOCOLS {
+            relays.give_back(owner, sender);
+        }
+        Ok::<_, std::io::Error>(answer)
     };
     let mut answer = match answer.await {
         Ok(answer) => answer,
         Err(err) => {
-            log::info!(target: "engineio.server", "the worker at {} is gone ({err}): its sessions ended", socket.display());
+            log::info!(target: "engineio.server", "worker {owner} is gone ({err}): its sessions ended");
             let reply = Reply::error(RequestError::SessionIdUnknown);
             return match cors {
                 Ok(cors) => response(reply.with_cors(&cors)),

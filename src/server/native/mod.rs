@@ -57,8 +57,8 @@ struct Shared {
     live: AtomicUsize,
     /// Becomes true when the server shuts down (the web app's WebSocket connections close with 1001).
     stopped: watch::Receiver<bool>,
-    /// This process's place among the workers sharing the port, when it is one.
-    workers: Option<Workers>,
+    /// This process's place among the workers sharing the port, when it is one, and its relays to the others.
+    relays: Option<Arc<handover::Relays>>,
 }
 
 /// Where a native server takes its connections from.
@@ -129,7 +129,7 @@ impl NativeServer {
             hosted_app,
             live: AtomicUsize::new(0),
             stopped: stopped.clone(),
-            workers,
+            relays: workers.map(|w| Arc::new(handover::Relays::new(w))),
         });
         if let Some(relayed) = relayed {
             tokio::spawn(accept_relayed(shared.clone(), relayed));
@@ -289,8 +289,7 @@ where
         async move {
             // perf: one `None` check per request when this process is not one of several workers.
             if let Some(owner) = handover::owner(&shared, &req) {
-                let owner = owner.to_owned();
-                return Ok::<_, Infallible>(handover::relay(&shared, &owner, req, peer, secure).await);
+                return Ok::<_, Infallible>(handover::relay(&shared, owner, req, peer, secure).await);
             }
             Ok::<_, Infallible>(serve(shared, req, peer, secure).await)
         }
