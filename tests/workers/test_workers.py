@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -72,11 +73,13 @@ def echo(sid, data):
 class Served:
     """A multi-worker server in a subprocess: the supervisor's process and its port."""
 
-    def __init__(self, tmp_path, *, script: bool = False, app: str = APP):
+    def __init__(self, tmp_path, *, script: bool = False, app: str = APP, extra: tuple[str, ...] = ()):
         self.port = free_port()
+        self.tls: ssl.SSLContext | None = None
         self.gone = tmp_path / 'gone.jsonl'
         (tmp_path / 'chat.py').write_text(SCRIPT if script else app)
         command = ['chat.py'] if script else ['-m', 'turbosio', 'chat:sio', '--workers', '2', '--port', str(self.port)]
+        command += extra
         env = dict(os.environ, GONE_FILE=str(self.gone), PORT=str(self.port))
         self.proc = subprocess.Popen(
             [sys.executable, *command], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -136,9 +139,13 @@ def test_polling_sessions_survive_thousands_of_requests_across_workers(served):
     assert arun(scenario(), timeout=240) == 2
 
 
-def _request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+def _request(served: Served, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
     """One request on a connection of its own, so the kernel picks a worker for each."""
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+    conn = (
+        http.client.HTTPSConnection('127.0.0.1', served.port, timeout=10, context=served.tls)
+        if served.tls
+        else http.client.HTTPConnection('127.0.0.1', served.port, timeout=10)
+    )
     try:
         conn.request(method, path, body=body, headers={'Connection': 'close'})
         response = conn.getresponse()
@@ -157,11 +164,21 @@ def test_every_request_on_a_new_connection_reaches_its_session(tmp_path, flavour
     assert code == 0, err
 
 
-def _requests_on_new_connections(served: Served) -> None:
+def test_requests_over_tls_are_relayed_too(tmp_path, pki):
+    served = Served(tmp_path, extra=('--ssl-certfile', str(pki.cert), '--ssl-keyfile', str(pki.key)))
+    served.tls = ssl.create_default_context(cafile=str(pki.ca))
+    try:
+        _requests_on_new_connections(served, rounds=100)
+    finally:
+        code, err = served.stop()
+    assert code == 0, err
+
+
+def _requests_on_new_connections(served: Served, rounds: int = 500) -> None:
     path = '/socket.io/?EIO=4&transport=polling'
     owners = set()
     for _ in range(200):  # handshakes land where the kernel puts them; each sid names its worker
-        status, body = _request(served.port, 'GET', path)
+        status, body = _request(served, 'GET', path)
         assert status == 200, body
         sid = json.loads(body[1:])['sid']
         owners.add(sid[0])
@@ -169,12 +186,12 @@ def _requests_on_new_connections(served: Served) -> None:
             break
     assert owners == {'A', 'B'}, f'handshakes reached workers {owners} only'
     session = f'{path}&sid={sid}'
-    assert _request(served.port, 'POST', session, b'40') == (200, b'ok')
-    status, body = _request(served.port, 'GET', session)
+    assert _request(served, 'POST', session, b'40') == (200, b'ok')
+    status, body = _request(served, 'GET', session)
     assert status == 200 and body.startswith(b'40{"sid":'), body
-    for i in range(500):  # about half of these land on the other worker and are relayed to the owner
-        assert _request(served.port, 'POST', session, f'42{i}["echo",{i}]'.encode()) == (200, b'ok')
-        assert _request(served.port, 'GET', session) == (200, f'43{i}[{i}]'.encode())
+    for i in range(rounds):  # about half of these land on the other worker and are relayed to the owner
+        assert _request(served, 'POST', session, f'42{i}["echo",{i}]'.encode()) == (200, b'ok')
+        assert _request(served, 'GET', session) == (200, f'43{i}[{i}]'.encode())
 
 
 def test_upgrades_to_websocket_are_relayed_to_the_owner(served):
