@@ -240,7 +240,7 @@ class ServerCore:
     ) -> int:
         """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s. With
         ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable.
-        As worker ``worker``: serve the inherited listening socket ``fd`` and relay other workers' sessions to
+        As worker ``worker``: serve a duplicate of the listening socket ``fd`` and relay other workers' sessions to
         them over ``worker_sockets``."""
     def http_start(self, token: int, status: int, headers: Headers) -> None:
         """``http.response.start`` for a hosted web-app request."""

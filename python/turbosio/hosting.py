@@ -176,7 +176,7 @@ def _listen(
     ssl_certfile: str | os.PathLike[str] | None,
     ssl_keyfile: str | os.PathLike[str] | None,
 ) -> int:
-    """Start the native server: on ``host:port``, or, in a worker process, on the socket the supervisor shares."""
+    """Start the native server: on ``host:port``, or, in a worker process, as that worker (``_workers.Place``)."""
     place = _workers.place()
     if place is None:
         return int(server._core.listen(host, port, web_app, ssl_certfile, ssl_keyfile))

@@ -23,9 +23,10 @@ impl ServerCore {
     /// `ssl_certfile` (and `ssl_keyfile`, unless the certificate file holds the key), over TLS only; their problems
     /// raise here, before the port is bound.
     ///
-    /// As worker `worker` of several sharing a port (`turbosio.run(..., workers=N)`): serve the listening socket
-    /// `fd` (inherited from the supervisor; `host` and `port` are then only for messages) and relay requests for
-    /// other workers' sessions to them over `worker_sockets` (every worker's unix socket, by index).
+    /// As worker `worker` of several sharing a port (`turbosio.run(..., workers=N)`): serve a duplicate of the
+    /// listening socket `fd` (the worker's own, bound with `SO_REUSEPORT`; `host` and `port` are then only for
+    /// messages) and relay requests for other workers' sessions to them over `worker_sockets` (every worker's unix
+    /// socket, by index).
     #[pyo3(signature = (
         host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None, *, fd=None, worker=None, worker_sockets=None
     ))]

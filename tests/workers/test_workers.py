@@ -289,3 +289,34 @@ def test_workers_out_of_range_and_unloadable_apps_fail_clearly(tmp_path):
             [sys.executable, '-m', 'turbosio', *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 1 and needle in done.stderr, done.stderr
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers kill(0) until its parent reaps it; the killed supervisor's children are reaped by
+    # init, and a zombie is gone for our purposes.
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except FileNotFoundError:
+        return True
+
+
+def test_workers_stop_when_the_supervisor_is_killed(served):
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            by_pid = await _peers_on_both_workers(peers, transports=('websocket',))
+            served.proc.kill()  # no chance to stop its workers itself
+            await asyncio.gather(*(group[0].wait_disconnect(timeout=20) for group in by_pid.values()))
+            return list(by_pid)
+
+    pids = arun(scenario(), timeout=120)
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in pids):
+        assert time.monotonic() < deadline, f'workers {pids} still running 30 s after their supervisor died'
+        time.sleep(0.1)  # waiting for other processes to exit: nothing to wait on but their pids
+    gone = served.gone_lines()
+    assert {pid for pid, _, reason in gone if reason == 'server disconnect'} == set(pids)  # they drained

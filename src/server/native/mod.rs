@@ -65,7 +65,7 @@ struct Shared {
 pub enum Listen {
     /// Bind this address.
     Addr(SocketAddr),
-    /// A listening TCP socket handed down by the process that started this one (the workers' supervisor).
+    /// A listening TCP socket opened by Python (a worker's own, bound with `SO_REUSEPORT` to the shared port).
     Inherited(std::net::TcpListener),
 }
 
@@ -215,19 +215,30 @@ async fn accept_relayed(shared: Arc<Shared>, listener: UnixListener) {
 }
 
 /// One connection from another worker: requests for this worker's sessions, each carrying its client's address.
-async fn relayed(shared: Arc<Shared>, stream: UnixStream, mut stopped: watch::Receiver<bool>) {
+async fn relayed(shared: Arc<Shared>, stream: UnixStream, stopped: watch::Receiver<bool>) {
     let service = service_fn(move |mut req: Request<Incoming>| {
         let shared = shared.clone();
         let (peer, secure) = handover::relayed_from(&mut req);
         async move { Ok::<_, Infallible>(serve(shared, req, peer, secure).await) }
     });
+    serve_until_stopped(stream, service, stopped).await;
+}
+
+/// Serve HTTP/1.1 (upgrades included) on `io` until the peer closes it or the server stops.
+async fn serve_until_stopped<Io, S>(io: Io, service: S, mut stopped: watch::Receiver<bool>)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let conn = http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
         _ = stopped.changed() => {
+            // Finish the request in flight (a waiting poll gets its close packet), then stop.
             conn.as_mut().graceful_shutdown();
             let _ = conn.as_mut().await;
         }
@@ -280,7 +291,7 @@ async fn secure_connection(
 
 /// Serve HTTP/1.1 on `io` (a TCP stream, or the TLS stream over one when `secure`) until the client closes it or
 /// the server stops. Generic rather than boxed, so plain TCP keeps its direct I/O calls.
-async fn http<Io>(shared: Arc<Shared>, io: Io, peer: SocketAddr, secure: bool, mut stopped: watch::Receiver<bool>)
+async fn http<Io>(shared: Arc<Shared>, io: Io, peer: SocketAddr, secure: bool, stopped: watch::Receiver<bool>)
 where
     Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -294,18 +305,7 @@ where
             Ok::<_, Infallible>(serve(shared, req, peer, secure).await)
         }
     });
-    let conn = http1::Builder::new()
-        .serve_connection(TokioIo::new(io), service)
-        .with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stopped.changed() => {
-            // Finish the request in flight (a waiting poll gets its close packet), then stop.
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.as_mut().await;
-        }
-    }
+    serve_until_stopped(io, service, stopped).await;
 }
 
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, secure: bool) -> Response<Body> {
