@@ -6,13 +6,13 @@
 //! Commands: `SUBSCRIBE`, `UNSUBSCRIBE`, `PUBLISH`, `PING`, plus `QUIT`, and `OK` for the connection set-up some
 //! clients send (`CLIENT SETNAME`/`SETINFO`, `SELECT 0`); anything else gets a RESP error and the connection
 //! stays open. Bounds: a command is at most `MAX_ARGS` arguments of at most `MAX_BULK` bytes each; a subscriber
-//! whose queue of undelivered messages is full is disconnected (its client reconnects and says so) rather than
+//! whose queue of undelivered messages is full (`QUEUE` frames or `QUEUE_BYTES`) is disconnected (its client reconnects and says so) rather than
 //! allowed to grow memory or to silently miss messages.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
@@ -26,11 +26,32 @@ const MAX_ARGS: usize = 1024;
 const MAX_BULK: usize = 64 * 1024 * 1024;
 /// Frames (replies and messages) waiting for one connection before it counts as too slow.
 const QUEUE: usize = 65_536;
+/// Bytes of messages waiting for one subscriber before it counts as too slow.
+const QUEUE_BYTES: usize = 64 * 1024 * 1024;
 
 /// One connection's way out: replies and messages in order, and a way to cut it off.
 struct Peer {
-    frames: mpsc::Sender<Bytes>,
+    /// Frames to write, each with whether it is a published message (counted in `queued_bytes`).
+    frames: mpsc::Sender<(Bytes, bool)>,
+    /// Bytes of messages queued and not yet written.
+    queued_bytes: AtomicUsize,
     cut: Notify,
+}
+
+impl Peer {
+    /// Queue a published message, or cut the subscriber off when it is too far behind; whether it was queued.
+    fn deliver(&self, id: u64, frame: &Bytes) -> bool {
+        let behind = self.queued_bytes.fetch_add(frame.len(), Ordering::AcqRel) + frame.len();
+        let queued = behind <= QUEUE_BYTES && self.frames.try_send((frame.clone(), true)).is_ok();
+        if !queued {
+            self.queued_bytes.fetch_sub(frame.len(), Ordering::AcqRel);
+            if !self.frames.is_closed() {
+                log::warn!(target: "turbosio", "broker: subscriber {id} is too far behind; disconnecting it");
+                self.cut.notify_one();
+            }
+        }
+        queued
+    }
 }
 
 #[derive(Default)]
@@ -56,24 +77,13 @@ impl Channels {
         }
     }
 
-    /// Queue `frame` for every subscriber of `channel`; returns how many got it. One whose queue is full is cut
-    /// off (and counted as not reached).
+    /// Queue `frame` for every subscriber of `channel`; returns how many got it. One too far behind is cut off
+    /// (and counted as not reached).
     fn publish(&self, channel: &[u8], frame: &Bytes) -> usize {
         let Some(subscribers) = self.by_name.get(channel) else {
             return 0;
         };
-        let mut reached = 0;
-        for (id, peer) in subscribers {
-            match peer.frames.try_send(frame.clone()) {
-                Ok(()) => reached += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    log::warn!(target: "turbosio", "broker: subscriber {id} is {QUEUE} messages behind; disconnecting it");
-                    peer.cut.notify_one();
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
-        }
-        reached
+        subscribers.iter().filter(|(id, peer)| peer.deliver(*id, frame)).count()
     }
 }
 
@@ -132,15 +142,20 @@ async fn accept(listener: UnixListener, channels: Arc<Mutex<Channels>>, mut stop
 /// One client connection: commands in, replies and messages out (through its queue, so they keep their order).
 async fn connection(stream: UnixStream, id: u64, channels: Arc<Mutex<Channels>>, mut stopped: watch::Receiver<bool>) {
     let (mut reader, mut writer) = stream.into_split();
-    let (frames, mut queued) = mpsc::channel::<Bytes>(QUEUE);
+    let (frames, mut queued) = mpsc::channel::<(Bytes, bool)>(QUEUE);
     let peer = Arc::new(Peer {
         frames,
+        queued_bytes: AtomicUsize::new(0),
         cut: Notify::new(),
     });
+    let written = peer.clone();
     let mut write = tokio::spawn(async move {
-        while let Some(frame) = queued.recv().await {
+        while let Some((frame, counted)) = queued.recv().await {
             if writer.write_all(&frame).await.is_err() {
                 return;
+            }
+            if counted {
+                written.queued_bytes.fetch_sub(frame.len(), Ordering::AcqRel);
             }
         }
     });
@@ -200,7 +215,7 @@ struct Session {
 
 impl Session {
     async fn reply(&self, frame: Bytes) -> bool {
-        self.peer.frames.send(frame).await.is_ok()
+        self.peer.frames.send((frame, false)).await.is_ok()
     }
 
     /// Run one command; false ends the connection.

@@ -114,3 +114,30 @@ async def _async_subscribe(broker):
     assert message is not None and message['data'] == b'async'
     await pubsub.aclose()
     await client.aclose()
+
+
+def test_a_subscriber_that_stops_reading_is_cut_off_and_others_carry_on(broker):
+    import socket
+
+    publisher = redis.Redis(unix_socket_path=broker)
+    fast = redis.Redis(unix_socket_path=broker).pubsub()
+    fast.subscribe('socketio')
+    assert fast.get_message(timeout=5)['type'] == 'subscribe'
+    with socket.socket(socket.AF_UNIX) as slow:
+        slow.connect(broker)
+        slow.sendall(b'*2\r\n$9\r\nSUBSCRIBE\r\n$8\r\nsocketio\r\n')
+        slow.settimeout(10)
+        assert slow.recv(4096).startswith(b'*3\r\n$9\r\nsubscribe')
+        message = b'x' * (1024 * 1024)
+        reached = []
+        for _ in range(200):  # the broker holds 64 MiB for a subscriber, the socket buffers a little more
+            reached.append(publisher.publish('socketio', message))
+            assert _next_message(fast)['data'] == message
+            if reached[-1] == 1:
+                break
+        assert reached[-1] == 1, 'the subscriber that never reads was never cut off'
+        assert set(reached[:-1]) == {2}
+        received = 0
+        while chunk := slow.recv(1 << 20):  # what was queued before the cut, then the end of the connection
+            received += len(chunk)
+        assert received < len(reached) * len(message)
