@@ -14,7 +14,8 @@ Each worker's Engine.IO session ids name the worker; a request for a session of 
 over that worker's unix socket (Rust: ``server/native/handover.rs``). Broadcasts and rooms span workers through
 the client manager: the user's (Redis) when configured, else a Redis client manager pointed at the built-in broker
 (``workers/broker.rs``, on the supervisor's runtime). The supervisor restarts a worker that dies, and on Ctrl-C or
-SIGTERM asks every worker to shut down gracefully (as a single process does), killing one that takes too long.
+SIGTERM asks every worker to shut down gracefully (as a single process does), killing one that takes too long, or
+every one at a second Ctrl-C.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class _Supervisor:
         self.ready = [False] * count
         self.restart_at = [0.0] * count
         self.stopping = False
+        self.hurry = False  # a second SIGINT/SIGTERM: kill the workers without waiting for their drain
 
     def spawn(self, index: int) -> None:
         config = dict(self.config, index=index, ready_fd=self.ready_w, alive_fd=self.alive_r)
@@ -199,12 +201,13 @@ class _Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while any(p.poll() is None for p in live) and time.monotonic() < deadline:
+        while any(p.poll() is None for p in live) and time.monotonic() < deadline and not self.hurry:
             select.select([wake], [], [], 0.2)
             _drain(wake)
         for proc in live:
             if proc.poll() is None:
-                logger.warning('turbosio: worker pid %d did not stop within %.0f s; killing it', proc.pid, STOP_TIMEOUT)
+                why = 'a second signal came' if self.hurry else f'it did not stop within {STOP_TIMEOUT:.0f} s'
+                logger.warning('turbosio: killing worker pid %d: %s', proc.pid, why)
                 proc.kill()
                 proc.wait()
 
@@ -245,6 +248,7 @@ def supervise(app: Any, host: str, port: int, workers: int, base: dict[str, Any]
         os.set_blocking(fd, False)
 
     def on_stop(signum: int, frame: FrameType | None) -> None:
+        supervisor.hurry = supervisor.stopping
         supervisor.stopping = True
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)}

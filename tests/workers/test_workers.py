@@ -45,11 +45,17 @@ async def shout(sid, data):
 
 
 @sio.event
+def hang(sid):  # blocks its worker's event loop, so that worker cannot drain
+    open(GONE + '.hanging', 'w').close()
+    time.sleep(120)
+
+
+@sio.event
 def disconnect(sid, reason):
     with open(GONE, 'a') as gone:
         gone.write(json.dumps([os.getpid(), sid, reason]) + '\\n')
 """
-APP = 'import json\n' + APP
+APP = 'import json\nimport time\n' + APP
 
 SCRIPT = APP + """
 
@@ -320,3 +326,35 @@ def test_workers_stop_when_the_supervisor_is_killed(served):
         time.sleep(0.1)  # waiting for other processes to exit: nothing to wait on but their pids
     gone = served.gone_lines()
     assert {pid for pid, _, reason in gone if reason == 'server disconnect'} == set(pids)  # they drained
+
+
+@pytest.mark.parametrize('second_signal', [False, True], ids=['timeout', 'second-signal'])
+def test_a_worker_that_does_not_drain_is_killed(served, second_signal):
+    hanging = f'{served.gone}.hanging'
+
+    async def scenario():
+        async with AsyncPeers(served.url) as peers:
+            by_pid = await _peers_on_both_workers(peers, transports=('websocket',))
+            stuck, other = list(by_pid)
+            await by_pid[stuck][0].sio.emit('hang')
+            deadline = time.monotonic() + 20
+            while not await asyncio.to_thread(os.path.exists, hanging):  # the handler's only sign of life
+                assert time.monotonic() < deadline, 'the hang handler never ran'
+                await asyncio.sleep(0.02)
+            served.proc.send_signal(signal.SIGTERM)
+            await by_pid[other][0].wait_disconnect(timeout=20)  # the other worker drained: the signal was seen
+            return stuck, other
+
+    stuck, other = arun(scenario(), timeout=120)
+    if second_signal:
+        deadline = time.monotonic() + 20
+        while not _gone(other):  # a second signal before the other worker exits would kill it too
+            assert time.monotonic() < deadline, 'the worker that could drain never exited'
+            time.sleep(0.05)  # waiting for another process to exit: nothing to wait on but its pid
+        served.proc.send_signal(signal.SIGTERM)
+    code, err = served.stop(None)
+    assert code == 0, err
+    why = 'a second signal came' if second_signal else 'it did not stop within 10 s'
+    assert f'killing worker pid {stuck}: {why}' in err, err
+    assert f'killing worker pid {other}' not in err, err
+    assert _gone(stuck) and _gone(other)
