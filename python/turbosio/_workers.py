@@ -134,8 +134,9 @@ class _Supervisor:
     def __init__(self, target: dict[str, str], count: int, sock: socket.socket, base: dict[str, Any]) -> None:
         self.count = count
         self.sock = sock
-        self.dir = tempfile.mkdtemp(prefix='turbosio-workers-')  # mode 0700: only this user relays requests
-        self.sockets = [os.path.join(self.dir, f'worker-{i}.sock') for i in range(count)]
+        # Mode 0700: only this user relays requests. Short names: a unix socket's path has at most 107 bytes.
+        self.dir = tempfile.mkdtemp(prefix='turbosio-')
+        self.sockets = [os.path.join(self.dir, f'w{i}.sock') for i in range(count)]
         self.broker_path = os.path.join(self.dir, 'broker.sock')
         self.broker = _core.BrokerCore(self.broker_path)
         self.ready_r, self.ready_w = os.pipe()
@@ -292,7 +293,7 @@ def _load(target: dict[str, str]) -> Any:
     return getattr(module, target['name'])
 
 
-def _watch_supervisor(alive_fd: int) -> None:
+def _watch_supervisor(alive_fd: int, directory: str) -> None:
     """Stop this worker gracefully when the supervisor is gone (its end of the pipe closes), however it ended."""
     while True:
         try:
@@ -302,6 +303,9 @@ def _watch_supervisor(alive_fd: int) -> None:
             continue
         except OSError:
             break
+    # A supervisor that was killed left its directory of sockets; whoever gets here first removes it (the
+    # listening sockets and the connections already made are unaffected).
+    shutil.rmtree(directory, ignore_errors=True)
     os.kill(os.getpid(), signal.SIGTERM)
 
 
@@ -340,7 +344,8 @@ def become_worker(config: dict[str, Any]) -> Any:
         broker=config['broker'],
         ready_fd=config['ready_fd'],
     )
-    threading.Thread(target=_watch_supervisor, args=(config['alive_fd'],), daemon=True).start()
+    directory = os.path.dirname(config['broker'])
+    threading.Thread(target=_watch_supervisor, args=(config['alive_fd'], directory), daemon=True).start()
     _loading = True
     try:
         return _load(config['target'])

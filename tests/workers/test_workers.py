@@ -8,11 +8,14 @@ import asyncio
 import http.client
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from support.clients import AsyncPeers, arun
@@ -311,7 +314,23 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_workers_stop_when_the_supervisor_is_killed(served):
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path, monkeypatch):
+    # Where the supervisor makes its directory of sockets: short, since a unix socket's path is short.
+    sockets = Path(tempfile.mkdtemp(prefix='tw-'))
+    monkeypatch.setenv('TMPDIR', str(sockets))
+    try:
+        served = Served(tmp_path)
+        try:
+            assert len(list(sockets.iterdir())) == 1
+            _supervisor_killed(served)
+            assert list(sockets.iterdir()) == []  # the workers did not leave the dead supervisor's sockets behind
+        finally:
+            served.stop()
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _supervisor_killed(served: Served) -> None:
     async def scenario():
         async with AsyncPeers(served.url) as peers:
             by_pid = await _peers_on_both_workers(peers, transports=('websocket',))
