@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/app.py --impl turbosio --mode native|asgi|granian --port N [--pid-file PATH]
+    python bench/app.py --impl turbosio --mode native|asgi|granian --port N [--pid-file PATH] [--workers N]
     python bench/app.py --impl socketio --mode uvicorn|granian --port N [--pid-file PATH]
 
 ``--redis URL`` makes the server one node of a fleet (``AsyncRedisManager(URL)``), for ``bench/fleet.py``.
@@ -17,7 +17,8 @@ Handlers (python-socketio's documented API only, so both implementations run the
 Hosts: ``native`` is turbosio's own server (``turbosio.run``); ``asgi``/``uvicorn`` is uvicorn with uvloop,
 httptools and websockets; ``granian`` is granian's ASGI interface with one worker process and one runtime
 thread. ``--pid-file`` receives the pid of the process that serves (granian's worker, not its supervisor), so
-the driver reads the right process's CPU time and RSS.
+the driver reads the right process's CPU time and RSS. ``--workers N`` (native only) serves with turbosio's N
+worker processes (``turbosio.run(..., workers=N)``); the pid is then the supervisor's, whose children serve.
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ def make_server(socketio: Any, redis: str | None = None) -> Any:
         return {'sockets': len(connected), 'rooms': len(named)}
 
     return sio
+
+
+def __getattr__(name: str) -> Any:
+    """``app:worker_sio``, the import string each of turbosio's workers serves (see ``--workers``)."""
+    if name == 'worker_sio':
+        return make_server(load_impl('turbosio'))
+    raise AttributeError(name)
 
 
 def write_pid(path: str | None) -> None:
@@ -130,9 +138,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--pid-file')
     parser.add_argument('--redis', help='a Redis URL: the server is one node of a fleet')
+    parser.add_argument('--workers', type=int, default=1, help='native only: turbosio worker processes')
     args = parser.parse_args(argv)
     if args.mode == 'native' and args.impl != 'turbosio':
         parser.error('python-socketio has no native server: use --mode uvicorn or granian')
+    if args.workers != 1 and args.mode != 'native':
+        parser.error('--workers is for --mode native')
     return args
 
 
@@ -140,6 +151,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.mode == 'granian':
         serve_granian(args.impl, args.port, args.pid_file)
+        return
+    if args.workers != 1:
+        import turbosio
+
+        write_pid(args.pid_file)
+        os.environ['PYTHONPATH'] = os.pathsep.join(filter(None, [str(HERE), os.environ.get('PYTHONPATH')]))
+        turbosio.run('app:worker_sio', host='127.0.0.1', port=args.port, log_level='warning', workers=args.workers)
         return
     socketio = load_impl(args.impl)
     sio = make_server(socketio, args.redis)

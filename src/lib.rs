@@ -8,6 +8,7 @@ pub mod runtime;
 pub mod scale;
 pub mod server;
 pub mod tls;
+pub mod workers;
 
 use pyo3::prelude::*;
 
@@ -28,6 +29,7 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::pubsub::RedisManagerCore;
+    use crate::py::workers::BrokerCore;
 
     use pyo3::prelude::*;
 

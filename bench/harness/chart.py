@@ -7,7 +7,7 @@ from pathlib import Path
 from .figures import fmt_rate, latency_label
 from .log import log
 from .runner import Outcome
-from .scenarios import BASELINE, NODE, Scenario
+from .scenarios import BASELINE, NODE, Scenario, workers_name
 
 
 def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bool:
@@ -23,6 +23,7 @@ def write_chart(path: Path, outcomes: list[Outcome], plan: list[Scenario]) -> bo
     names = list(dict.fromkeys(o.server for o in outcomes))
     palette = {
         'turbosio (native)': '#d62728',
+        workers_name(2): '#9467bd',
         'turbosio (uvicorn)': '#ff7f0e',
         BASELINE: '#1f77b4',
         'python-socketio (granian)': '#17becf',

@@ -11,6 +11,7 @@ from pathlib import Path
 from .log import log
 
 SERVER_CORE, LOADGEN_CORE = '0', '1'
+BOTH_CORES = '0,1'
 # A run whose cores were busier than our two processes by more than this is flagged as noisy.
 NOISE_PCT = 10.0
 
@@ -43,10 +44,21 @@ def busy_percent(before: dict[str, tuple[int, int]], after: dict[str, tuple[int,
 
 
 def process_cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` and of its live descendants (a server's worker processes)."""
+    total = 0.0
     with contextlib.suppress(OSError, ValueError, IndexError):
         fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-    return 0.0
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return total + sum(process_cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f'/proc/{pid}/task').iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                found += [int(c) for c in (task / 'children').read_text().split()]
+    return found
 
 
 def wait_for_quiet(limit: float) -> None:

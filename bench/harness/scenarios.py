@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .paths import BENCH
+from .pinning import BOTH_CORES, SERVER_CORE
 
 BASELINE = 'python-socketio (uvicorn)'
 NODE = 'socket.io (Node)'
@@ -15,6 +16,9 @@ class Server:
     name: str
     argv: tuple[str, ...]
     impl: str  # 'turbosio', 'python-socketio' or 'node'
+    # The cores the server may run on. Servers get core 0 and the load generator core 1; a server with several
+    # worker processes gets both, and so competes with the load generator for core 1.
+    cores: str = SERVER_CORE
 
 
 @dataclass(frozen=True)
@@ -28,12 +32,19 @@ class Scenario:
     key: str = 'rate'
 
 
-def servers(python: str) -> dict[str, Server]:
+def servers(python: str, workers: int = 2) -> dict[str, Server]:
+    """Every server, by name; `workers` is the process count of turbosio's multi-worker server."""
     app = str(BENCH / 'app.py')
     return {
         s.name: s
         for s in [
             Server('turbosio (native)', (python, app, '--impl', 'turbosio', '--mode', 'native'), 'turbosio'),
+            Server(
+                workers_name(workers),
+                (python, app, '--impl', 'turbosio', '--mode', 'native', '--workers', str(workers)),
+                'turbosio',
+                cores=BOTH_CORES,
+            ),
             Server('turbosio (uvicorn)', (python, app, '--impl', 'turbosio', '--mode', 'asgi'), 'turbosio'),
             Server(BASELINE, (python, app, '--impl', 'socketio', '--mode', 'uvicorn'), 'python-socketio'),
             Server(
@@ -42,6 +53,10 @@ def servers(python: str) -> dict[str, Server]:
             Server(NODE, ('node', str(BENCH / 'node' / 'server.js')), 'node'),
         ]
     }
+
+
+def workers_name(workers: int) -> str:
+    return f'turbosio ({workers} workers)'  # no comma: --servers splits on commas
 
 
 def scenarios(profile: str) -> list[Scenario]:

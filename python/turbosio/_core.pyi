@@ -41,6 +41,7 @@ __all__ = [
     'WS_ENDED_NOTIFY',
     'WS_OPEN',
     'WS_UPGRADED',
+    'BrokerCore',
     'ClientCore',
     'ClientHubCore',
     'ExternalDriverCore',
@@ -250,9 +251,15 @@ class ServerCore:
         web_app: bool = False,
         ssl_certfile: str | os.PathLike[str] | None = None,
         ssl_keyfile: str | os.PathLike[str] | None = None,
+        *,
+        fd: int | None = None,
+        worker: int | None = None,
+        worker_sockets: list[str] | None = None,
     ) -> int:
         """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s. With
-        ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable."""
+        ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable.
+        As worker ``worker``: serve a duplicate of the listening socket ``fd`` and relay other workers' sessions to
+        them over ``worker_sockets``."""
     def http_start(self, token: int, status: int, headers: Headers) -> None:
         """``http.response.start`` for a hosted web-app request."""
     def http_body(self, token: int, body: bytes, more_body: bool = False) -> bool:
@@ -399,6 +406,13 @@ class RedisManagerCore:
     @property
     def host_id(self) -> str:
         """python-socketio's host_id."""
+
+class BrokerCore:
+    """The workers' built-in pub/sub broker (the Redis protocol's pub/sub subset) on a unix socket."""
+
+    def __new__(cls, path: str | os.PathLike[str]) -> BrokerCore: ...
+    def close(self) -> None:
+        """Stop and remove the socket file. Idempotent."""
 
 @final
 class ClientHubCore:

@@ -1,5 +1,5 @@
-"""``turbosio module:app [--host H] [--port P] [--ssl-certfile F --ssl-keyfile F]``: serve an app natively, like
-``uvicorn module:app``.
+"""``turbosio module:app [--host H] [--port P] [--workers N] [--ssl-certfile F --ssl-keyfile F]``: serve an app
+natively, like ``uvicorn module:app``.
 
 The app is a turbosio ``AsyncServer``/``Server``, or an ``ASGIApp``/``WSGIApp`` wrapping one. Exits non-zero with
 a one-line reason when the app cannot be imported or the port cannot be bound.
@@ -8,35 +8,12 @@ a one-line reason when the app cannot be imported or the port cannot be bound.
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
 from typing import Any
 
 from . import __version__
+from ._import_string import load_app
 from .hosting import run
-
-
-def load_app(target: str) -> Any:
-    """Import ``module:attribute`` (the current directory first on the path, as uvicorn does).
-
-    Raises:
-        ValueError: when ``target`` is not ``module:attribute`` or the attribute is missing.
-        ImportError: when the module cannot be imported.
-    """
-    module_name, _, attribute = target.partition(':')
-    if not module_name or not attribute:
-        raise ValueError(f'expected "module:attribute", got {target!r}')
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    app: Any = module
-    for part in attribute.split('.'):
-        try:
-            app = getattr(app, part)
-        except AttributeError:
-            raise ValueError(f'module {module_name!r} has no attribute {attribute!r}') from None
-    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,14 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=8000, help='port to bind (default 8000)')
     parser.add_argument('--log-level', default='info', help='logging level (default info)')
+    parser.add_argument('--workers', type=int, default=1, help='processes serving the port (default 1, at most 64)')
     parser.add_argument('--ssl-certfile', default=None, help='PEM certificate chain: serve HTTPS/WSS (as uvicorn)')
     parser.add_argument('--ssl-keyfile', default=None, help="PEM private key of --ssl-certfile's certificate")
     args = parser.parse_args(argv)
-    try:
-        app = load_app(args.app)
-    except (ImportError, ValueError) as exc:
-        print(f'turbosio: cannot load {args.app}: {exc}', file=sys.stderr)
-        return 1
+    app: Any = args.app  # several workers each import it; the supervisor does not
+    if args.workers == 1:
+        try:
+            app = load_app(args.app)
+        except (ImportError, ValueError) as exc:
+            print(f'turbosio: cannot load {args.app}: {exc}', file=sys.stderr)
+            return 1
     try:
         run(
             app,
@@ -62,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             ssl_certfile=args.ssl_certfile,
             ssl_keyfile=args.ssl_keyfile,
+            workers=args.workers,
         )
-    except (OSError, TypeError, ValueError, NotImplementedError) as exc:
+    except (OSError, TypeError, ValueError, NotImplementedError, RuntimeError) as exc:
         print(f'turbosio: {exc}', file=sys.stderr)
         return 1
     return 0

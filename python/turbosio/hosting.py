@@ -2,6 +2,7 @@
 
 ``turbosio.run(sio)`` blocks until Ctrl-C or SIGTERM; ``await turbosio.serve(sio)`` does the same inside a
 running event loop. Both serve over TLS when given ``ssl_certfile`` (and ``ssl_keyfile``), as uvicorn names them.
+``turbosio.run(sio, workers=N)`` serves with N processes on the one port (``_workers``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 import time
 from typing import Any
 
+from . import _workers
 from ._asyncio_pump import AsyncioPump
 from ._hosted_asgi import Lifespan
 from ._thread_pump import ThreadPump
@@ -69,7 +71,7 @@ async def serve(
         await lifespan.startup()
         server._web_app, server._web_state = web_app, lifespan.state
     try:
-        bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+        bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile)
     except BaseException:
         # Nothing will be served (an unusable certificate file, a port in use): the app that started up stops.
         if lifespan is not None:
@@ -93,12 +95,14 @@ def run(
     *,
     ssl_certfile: str | os.PathLike[str] | None = None,
     ssl_keyfile: str | os.PathLike[str] | None = None,
+    workers: int = 1,
 ) -> None:
     """Serve ``app`` on ``host:port`` and block until Ctrl-C or SIGTERM, then shut down gracefully.
 
     Args:
         app: A :class:`turbosio.AsyncServer`, a :class:`turbosio.Server`, an ASGIApp wrapping an AsyncServer, or
-            a WSGIApp wrapping a Server (its WSGI app, e.g. Flask, runs on a pool of worker threads).
+            a WSGIApp wrapping a Server (its WSGI app, e.g. Flask, runs on a pool of worker threads); or its
+            import string, ``'module:attribute'``.
         host: Address to bind.
         port: Port to bind.
         log_level: Level for the ``turbosio`` logger, or None to leave logging alone.
@@ -106,14 +110,28 @@ def run(
             hosted web app alike).
         ssl_keyfile: The PEM private key of that certificate (PKCS#8, RSA or EC, unencrypted); when omitted, it
             is read from ``ssl_certfile``.
+        workers: How many processes serve the port (at most 64). Above 1, each is a new Python process that
+            imports the app again (by its import string, or by its global name in the script that calls
+            ``run``, which must then call it under ``if __name__ == '__main__':``); a client's requests reach the
+            worker that holds its session, broadcasts and rooms span the workers, a worker that dies is replaced.
 
     Raises:
         OSError: if the address cannot be bound, or a certificate or key file cannot be read (``FileNotFoundError``
             for a missing one, naming it).
-        ValueError: if a certificate or key file holds no usable PEM, or the key is not the certificate's.
+        ValueError: if a certificate or key file holds no usable PEM, or the key is not the certificate's; if
+            ``workers`` is out of range or the app cannot be found again by the workers.
+        RuntimeError: if a worker exits before it serves (say, the app fails to import there).
     """
     if log_level is not None and not logging.getLogger().handlers:
         logging.basicConfig(level=log_level.upper(), format='%(levelname)s:%(name)s: %(message)s')
+    if workers != 1:
+        tls = {'ssl_certfile': _path(ssl_certfile), 'ssl_keyfile': _path(ssl_keyfile)}
+        _workers.supervise(app, host, port, workers, dict(tls, log_level=log_level))
+        return
+    if isinstance(app, str):
+        from ._import_string import load_app
+
+        app = load_app(app)
     server = _server_of(app)
     if isinstance(server, AsyncioPump):
         asyncio.run(_run_async(app, host, port, ssl_certfile, ssl_keyfile))
@@ -124,7 +142,7 @@ def run(
     if web_app is not None:
         server._host_web_app(web_app, (host, port))
     server._start_pump()
-    bound = server._core.listen(host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+    bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile)
     if web_app is not None:
         server._server_addr = (host, bound)  # port 0 picked a free one
     logger.info('turbosio: serving on %s://%s:%d', _scheme(ssl_certfile), host, bound)
@@ -148,6 +166,28 @@ class _Terminated(Exception):
 
 def _raise_terminated(*_: Any) -> None:
     raise _Terminated
+
+
+def _listen(
+    server: AsyncioPump | ThreadPump,
+    host: str,
+    port: int,
+    web_app: bool,
+    ssl_certfile: str | os.PathLike[str] | None,
+    ssl_keyfile: str | os.PathLike[str] | None,
+) -> int:
+    """Start the native server: on ``host:port``, or, in a worker process, as that worker (``_workers.Place``)."""
+    place = _workers.place()
+    if place is None:
+        return int(server._core.listen(host, port, web_app, ssl_certfile, ssl_keyfile))
+    _workers.share_broadcasts(server)
+    bound = place.listen(server._core, web_app, ssl_certfile, ssl_keyfile)
+    place.announce_ready()
+    return bound
+
+
+def _path(path: str | os.PathLike[str] | None) -> str | None:
+    return None if path is None else os.fspath(path)
 
 
 def _scheme(ssl_certfile: object) -> str:

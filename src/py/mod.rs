@@ -19,3 +19,4 @@ pub mod parts;
 pub mod pubsub;
 pub mod relay;
 pub mod server;
+pub mod workers;

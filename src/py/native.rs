@@ -1,7 +1,7 @@
 //! `ServerCore`'s native lifecycle: `listen` starts the hyper server on the shared runtime, `shutdown` stops it and
 //! drains its connections. Serving itself is `server/native/`'s; this only starts, stops and waits.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,10 +9,12 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::errors::{os_error, state_error, value_error};
+use super::fd::duplicate;
 use super::server::ServerCore;
+use crate::engine::sid::{MAX_WORKERS, set_worker};
 use crate::runtime::runtime;
 use crate::server::hosted::HostedApp;
-use crate::server::native::NativeServer;
+use crate::server::native::{Listen, NativeServer, Workers};
 
 #[pymethods]
 impl ServerCore {
@@ -20,7 +22,15 @@ impl ServerCore {
     /// outside the Socket.IO path come to Python as `HTTP` items (answer with `http_start` / `http_body`). With
     /// `ssl_certfile` (and `ssl_keyfile`, unless the certificate file holds the key), over TLS only; their problems
     /// raise here, before the port is bound.
-    #[pyo3(signature = (host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None))]
+    ///
+    /// As worker `worker` of several sharing a port (`turbosio.run(..., workers=N)`): serve a duplicate of the
+    /// listening socket `fd` (the worker's own, bound with `SO_REUSEPORT`; `host` and `port` are then only for
+    /// messages) and relay requests for other workers' sessions to them over `worker_sockets` (every worker's unix
+    /// socket, by index).
+    #[pyo3(signature = (
+        host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None, *, fd=None, worker=None, worker_sockets=None
+    ))]
+    #[expect(clippy::too_many_arguments, reason = "keyword arguments from Python")]
     fn listen(
         &self,
         py: Python<'_>,
@@ -29,6 +39,9 @@ impl ServerCore {
         web_app: bool,
         ssl_certfile: Option<PathBuf>,
         ssl_keyfile: Option<PathBuf>,
+        fd: Option<i32>,
+        worker: Option<usize>,
+        worker_sockets: Option<Vec<PathBuf>>,
     ) -> PyResult<u16> {
         if self.native.lock().is_some() {
             return Err(state_error("this server is already listening"));
@@ -38,11 +51,29 @@ impl ServerCore {
             (None, Some(_)) => return Err(value_error("ssl_keyfile needs ssl_certfile")),
             (None, None) => None,
         };
-        let addr: SocketAddr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
-            .next()
-            .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?;
+        let workers = match (worker, worker_sockets) {
+            (Some(me), Some(sockets)) if me < sockets.len() && sockets.len() <= MAX_WORKERS => {
+                Some(Workers { me, sockets })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(value_error(format!(
+                    "worker must be an index into worker_sockets, which holds at most {MAX_WORKERS}"
+                )));
+            }
+        };
+        let listen = match fd {
+            Some(fd) => Listen::Inherited(std::net::TcpListener::from(duplicate(fd)?)),
+            None => Listen::Addr(
+                (host, port)
+                    .to_socket_addrs()
+                    .map_err(|e| os_error(format!("cannot resolve {host}:{port}: {e}")))?
+                    .next()
+                    .ok_or_else(|| os_error(format!("cannot resolve {host}:{port}")))?,
+            ),
+        };
+        // Session ids made from now on name this worker; the engine makes them, and the process is the worker.
+        set_worker(workers.as_ref().map(|w| w.me));
         let runtime = runtime().map_err(os_error)?;
         let handle = self.parts.handle.clone();
         let http = self.parts.http.clone();
@@ -51,9 +82,9 @@ impl ServerCore {
         let server = py
             .detach(|| {
                 let hosted: Option<Arc<dyn HostedApp>> = web_app.then(|| self.hosted.clone() as Arc<dyn HostedApp>);
-                runtime.block_on(NativeServer::bind(addr, handle, http, hosted, tls))
+                runtime.block_on(NativeServer::bind(listen, handle, http, hosted, tls, workers))
             })
-            .map_err(|e| os_error(format!("cannot listen on {addr}: {e}")))?;
+            .map_err(|e| os_error(format!("cannot listen on {host}:{port}: {e}")))?;
         let port = server.local_addr().port();
         let mut native = self.native.lock();
         if native.is_some() {

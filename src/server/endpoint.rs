@@ -148,7 +148,7 @@ impl Reply {
         self
     }
 
-    fn with_cors(mut self, cors: &Cors) -> Self {
+    pub(crate) fn with_cors(mut self, cors: &Cors) -> Self {
         cors.add_to(&mut self.headers);
         self
     }

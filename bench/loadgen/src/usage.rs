@@ -18,8 +18,35 @@ pub(crate) fn own_cpu_time() -> Duration {
     })
 }
 
-/// User + system CPU time of process `pid` (all its threads), from `/proc/<pid>/stat`.
+/// User + system CPU time of process `pid` (all its threads) and of its live descendants (a server's worker
+/// processes), from `/proc/<pid>/stat`.
 pub(crate) fn process_cpu_time(pid: u32) -> Option<Duration> {
+    let own = one_process_cpu_time(pid)?;
+    Some(
+        children(pid)
+            .into_iter()
+            .filter_map(process_cpu_time)
+            .fold(own, |sum, child| sum + child),
+    )
+}
+
+/// The children of process `pid`, from `/proc/<pid>/task/*/children`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|c| c.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+fn one_process_cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces and parentheses; the fields we need follow the last ')'.
     let after_name = stat.get(stat.rfind(')')? + 1..)?;
@@ -36,8 +63,13 @@ pub(crate) fn process_cpu_time(pid: u32) -> Option<Duration> {
     ))
 }
 
-/// Resident set size of process `pid` in KiB (`VmRSS` in `/proc/<pid>/status`).
+/// Resident set size of process `pid` and its live descendants in KiB (`VmRSS` in `/proc/<pid>/status`).
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
+    let own = one_process_rss_kib(pid)?;
+    Some(own + children(pid).into_iter().filter_map(rss_kib).sum::<u64>())
+}
+
+fn one_process_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -2,11 +2,15 @@
 //! shared tokio runtime. It only converts: a hyper request becomes the [`Endpoint`]'s request description, and the
 //! endpoint's [`Answer`] becomes hyper I/O (a response, a wait on an outbox, a body read, a WebSocket task).
 //! One task per TCP connection, which first completes a TLS handshake when the server has a certificate; paths
-//! outside the Engine.IO path go to the hosted web app.
+//! outside the Engine.IO path go to the hosted web app. As one of several workers on a port, a server also
+//! listens on its own unix socket for the requests other workers relay to it (`handover.rs`).
 
+mod handover;
 mod hosted;
 mod polling;
 mod websocket;
+
+pub use handover::Workers;
 
 use std::borrow::Cow;
 use std::convert::Infallible;
@@ -24,7 +28,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
@@ -53,6 +57,16 @@ struct Shared {
     live: AtomicUsize,
     /// Becomes true when the server shuts down (the web app's WebSocket connections close with 1001).
     stopped: watch::Receiver<bool>,
+    /// This process's place among the workers sharing the port, when it is one, and its relays to the others.
+    relays: Option<Arc<handover::Relays>>,
+}
+
+/// Where a native server takes its connections from.
+pub enum Listen {
+    /// Bind this address.
+    Addr(SocketAddr),
+    /// A listening TCP socket opened by Python (a worker's own, bound with `SO_REUSEPORT` to the shared port).
+    Inherited(std::net::TcpListener),
 }
 
 /// Counts a connection task as live until it ends, however it ends.
@@ -79,23 +93,47 @@ pub struct NativeServer {
 }
 
 impl NativeServer {
-    /// Bind `addr` and serve on the current runtime; over TLS when given an acceptor (`server/tls.rs`).
+    /// Bind `addr` and serve on the current runtime; over TLS when given an acceptor (`server/tls.rs`). As a
+    /// worker, also serve the requests other workers relay on this worker's unix socket.
     pub async fn bind(
-        addr: SocketAddr,
+        listen: Listen,
         handle: Arc<EngineHandle>,
         config: HttpConfig,
         hosted_app: Option<Arc<dyn HostedApp>>,
         tls: Option<TlsAcceptor>,
+        workers: Option<Workers>,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = match listen {
+            Listen::Addr(addr) => TcpListener::bind(addr).await?,
+            Listen::Inherited(listener) => {
+                listener.set_nonblocking(true)?;
+                TcpListener::from_std(listener)?
+            }
+        };
         let local_addr = listener.local_addr()?;
+        let relayed = match &workers {
+            Some(workers) => {
+                let path = workers
+                    .sockets
+                    .get(workers.me)
+                    .ok_or_else(|| std::io::Error::other("no unix socket for this worker"))?;
+                // A socket left by the worker this one replaces.
+                let _ = std::fs::remove_file(path);
+                Some(UnixListener::bind(path)?)
+            }
+            None => None,
+        };
         let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             endpoint: Endpoint::new(handle, config),
             hosted_app,
             live: AtomicUsize::new(0),
             stopped: stopped.clone(),
+            relays: workers.map(|w| Arc::new(handover::Relays::new(w))),
         });
+        if let Some(relayed) = relayed {
+            tokio::spawn(accept_relayed(shared.clone(), relayed));
+        }
         let accepting = shared.clone();
         tokio::spawn(async move {
             let shared = accepting;
@@ -152,6 +190,61 @@ impl NativeServer {
     }
 }
 
+/// Accept the connections other workers relay requests over, until the server stops.
+async fn accept_relayed(shared: Arc<Shared>, listener: UnixListener) {
+    let mut stopped = shared.stopped.clone();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    shared.endpoint.handle().warn(format!("accept on the workers' socket failed: {err}"));
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => return,
+        };
+        let live = Live::new(&shared);
+        let connection = relayed(shared.clone(), stream, stopped.clone());
+        tokio::spawn(async move {
+            let _live = live;
+            connection.await;
+        });
+    }
+}
+
+/// One connection from another worker: requests for this worker's sessions, each carrying its client's address.
+async fn relayed(shared: Arc<Shared>, stream: UnixStream, stopped: watch::Receiver<bool>) {
+    let service = service_fn(move |mut req: Request<Incoming>| {
+        let shared = shared.clone();
+        let (peer, secure) = handover::relayed_from(&mut req);
+        async move { Ok::<_, Infallible>(serve(shared, req, peer, secure).await) }
+    });
+    serve_until_stopped(stream, service, stopped).await;
+}
+
+/// Serve HTTP/1.1 (upgrades included) on `io` until the peer closes it or the server stops.
+async fn serve_until_stopped<Io, S>(io: Io, service: S, mut stopped: watch::Receiver<bool>)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let conn = http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped.changed() => {
+            // Finish the request in flight (a waiting poll gets its close packet), then stop.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.as_mut().await;
+        }
+    }
+}
+
 /// One accepted TCP connection, from the TLS handshake (when the server has TLS) to the end of its HTTP/1.1
 /// exchanges.
 async fn connection(
@@ -198,26 +291,21 @@ async fn secure_connection(
 
 /// Serve HTTP/1.1 on `io` (a TCP stream, or the TLS stream over one when `secure`) until the client closes it or
 /// the server stops. Generic rather than boxed, so plain TCP keeps its direct I/O calls.
-async fn http<Io>(shared: Arc<Shared>, io: Io, peer: SocketAddr, secure: bool, mut stopped: watch::Receiver<bool>)
+async fn http<Io>(shared: Arc<Shared>, io: Io, peer: SocketAddr, secure: bool, stopped: watch::Receiver<bool>)
 where
     Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(serve(shared, req, peer, secure).await) }
-    });
-    let conn = http1::Builder::new()
-        .serve_connection(TokioIo::new(io), service)
-        .with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stopped.changed() => {
-            // Finish the request in flight (a waiting poll gets its close packet), then stop.
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.as_mut().await;
+        async move {
+            // perf: one `None` check per request when this process is not one of several workers.
+            if let Some(owner) = handover::owner(&shared, &req) {
+                return Ok::<_, Infallible>(handover::relay(&shared, owner, req, peer, secure).await);
+            }
+            Ok::<_, Infallible>(serve(shared, req, peer, secure).await)
         }
-    }
+    });
+    serve_until_stopped(io, service, stopped).await;
 }
 
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, secure: bool) -> Response<Body> {
