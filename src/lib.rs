@@ -29,6 +29,8 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::pubsub::RedisManagerCore;
+
+    #[pymodule_export]
     use crate::py::workers::BrokerCore;
 
     use pyo3::prelude::*;
