@@ -407,6 +407,7 @@ class RedisManagerCore:
     def host_id(self) -> str:
         """python-socketio's host_id."""
 
+@final
 class BrokerCore:
     """The workers' built-in pub/sub broker (the Redis protocol's pub/sub subset) on a unix socket."""
 
