@@ -106,7 +106,17 @@ def _require_turbosio():
         ('uvicorn --ping-interval 60', 'polling'),
         # hypercorn waits its graceful_timeout (5 s here) for connections, then cancels their apps, and only then
         # sends lifespan.shutdown: the WebSocket's session ends at that cancellation, with 'server disconnect'.
-        ('hypercorn', 'websocket'),
+        pytest.param(
+            'hypercorn',
+            'websocket',
+            marks=pytest.mark.skipif(
+                sys.version_info >= (3, 12),
+                # hypercorn 0.18 awaits asyncio's Server.wait_closed() before its graceful_timeout, and from 3.12
+                # that waits for every open connection to close: hypercorn then waits for the WebSocket client to
+                # leave and tells the app nothing until it does (no cancellation, no lifespan.shutdown).
+                reason="hypercorn on Python 3.12+ waits for WebSocket clients to leave before it tells the app",
+            ),
+        ),
         ('hypercorn', 'polling'),
     ],
     indirect=['shutdown_app'],

@@ -1,5 +1,8 @@
 """The workers' built-in broker, driven by the ``redis`` PyPI client over its unix socket: SUBSCRIBE, PUBLISH,
-UNSUBSCRIBE and PING behave as Redis's pub/sub does, so the Redis client managers can use it unchanged."""
+UNSUBSCRIBE and PING behave as Redis's pub/sub does, so the Redis client managers can use it unchanged.
+
+The broker speaks RESP2 only and answers HELLO with NOPROTO, as a Redis without RESP3 would; redis-py 8 asks for
+RESP3 by default and only some 8.x versions fall back, so these clients ask for RESP2 (``protocol=2``)."""
 
 from __future__ import annotations
 
@@ -30,9 +33,9 @@ def _next_message(pubsub, timeout=5.0):
 
 
 def test_publish_reaches_every_subscriber_of_the_channel_only(broker):
-    publisher = redis.Redis.from_url(f'unix://{broker}')
-    a = redis.Redis(unix_socket_path=broker).pubsub()
-    b = redis.Redis(unix_socket_path=broker).pubsub()
+    publisher = redis.Redis.from_url(f'unix://{broker}', protocol=2)
+    a = redis.Redis(unix_socket_path=broker, protocol=2).pubsub()
+    b = redis.Redis(unix_socket_path=broker, protocol=2).pubsub()
     a.subscribe('socketio')
     b.subscribe('socketio', 'other')
     for pubsub, count in ((a, 1), (b, 2)):
@@ -50,7 +53,7 @@ def test_publish_reaches_every_subscriber_of_the_channel_only(broker):
 
 
 def test_unsubscribe_stops_delivery_and_ping_answers(broker):
-    client = redis.Redis(unix_socket_path=broker)
+    client = redis.Redis(unix_socket_path=broker, protocol=2)
     assert client.ping() is True
     pubsub = client.pubsub()
     pubsub.subscribe('socketio')
@@ -63,8 +66,8 @@ def test_unsubscribe_stops_delivery_and_ping_answers(broker):
 
 
 def test_a_subscriber_that_leaves_is_forgotten(broker):
-    client = redis.Redis(unix_socket_path=broker)
-    pubsub = redis.Redis(unix_socket_path=broker).pubsub()
+    client = redis.Redis(unix_socket_path=broker, protocol=2)
+    pubsub = redis.Redis(unix_socket_path=broker, protocol=2).pubsub()
     pubsub.subscribe('socketio')
     assert pubsub.get_message(timeout=5)['type'] == 'subscribe'
     assert client.publish('socketio', 'one') == 1
@@ -77,7 +80,7 @@ def test_a_subscriber_that_leaves_is_forgotten(broker):
 
 
 def test_unknown_commands_get_an_error_and_the_connection_stays_usable(broker):
-    client = redis.Redis(unix_socket_path=broker)
+    client = redis.Redis(unix_socket_path=broker, protocol=2)
     with pytest.raises(redis.ResponseError, match='unknown command'):
         client.set('key', 'value')
     with pytest.raises(redis.ResponseError):
@@ -95,7 +98,7 @@ def test_malformed_input_ends_only_that_connection(broker):
         answer = raw.recv(4096)
         assert answer.startswith(b'-ERR Protocol error')
         assert raw.recv(4096) == b''  # closed
-    assert redis.Redis(unix_socket_path=broker).ping() is True
+    assert redis.Redis(unix_socket_path=broker, protocol=2).ping() is True
 
 
 def test_the_async_client_subscribes_and_receives(broker):
@@ -105,7 +108,7 @@ def test_the_async_client_subscribes_and_receives(broker):
 async def _async_subscribe(broker):
     import redis.asyncio as aioredis
 
-    client = aioredis.Redis.from_url(f'unix://{broker}')
+    client = aioredis.Redis.from_url(f'unix://{broker}', protocol=2)
     pubsub = client.pubsub()
     await pubsub.subscribe('socketio')
     assert (await pubsub.get_message(timeout=5))['type'] == 'subscribe'
@@ -119,8 +122,8 @@ async def _async_subscribe(broker):
 def test_a_subscriber_that_stops_reading_is_cut_off_and_others_carry_on(broker):
     import socket
 
-    publisher = redis.Redis(unix_socket_path=broker)
-    fast = redis.Redis(unix_socket_path=broker).pubsub()
+    publisher = redis.Redis(unix_socket_path=broker, protocol=2)
+    fast = redis.Redis(unix_socket_path=broker, protocol=2).pubsub()
     fast.subscribe('socketio')
     assert fast.get_message(timeout=5)['type'] == 'subscribe'
     with socket.socket(socket.AF_UNIX) as slow:
