@@ -114,7 +114,7 @@ def _require_turbosio():
                 # hypercorn 0.18 awaits asyncio's Server.wait_closed() before its graceful_timeout, and from 3.12
                 # that waits for every open connection to close: hypercorn then waits for the WebSocket client to
                 # leave and tells the app nothing until it does (no cancellation, no lifespan.shutdown).
-                reason="hypercorn on Python 3.12+ waits for WebSocket clients to leave before it tells the app",
+                reason='hypercorn on Python 3.12+ waits for WebSocket clients to leave before it tells the app',
             ),
         ),
         ('hypercorn', 'polling'),
