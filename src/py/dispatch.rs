@@ -101,10 +101,14 @@ impl EventQueue {
 
     fn push_item(&self, item: Item) {
         let weight = item.payload_len();
-        if weight > 0 {
-            self.bytes.fetch_add(weight, Ordering::Relaxed);
+        {
+            // Counted under the items' lock, so that `take` zeroes exactly the bytes it takes.
+            let mut items = self.items.lock();
+            if weight > 0 {
+                self.bytes.fetch_add(weight, Ordering::Relaxed);
+            }
+            items.push(item);
         }
-        self.items.lock().push(item);
         if !self.armed.swap(true, Ordering::AcqRel) {
             // The byte is written by `flush`, outside the engine's lock.
             self.wake_due.store(true, Ordering::Release);
@@ -121,8 +125,11 @@ impl EventQueue {
     fn take(&self) -> Vec<Item> {
         // Disarm before taking: a push racing with this either lands in this batch or writes a fresh byte.
         self.armed.store(false, Ordering::Release);
-        let items = std::mem::take(&mut *self.items.lock());
-        self.bytes.store(0, Ordering::Relaxed);
+        let items = {
+            let mut items = self.items.lock();
+            self.bytes.store(0, Ordering::Relaxed);
+            std::mem::take(&mut *items)
+        };
         for waker in self.blocked.lock().drain(..) {
             waker.wake();
         }
