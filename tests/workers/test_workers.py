@@ -14,13 +14,14 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from support.clients import AsyncPeers, arun
 from support.servers import free_port, wait_until_accepting
-from support.settings import IMPL
+from support.settings import IMPL, STARTUP_TIMEOUT
 
 pytestmark = pytest.mark.skipif(IMPL != 'turbosio', reason='workers are turbosio-only')
 
@@ -91,19 +92,38 @@ class Served:
         command += extra
         env = dict(os.environ, GONE_FILE=str(self.gone), PORT=str(self.port))
         self.proc = subprocess.Popen(
-            [sys.executable, *command], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, *command], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True,
         )
+        # The port accepts as soon as the first worker listens; the supervisor logs once every worker does, and
+        # until then each handshake would land on the first one.
+        self.err: list[str] = []
+        self.serving = threading.Event()
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+        if not self.serving.wait(STARTUP_TIMEOUT):
+            raise AssertionError(f'no "workers serving" line within {STARTUP_TIMEOUT} s: {self.stop()}')
         problem = wait_until_accepting(self.proc, self.port)
         assert not problem, (problem, self.stop())
         self.url = f'http://127.0.0.1:{self.port}'
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.err.append(line)
+            if 'workers serving' in line:
+                self.serving.set()
+        self.serving.set()  # the supervisor exited; the waiter finds out from the port
 
     def stop(self, sig: int | None = signal.SIGTERM) -> tuple[int, str]:
         """Send ``sig`` (None: none, it was sent already) and wait for the supervisor to exit."""
         if sig is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, err
+        self.proc.wait(timeout=30)
+        self.reader.join(timeout=30)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        return self.proc.returncode, ''.join(self.err)
 
     def gone_lines(self) -> list[list]:
         if not self.gone.exists():
