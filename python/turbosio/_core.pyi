@@ -121,8 +121,8 @@ ConnectItem: TypeAlias = tuple[Literal[3], str, str, str, Any]
 EventItem: TypeAlias = tuple[Literal[4], str, str, Any, list[Any], int | None]
 # (ACK, sid, namespace, ack_id, args): the acknowledgement of a server emit.
 AckItem: TypeAlias = tuple[Literal[5], str, str, int, list[Any]]
-# (DISCONNECT, sid, namespace, reason): a socket disconnected.
-DisconnectItem: TypeAlias = tuple[Literal[6], str, str, str]
+# (DISCONNECT, sid, namespace, reason, transport): a socket disconnected; transport is its session's, None if unknown.
+DisconnectItem: TypeAlias = tuple[Literal[6], str, str, str, str | None]
 # (WARNING, message): for the engineio.server log.
 WarningItem: TypeAlias = tuple[Literal[7], str]
 # (WAKE, token): a wait registered with this token may proceed.

@@ -88,6 +88,7 @@ class BaseServer:
         self.namespace_handlers = self._registry.namespace_handlers
         self.environ: dict[str, dict[str, Any]] = {}
         self._sockets: dict[str, tuple[str, str]] = {}
+        self._departing: dict[str, str | None] = {}  # sid -> transport, while its disconnect handler runs
         self._sessions: dict[str, dict[str, Any]] = {}
         self._callbacks: dict[str, dict[int, Callable[..., Any]]] = {}
         self._ack_lock = threading.Lock()  # see _emit_with_ack
@@ -199,7 +200,7 @@ class BaseServer:
             KeyError: when the client is not connected (as python-socketio).
         """
         socket = self._sockets.get(sid)
-        transport = self._core.transport(socket[0]) if socket else None
+        transport = self._core.transport(socket[0]) if socket else self._departing.get(sid)
         if transport is None:
             raise KeyError('Session not found')
         return transport
@@ -308,7 +309,7 @@ class BaseServer:
         self._core.close_room(namespace or '/', room)
 
     def _session(self, sid: str, namespace: str | None) -> dict[str, Any]:
-        if sid not in self._sockets:
+        if sid not in self._sockets and sid not in self._departing:
             raise KeyError('Session not found')
         session = self._sessions.get(sid)
         if session is None:
@@ -316,7 +317,7 @@ class BaseServer:
         return session
 
     def _save_session(self, sid: str, session: dict[str, Any], namespace: str | None) -> None:
-        if sid not in self._sockets:
+        if sid not in self._sockets and sid not in self._departing:
             raise KeyError('Session not found')  # compat: python-socketio's error
         self._sessions[sid] = session
 
@@ -345,7 +346,7 @@ class BaseServer:
         elif kind == CONNECT:
             self._on_connect(item[1], item[2], item[3], item[4])
         elif kind == DISCONNECT:
-            self._on_disconnect(item[1], item[2], item[3])
+            self._on_disconnect(item[1], item[2], item[3], item[4])
         elif kind == EIO_CONNECT:
             self._on_eio_connect(item[1], item[2], item[3])
             eio = self._eio
@@ -480,11 +481,26 @@ class BaseServer:
             return
         self._core.refuse(sid, str(error_args.get('message', '')), error_args.get('data'))
 
-    def _on_disconnect(self, sid: str, namespace: str, reason: str) -> None:
+    def _on_disconnect(self, sid: str, namespace: str, reason: str, transport: str | None) -> None:
+        session = self._sessions.get(sid)
         self._forget(sid)
         if sid in self._quiet_disconnects:
             self._quiet_disconnects.discard(sid)
             return
-        self._call_handler('disconnect', namespace, (sid, reason), None)
+        # compat: the disconnect handler can still read the client's transport and session; they go when it ends.
+        self._departing[sid] = transport
+        if session is not None:
+            self._sessions[sid] = session
+
+        def departed(_: Any = None) -> None:
+            self._departing.pop(sid, None)
+            self._sessions.pop(sid, None)
+
+        def failed(exc: BaseException) -> None:
+            self._log_handler_error('disconnect', exc)
+            departed()
+
+        if not self._call_handler('disconnect', namespace, (sid, reason), departed, failed):
+            departed()
         if self._manager_disconnect is not None:  # a client_manager that overrides disconnect (base_manager.py)
             self._invoke(self._manager_disconnect, (sid, namespace), None, None, 'client manager disconnect')

@@ -157,6 +157,8 @@ pub enum Event {
         namespace: Arc<str>,
         /// Why.
         reason: DisconnectReason,
+        /// The transport its session was on: python-socketio's disconnect handler may still ask for it.
+        transport: Option<Transport>,
     },
 }
 

@@ -313,12 +313,16 @@ impl<A: Adapter> Engine<A> {
     /// End a session: its sockets leave their namespaces (a `Disconnect` event each, then `EioDisconnect`), and the
     /// outbox closes after what is queued. `notify_client` adds an Engine.IO close packet.
     pub fn close(&mut self, eio_sid: EioSid, reason: DisconnectReason, notify_client: bool) {
+        // The sockets go first, while their session still says which transport it was on.
+        let Some(sockets) = self.sessions.get(&eio_sid).map(|s| s.sockets.clone()) else {
+            return;
+        };
+        for (_, sid) in sockets {
+            self.drop_socket(sid, Some(reason));
+        }
         let Some(session) = self.sessions.remove(&eio_sid) else {
             return;
         };
-        for (_, sid) in &session.sockets {
-            self.drop_socket(*sid, Some(reason));
-        }
         session.outbox.close(notify_client, &mut self.wakes);
         if let Some(waiting) = session.probe_poll {
             waiting.close(notify_client, &mut self.wakes);

@@ -250,15 +250,17 @@ impl<A: Adapter> Engine<A> {
             return;
         };
         self.adapter.remove_socket(&socket.namespace, sid);
-        if let Some(session) = self.sessions.get_mut(&socket.eio_sid) {
+        let transport = self.sessions.get_mut(&socket.eio_sid).map(|session| {
             session.remove_socket(sid);
-        }
+            session.transport
+        });
         // A socket that was never accepted was never connected: no disconnect handler for it.
         if let (Some(reason), None) = (reason, &socket.pending) {
             self.sink.push(Event::Disconnect {
                 sid,
                 namespace: socket.namespace,
                 reason,
+                transport,
             });
         }
     }

@@ -492,6 +492,31 @@ fn client_and_server_disconnect_reasons() {
 }
 
 #[test]
+fn disconnect_events_name_the_transport_the_session_was_on() {
+    let mut fx = fixture(EngineConfig::default());
+    let (eio_sid, sid, _) = fx.connect("/");
+    let (_, chat_sid, _) = fx.connect("/chat");
+    fx.engine.disconnect(chat_sid, "/chat").unwrap();
+    fx.engine.on_transport_closed(eio_sid, DisconnectReason::TransportClose);
+    let transports: Vec<_> = fx
+        .sink
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Disconnect { sid, transport, .. } => Some((sid, transport)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        transports,
+        [
+            (chat_sid, Some(Transport::WebSocket)),
+            (sid, Some(Transport::WebSocket))
+        ]
+    );
+}
+
+#[test]
 fn slow_consumer_is_disconnected_and_others_keep_receiving() {
     let config = EngineConfig {
         outbox: OutboxLimits {

@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 
 use super::convert;
 use super::kinds as kind;
-use crate::engine::{EioData, Event, EventSink, RequestInfo};
+use crate::engine::{EioData, Event, EventSink, RequestInfo, Transport};
 use crate::server::hosted::{BodyPiece, HostedRequest, HostedWebSocketData};
 
 enum Item {
@@ -426,9 +426,19 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             let args = convert::decode(py, &data, &attachments)?;
             (kind::ACK, sid.as_str(), &*namespace, ack_id, args).into_pyobject(py)?
         }
-        Event::Disconnect { sid, namespace, reason } => {
-            (kind::DISCONNECT, sid.as_str(), &*namespace, reason.as_str()).into_pyobject(py)?
-        }
+        Event::Disconnect {
+            sid,
+            namespace,
+            reason,
+            transport,
+        } => (
+            kind::DISCONNECT,
+            sid.as_str(),
+            &*namespace,
+            reason.as_str(),
+            transport.map(Transport::as_str),
+        )
+            .into_pyobject(py)?,
         Event::Warning { message } => (kind::WARNING, message).into_pyobject(py)?,
     };
     Ok(tuple)

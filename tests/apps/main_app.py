@@ -135,7 +135,16 @@ def make_handlers(sio, socketio, ns, do):  # noqa: C901 - one small closure per 
         return None
 
     async def disconnect(sid, reason):
-        report(ev='disconnect', sid=sid, ns=ns, reason=reason)
+        # The client's transport and session are still there while its disconnect handler runs.
+        try:
+            transport = sio.transport(sid, namespace=ns)
+        except KeyError:
+            transport = 'KeyError'
+        try:
+            session = await do(sio.get_session(sid, namespace=ns))
+        except KeyError:
+            session = 'KeyError'
+        report(ev='disconnect', sid=sid, ns=ns, reason=reason, transport=transport, session=session)
 
     async def echo(sid, *args):
         return args

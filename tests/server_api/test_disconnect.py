@@ -141,3 +141,34 @@ def test_dropped_connection_is_transport_close(server):
     ws.sock.close()  # no Engine.IO CLOSE, no websocket close frame: the TCP connection just goes away
     ws.sock = None
     assert srv.wait_for({'ev': 'disconnect', 'sid': sid})['reason'] == 'transport close'
+
+
+@pytest.mark.parametrize('sync', [False, True], ids=['async', 'sync'])
+@pytest.mark.parametrize(
+    ('transport', 'how'),
+    [('polling', 'client'), ('polling', 'server'), ('websocket', 'client'), ('websocket', 'server'),
+     ('websocket', 'dropped')],  # a dropped long-polling client is noticed only at its ping timeout
+)
+def test_the_disconnect_handler_still_sees_the_transport_and_session(server, sync, transport, how):
+    srv = server(sync=sync)
+
+    async def scenario():
+        async with AsyncPeers(srv.url) as peers:
+            peer = await peers.connect(transports=[transport], auth={'user': how})
+            sid = peer.sid()
+            leaving = None
+            if how == 'client':  # see test_polling_disconnect_returns_promptly for why it is not awaited
+                leaving = asyncio.create_task(peer.sio.disconnect())
+            elif how == 'server':
+                await peer.sio.emit('server_disconnect')
+            else:
+                await peer.sio.eio.ws.close()  # the connection just goes away
+            fact = await srv.await_for({'ev': 'disconnect', 'sid': sid})
+            if leaving is not None:
+                await asyncio.wait([leaving], timeout=2)
+                leaving.cancel()
+            return fact
+
+    fact = arun(scenario())
+    assert fact['transport'] == transport
+    assert fact['session'] == {'auth': {'user': how}, 'ns': '/'}
