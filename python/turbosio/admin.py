@@ -90,7 +90,7 @@ class InstrumentedBase:
         # Emitted while the connect is pending: the engine sends them right after the CONNECT answer.
         self.sio.emit('config', {'supportedFeatures': features}, to=sid, namespace=self.admin_namespace)
         if self.mode == 'development':
-            sockets = json.loads(self.sio._core.admin_all_sockets())
+            sockets = json.loads(self.sio._core.admin_all_sockets(sid))
             self.sio.emit('all_sockets', sockets, to=sid, namespace=self.admin_namespace)
 
     def _participants(self, namespace: str, room_filter: Any) -> list[str]:

@@ -281,7 +281,9 @@ impl<A: Adapter> Engine<A> {
     }
 
     /// Every connected socket of every namespace, for `all_sockets` (an empty list unless in development mode).
-    pub fn admin_all_sockets(&self) -> Value {
+    /// `admin` is the admin socket being welcomed, listed too although its connect is still pending, as the
+    /// reference servers list it (the UI picks its namespace from this list).
+    pub fn admin_all_sockets(&self, admin: Option<Sid>) -> Value {
         let Some(tap) = self.admin.as_deref() else {
             return Value::Array(Vec::new());
         };
@@ -291,7 +293,7 @@ impl<A: Adapter> Engine<A> {
         let mut sids: Vec<(&Arc<str>, Sid)> = self
             .sockets
             .iter()
-            .filter(|(_, s)| s.is_accepted())
+            .filter(|(sid, s)| s.is_accepted() || Some(**sid) == admin)
             .map(|(sid, s)| (&s.namespace, *sid))
             .collect();
         sids.sort_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.as_str().cmp(b.1.as_str())));

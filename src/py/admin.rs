@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use pyo3::prelude::*;
 
 use super::server::ServerCore;
+use crate::engine::Sid;
 use crate::engine::admin::AdminTap;
 
 #[pymethods]
@@ -17,9 +18,11 @@ impl ServerCore {
         py.detach(|| self.parts.handle.with(|e| e.instrument(tap)));
     }
 
-    /// Every connected socket as the Admin UI lists it (a JSON array; empty in production mode).
-    fn admin_all_sockets(&self, py: Python<'_>) -> String {
-        py.detach(|| self.parts.handle.with(|e| e.admin_all_sockets().to_string()))
+    /// Every connected socket as the Admin UI lists it, and `admin` (the admin socket being welcomed) with them
+    /// (a JSON array; empty in production mode).
+    fn admin_all_sockets(&self, py: Python<'_>, admin: &str) -> String {
+        let admin = Sid::parse(admin);
+        py.detach(|| self.parts.handle.with(|e| e.admin_all_sockets(admin).to_string()))
     }
 
     /// The engine's part of `server_stats` as a JSON object; the counters restart from zero.

@@ -3,7 +3,7 @@
 Usage::
 
     python tests/apps/admin_app.py --impl turbosio|socketio --mode native|asgi --port N [--async|--sync]
-        [--admin-mode development|production] [--read-only] [--stats-interval S]
+        [--admin-mode development|production] [--read-only yes|no] [--stats-interval S] [--cors-origin URL]
 
 It runs on turbosio or on python-socketio (the reference), so the tests can compare what each sends. The admin
 credentials are ``admin`` / ``secret`` (or ``ops`` / ``hunter2``: ``auth`` is a list of two). On ``/``, clients
@@ -33,14 +33,15 @@ def parse_args(argv=None):
     parser.add_argument('--admin-mode', choices=['development', 'production'], default='development')
     parser.add_argument('--read-only', choices=['yes', 'no'], default='no')
     parser.add_argument('--stats-interval', type=float, default=0.5)
+    parser.add_argument('--cors-origin', default='*', help="the Admin UI page's origin (default: any)")
     return parser.parse_args(argv)
 
 
 def make_server(socketio, args):
     if args.is_async:
-        sio = socketio.AsyncServer(async_mode='asgi', cors_allowed_origins='*')
+        sio = socketio.AsyncServer(async_mode='asgi', cors_allowed_origins=args.cors_origin)
     else:
-        sio = socketio.Server(async_mode='threading', cors_allowed_origins='*')
+        sio = socketio.Server(async_mode='threading', cors_allowed_origins=args.cors_origin)
 
     def connect(sid, environ, auth=None):
         report(ev='connect', sid=sid)
