@@ -721,3 +721,34 @@ fn an_engine_not_instrumented_reports_nothing() {
     assert!(drain(&admin).is_empty());
     assert_eq!(fx.engine.admin_stats()["aggregatedEvents"], serde_json::json!([]));
 }
+
+#[test]
+fn admin_tap_reports_an_upgrade() {
+    let mut fx = fixture(EngineConfig::default());
+    fx.engine.instrument(admin::AdminTap::new("/admin", true, fixed_clock));
+    let (_, _, admin) = fx.connect("/admin");
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, eio_sid, b("40")).unwrap();
+    let sid = fx
+        .sink
+        .take()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Connect { sid, .. } => Some(sid),
+            _ => None,
+        })
+        .unwrap();
+    fx.engine.accept(sid).unwrap();
+    let connected = admin_events(&admin);
+    assert_eq!(connected[0].1[0]["transport"], "polling");
+    fx.engine.begin_upgrade(eio_sid).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("5")).unwrap();
+    assert_eq!(
+        admin_events(&admin),
+        vec![(
+            "socket_updated".into(),
+            serde_json::json!([{"id": sid.as_str(), "nsp": "/", "transport": "websocket"}])
+        )]
+    );
+}

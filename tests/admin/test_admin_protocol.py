@@ -267,3 +267,25 @@ def test_same_reports_as_python_socketio(server, mode):
         reference.stop()
     ours = arun(scenario(server(app='admin_app.py', fresh=True).url))
     assert ours == theirs
+
+
+def test_upgrade_is_reported(server):
+    """The engine-level test (src/engine/tests.rs) covers the update deterministically; this one over the wire."""
+    srv = start(server, 'async')
+
+    async def body():
+        async with AsyncPeers(srv.url) as peers:
+            admin = await connect_admin(peers)
+            await admin.wait_event('all_sockets', '/admin')
+            user = await peers.connect(transports=('polling', 'websocket'))
+            sid = user.sid()
+            connected, _ = await find(admin, 'socket_connected', lambda a: a[0]['id'] == sid)
+            # The client often upgrades before its connect is answered; when it did not, an update follows.
+            if connected['transport'] == 'polling':
+                updated = await find(admin, 'socket_updated', lambda a: a[0]['id'] == sid)
+                assert updated == ({'id': sid, 'nsp': '/', 'transport': 'websocket'},)
+            await admin.wait_until(lambda: user.sio.transport() == 'websocket', what='the upgrade')
+            count = len(admin_events(admin, 'server_stats'))
+            assert (await next_stats(admin, count))['pollingClientsCount'] == 0
+
+    arun(body())
