@@ -40,8 +40,6 @@ class InstrumentedBase:
     ) -> None:
         if auth is None:
             raise ValueError('auth must be specified')
-        if mode not in ('development', 'production'):
-            raise ValueError("mode must be 'development' or 'production'")
         self.sio = sio
         self.auth = auth
         self.admin_namespace = namespace

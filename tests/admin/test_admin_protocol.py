@@ -289,3 +289,28 @@ def test_upgrade_is_reported(server):
             assert (await next_stats(admin, count))['pollingClientsCount'] == 0
 
     arun(body())
+
+
+@pytest.mark.parametrize('kind', ['function', 'coroutine', 'off'])
+def test_auth_as_a_function_or_off(server, kind):
+    srv = start(server, 'async', auth=kind)
+
+    async def body():
+        async with AsyncPeers(srv.url) as peers:
+            if kind != 'off':
+                with pytest.raises(socketio.exceptions.ConnectionError):
+                    await connect_admin(peers, {'token': 'nope'})
+                assert peers.peers[-1].connect_errors[0][1][0]['message'] == 'authentication failed'
+                await asyncio.to_thread(srv.wait_for, {'ev': 'admin_auth', 'auth': {'token': 'nope'}})
+            admin = await connect_admin(peers, {'token': 'letmein'} if kind != 'off' else None)
+            await admin.wait_event('all_sockets', '/admin')
+
+    arun(body())
+
+
+def test_auth_must_be_given():
+    import turbosio
+
+    for flavour in (turbosio.AsyncServer, turbosio.Server):
+        with pytest.raises(ValueError, match='auth must be specified'):
+            flavour().instrument()

@@ -4,9 +4,11 @@ Usage::
 
     python tests/apps/admin_app.py --impl turbosio|socketio --mode native|asgi --port N [--async|--sync]
         [--admin-mode development|production] [--read-only yes|no] [--stats-interval S] [--cors-origin URL]
+        [--auth list|function|coroutine|off]
 
 It runs on turbosio or on python-socketio (the reference), so the tests can compare what each sends. The admin
-credentials are ``admin`` / ``secret`` (or ``ops`` / ``hunter2``: ``auth`` is a list of two). On ``/``, clients
+credentials are ``admin`` / ``secret`` (or ``ops`` / ``hunter2``: ``auth`` is a list of two); ``--auth`` picks
+a function or coroutine function instead (it wants ``{'token': 'letmein'}``), or no check. On ``/``, clients
 may emit ``enter`` and ``exit`` (a room name) and ``echo`` (sent back to the sender as ``echo``). Every connect
 and disconnect on ``/`` is printed as a JSON line, as the other apps in tests/apps do.
 """
@@ -33,6 +35,7 @@ def parse_args(argv=None):
     parser.add_argument('--admin-mode', choices=['development', 'production'], default='development')
     parser.add_argument('--read-only', choices=['yes', 'no'], default='no')
     parser.add_argument('--stats-interval', type=float, default=0.5)
+    parser.add_argument('--auth', choices=['list', 'function', 'coroutine', 'off'], default='list')
     parser.add_argument('--cors-origin', default='*', help="the Admin UI page's origin (default: any)")
     return parser.parse_args(argv)
 
@@ -60,13 +63,34 @@ def make_server(socketio, args):
     for name, verb in verbs.items():
         sio.on(name, awaiting(verb) if args.is_async else (lambda *a, verb=verb: verb(*a)[1]))
     sio.instrument(
-        auth=CREDENTIALS,
+        auth=admin_auth(args.auth),
         mode=args.admin_mode,
         read_only=args.read_only == 'yes',
         server_id='admin-test',
         server_stats_interval=args.stats_interval,
     )
     return sio
+
+
+def admin_auth(kind):
+    """``auth`` for instrument(): the list of credentials, a function or coroutine function that wants
+    ``{'token': 'letmein'}``, or False (no check)."""
+    if kind == 'list':
+        return CREDENTIALS
+    if kind == 'off':
+        return False
+
+    def check(auth):
+        report(ev='admin_auth', auth=auth)
+        return auth == {'token': 'letmein'}
+
+    if kind == 'function':
+        return check
+
+    async def check_later(auth):
+        return check(auth)
+
+    return check_later
 
 
 def awaiting(verb):
