@@ -22,7 +22,14 @@ from support.settings import IMPL
 ADMIN = {'username': 'admin', 'password': 'secret'}
 SOCKET_FIELDS = {'id', 'clientId', 'transport', 'nsp', 'data', 'handshake', 'rooms'}
 STATS_FIELDS = {
-    'serverId', 'hostname', 'pid', 'uptime', 'clientsCount', 'pollingClientsCount', 'aggregatedEvents', 'namespaces'
+    'serverId',
+    'hostname',
+    'pid',
+    'uptime',
+    'clientsCount',
+    'pollingClientsCount',
+    'aggregatedEvents',
+    'namespaces',
 }
 TAPS = {'socket_connected', 'socket_disconnected', 'room_joined', 'room_left', 'event_received', 'event_sent'}
 

@@ -54,7 +54,10 @@ def test_admin_ui_follows_clients(mode, ui_url, tmp_path):
     try:
         done = subprocess.run(
             ['node', str(JS_DIR / 'admin_ui_browser.js'), ui_url, srv.url, CHROMIUM, screenshot],
-            capture_output=True, text=True, timeout=120, cwd=JS_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=JS_DIR,
         )
     finally:
         srv.stop()
