@@ -242,6 +242,8 @@ class ServerCore:
         """``'polling'`` or ``'websocket'``."""
     def admin_instrument(self, namespace: str, development: bool) -> None:
         """Install the Admin UI's taps, reporting to ``namespace``; ``development`` adds the per-event reports."""
+    def admin_uninstrument(self) -> None:
+        """Remove the Admin UI's taps and counters."""
     def admin_all_sockets(self, admin: str) -> str:
         """Every connected socket as the Admin UI lists it, ``admin`` (being welcomed) too, as a JSON array (empty in
         production mode)."""

@@ -68,6 +68,11 @@ class InstrumentedBase:
     admin_leave_room: Callable[..., Any]
     admin_disconnect: Callable[..., Any]
 
+    def uninstrument(self) -> None:
+        """Stop the per-event reports and counters; as in python-socketio, the admin namespace's handlers and
+        the ``server_stats`` stay."""
+        self.sio._core.admin_uninstrument()
+
     def _credentials_match(self, client_auth: Any) -> bool | None:
         """True or False for a dict or a list of dicts (or no check at all); None when ``auth`` is a callable."""
         if not self.auth:

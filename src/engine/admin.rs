@@ -214,6 +214,11 @@ impl<A: Adapter> Engine<A> {
         self.admin = Some(Box::new(tap));
     }
 
+    /// Stop reporting (`uninstrument()`): the tap and what it kept go.
+    pub fn uninstrument(&mut self) {
+        self.admin = None;
+    }
+
     /// The admin namespace when instrumented.
     pub fn admin_namespace(&self) -> Option<&str> {
         self.admin.as_deref().map(|t| &*t.namespace)

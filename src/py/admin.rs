@@ -18,6 +18,11 @@ impl ServerCore {
         py.detach(|| self.parts.handle.with(|e| e.instrument(tap)));
     }
 
+    /// Stop the taps and the counters.
+    fn admin_uninstrument(&self, py: Python<'_>) {
+        py.detach(|| self.parts.handle.with(crate::engine::Engine::uninstrument));
+    }
+
     /// Every connected socket as the Admin UI lists it, and `admin` (the admin socket being welcomed) with them
     /// (a JSON array; empty in production mode).
     fn admin_all_sockets(&self, py: Python<'_>, admin: &str) -> String {

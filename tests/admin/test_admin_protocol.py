@@ -321,3 +321,28 @@ def test_auth_must_be_given():
     for flavour in (turbosio.AsyncServer, turbosio.Server):
         with pytest.raises(ValueError, match='auth must be specified'):
             flavour().instrument()
+
+
+def test_uninstrument_stops_the_reports(server, flavour):
+    srv = start(server, flavour)
+
+    async def body():
+        async with AsyncPeers(srv.url) as peers:
+            admin = await connect_admin(peers)
+            await admin.wait_event('all_sockets', '/admin')
+            user = await peers.connect()
+            sid = user.sid()
+            assert await user.sio.call('uninstrument', timeout=5) == 'done'
+            await find(admin, 'event_received', lambda a: a[1] == sid and a[2] == ['uninstrument'])
+            assert await user.sio.call('echo', 'after', timeout=5) == 'echoed'
+            # Two stats reports later (they keep coming), still nothing about the echo.
+            count = len(admin_events(admin, 'server_stats'))
+            await next_stats(admin, count + 1)
+            later = [
+                a
+                for a in admin_events(admin, 'event_received') + admin_events(admin, 'event_sent')
+                if 'after' in str(a)
+            ]
+            assert later == []
+
+    arun(body())

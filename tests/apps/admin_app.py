@@ -9,7 +9,8 @@ Usage::
 It runs on turbosio or on python-socketio (the reference), so the tests can compare what each sends. The admin
 credentials are ``admin`` / ``secret`` (or ``ops`` / ``hunter2``: ``auth`` is a list of two); ``--auth`` picks
 a function or coroutine function instead (it wants ``{'token': 'letmein'}``), or no check. On ``/``, clients
-may emit ``enter`` and ``exit`` (a room name) and ``echo`` (sent back to the sender as ``echo``). Every connect
+may emit ``enter`` and ``exit`` (a room name), ``echo`` (sent back to the sender as ``echo``) and
+``uninstrument``. Every connect
 and disconnect on ``/`` is printed as a JSON line, as the other apps in tests/apps do.
 """
 
@@ -60,15 +61,17 @@ def make_server(socketio, args):
     }
     sio.on('connect', connect)
     sio.on('disconnect', disconnect)
-    for name, verb in verbs.items():
-        sio.on(name, awaiting(verb) if args.is_async else (lambda *a, verb=verb: verb(*a)[1]))
-    sio.instrument(
+    instrumented = sio.instrument(
         auth=admin_auth(args.auth),
         mode=args.admin_mode,
         read_only=args.read_only == 'yes',
         server_id='admin-test',
         server_stats_interval=args.stats_interval,
     )
+    for name, verb in verbs.items():
+        sio.on(name, awaiting(verb) if args.is_async else (lambda *a, verb=verb: verb(*a)[1]))
+    # uninstrument() is a plain method on both flavours.
+    sio.on('uninstrument', lambda sid: (instrumented.uninstrument(), 'done')[1])
     return sio
 
 
