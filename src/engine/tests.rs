@@ -68,18 +68,22 @@ impl Fixture {
         let (eio_sid, outbox) = self.open_ws();
         let connect = if ns == "/" { "40".to_owned() } else { format!("40{ns},") };
         self.engine.on_ws_text(self.t0, eio_sid, b(&connect)).unwrap();
-        let sid = self
-            .sink
+        let sid = self.connecting_sid();
+        self.engine.accept(sid).unwrap();
+        drain(&outbox);
+        (eio_sid, sid, outbox)
+    }
+
+    /// The sid of the socket whose CONNECT the sink just got (its other events are dropped).
+    fn connecting_sid(&self) -> Sid {
+        self.sink
             .take()
             .into_iter()
             .find_map(|e| match e {
                 Event::Connect { sid, .. } => Some(sid),
                 _ => None,
             })
-            .unwrap();
-        self.engine.accept(sid).unwrap();
-        drain(&outbox);
-        (eio_sid, sid, outbox)
+            .unwrap()
     }
 }
 
@@ -729,15 +733,7 @@ fn admin_tap_reports_an_upgrade() {
     let (_, _, admin) = fx.connect("/admin");
     let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
     fx.engine.on_post(fx.t0, eio_sid, b("40")).unwrap();
-    let sid = fx
-        .sink
-        .take()
-        .into_iter()
-        .find_map(|e| match e {
-            Event::Connect { sid, .. } => Some(sid),
-            _ => None,
-        })
-        .unwrap();
+    let sid = fx.connecting_sid();
     fx.engine.accept(sid).unwrap();
     let connected = admin_events(&admin);
     assert_eq!(connected[0].1[0]["transport"], "polling");

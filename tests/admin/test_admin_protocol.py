@@ -47,6 +47,13 @@ async def connect_admin(peers: AsyncPeers, auth=ADMIN):
     return await peers.connect(namespaces=('/admin',), auth=auth)
 
 
+async def admin_with_config(peers: AsyncPeers):
+    """A logged-in admin, and the ``config`` it was sent first."""
+    admin = await connect_admin(peers)
+    (config,) = await admin.wait_event('config', '/admin')
+    return admin, config
+
+
 def admin_events(admin, event: str) -> list[tuple]:
     return admin.received(event, '/admin')
 
@@ -92,8 +99,7 @@ def test_admin_sees_sockets_rooms_events_and_stats(server, flavour):
     async def body():
         async with AsyncPeers(srv.url) as peers:
             early = await peers.connect(transports=('polling',), query='?who=early&tag=a&tag=b')
-            admin = await connect_admin(peers)
-            (config,) = await admin.wait_event('config', '/admin')
+            admin, config = await admin_with_config(peers)
             assert {'EMIT', 'JOIN', 'LEAVE', 'DISCONNECT', 'ALL_EVENTS', 'AGGREGATED_EVENTS'} <= set(
                 config['supportedFeatures']
             )
@@ -194,8 +200,7 @@ def test_read_only_refuses_actions(server, flavour):
 
     async def body():
         async with AsyncPeers(srv.url) as peers:
-            admin = await connect_admin(peers)
-            (config,) = await admin.wait_event('config', '/admin')
+            admin, config = await admin_with_config(peers)
             assert config['supportedFeatures'] == ['AGGREGATED_EVENTS', 'ALL_EVENTS']
             user = await peers.connect()
             sid = user.sid()
@@ -219,8 +224,7 @@ def test_production_mode_sends_stats_only(server, flavour):
 
     async def body():
         async with AsyncPeers(srv.url) as peers:
-            admin = await connect_admin(peers)
-            (config,) = await admin.wait_event('config', '/admin')
+            admin, config = await admin_with_config(peers)
             assert 'ALL_EVENTS' not in config['supportedFeatures']
             user = await peers.connect()
             assert await user.sio.call('enter', 'lobby', timeout=5) == 'entered'
