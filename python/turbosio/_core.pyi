@@ -240,6 +240,15 @@ class ServerCore:
         """A socket's rooms, its own sid first."""
     def transport(self, eio_sid: str) -> str | None:
         """``'polling'`` or ``'websocket'``."""
+    def admin_instrument(self, namespace: str, development: bool) -> None:
+        """Install the Admin UI's taps, reporting to ``namespace``; ``development`` adds the per-event reports."""
+    def admin_uninstrument(self) -> None:
+        """Remove the Admin UI's taps and counters."""
+    def admin_all_sockets(self, admin: str) -> str:
+        """Every connected socket as the Admin UI lists it, ``admin`` (being welcomed) too, as a JSON array (empty in
+        production mode)."""
+    def admin_stats(self) -> str:
+        """The engine's part of ``server_stats`` as a JSON object; the per-second counters restart."""
     def eio_send(self, eio_sid: str, data: str | bytes) -> bool:
         """Send a bare Engine.IO message."""
     def eio_close(self, eio_sid: str) -> None:

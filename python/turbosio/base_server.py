@@ -189,6 +189,46 @@ class BaseServer:
 
     # -- queries ------------------------------------------------------------------------------------------------
 
+    def instrument(
+        self,
+        auth: Any = None,
+        mode: str = 'development',
+        read_only: bool = False,
+        server_id: str | None = None,
+        namespace: str = '/admin',
+        server_stats_interval: float = 2,
+    ) -> Any:
+        """Report to the `Socket.IO Admin UI <https://socket.io/docs/v4/admin-ui/>`_ from the ``namespace`` given.
+
+        Args:
+            auth: The credentials an admin must send: a dict (e.g. ``{'username': ..., 'password': ...}``), a list
+                of such dicts, or a callable that takes the client's auth dict and returns True to let it in (a
+                coroutine function too, on :class:`AsyncServer`). ``False`` turns the check off (never in
+                production); ``None`` is refused with ``ValueError``.
+            mode: ``'development'`` (the default) reports every connect, disconnect, room change and event as it
+                happens; ``'production'`` sends only the periodic ``server_stats``.
+            read_only: True refuses the UI's actions (emit, join, leave, disconnect).
+            server_id: The name the UI shows for this server (default: the host name).
+            namespace: The admin namespace (default ``'/admin'``).
+            server_stats_interval: Seconds between two ``server_stats`` reports.
+
+        Returns:
+            The instrumentation object; its ``shutdown()`` stops the stats reports.
+        """
+        from .admin import InstrumentedBase, InstrumentedServer
+        from .async_admin import InstrumentedAsyncServer
+
+        flavour: type[InstrumentedBase] = InstrumentedAsyncServer if self.is_asyncio_based() else InstrumentedServer
+        return flavour(
+            self,
+            auth=auth,
+            mode=mode,
+            read_only=read_only,
+            server_id=server_id,
+            namespace=namespace,
+            server_stats_interval=server_stats_interval,
+        )
+
     def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
         """The rooms a client is in, its own sid room first."""
         return self._core.rooms(sid, namespace or '/')

@@ -19,6 +19,7 @@
 //! bottom.
 
 pub mod adapter;
+pub mod admin;
 pub mod config;
 pub mod errors;
 pub mod event;
@@ -90,6 +91,8 @@ pub struct Engine<A = PubSubAdapter> {
     closed_by_post: HashMap<EioSid, Instant>,
     /// Transports to wake once the caller has released the engine (see [`Engine::take_wakes`]).
     wakes: Vec<Waker>,
+    /// The Admin UI's taps, once instrumented (`admin.rs`).
+    admin: Option<Box<admin::AdminTap>>,
 }
 
 impl Engine {
@@ -111,6 +114,7 @@ impl<A: Adapter> Engine<A> {
             heartbeats: Heartbeats::default(),
             closed_by_post: HashMap::new(),
             wakes: Vec::new(),
+            admin: None,
         }
     }
 
@@ -168,6 +172,7 @@ impl<A: Adapter> Engine<A> {
                 partial: None,
             },
         );
+        self.admin_session_opened(eio_sid, request.as_deref());
         self.sink.push(Event::EioConnect {
             eio_sid,
             transport,
@@ -240,6 +245,7 @@ impl<A: Adapter> Engine<A> {
 
     /// A long-polling POST body arrived (the driver has already refused bodies over `max_payload`).
     pub fn on_post(&mut self, now: Instant, eio_sid: EioSid, body: Bytes) -> Result<(), SessionError> {
+        self.admin_count(admin::Counter::PacketsIn, body.len());
         let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
         if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
             return Err(SessionError::WrongTransport);
@@ -284,6 +290,7 @@ impl<A: Adapter> Engine<A> {
 
     /// A WebSocket text frame arrived.
     pub fn on_ws_text(&mut self, now: Instant, eio_sid: EioSid, frame: Bytes) -> Result<WsOutcome, SessionError> {
+        self.admin_count(admin::Counter::PacketsIn, frame.len());
         let result = Packet::decode_text(frame)
             .map_err(SessionError::from)
             .and_then(|packet| self.on_packet(now, eio_sid, packet, Transport::WebSocket));
@@ -292,6 +299,7 @@ impl<A: Adapter> Engine<A> {
 
     /// A WebSocket binary frame arrived.
     pub fn on_ws_binary(&mut self, now: Instant, eio_sid: EioSid, data: Bytes) -> Result<WsOutcome, SessionError> {
+        self.admin_count(admin::Counter::PacketsIn, data.len());
         let result = self.on_packet(now, eio_sid, Packet::Binary(data), Transport::WebSocket);
         self.fail_on_error(eio_sid, result)
     }
@@ -327,6 +335,7 @@ impl<A: Adapter> Engine<A> {
         if let Some(waiting) = session.probe_poll {
             waiting.close(notify_client, &mut self.wakes);
         }
+        self.admin_session_closed(eio_sid);
         self.sink.push(Event::EioDisconnect { eio_sid, reason });
     }
 
@@ -373,11 +382,15 @@ impl<A: Adapter> Engine<A> {
 
     /// Send a bare Engine.IO message (python-engineio's `send`).
     pub fn eio_send(&mut self, eio_sid: EioSid, data: EioData) -> Result<(), SessionError> {
-        let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
         let frame = match data {
             EioData::Text(text) => Frame::message(&text),
             EioData::Binary(bin) => Frame::Binary(bin),
         };
+        if !self.sessions.contains_key(&eio_sid) {
+            return Err(SessionError::UnknownSession);
+        }
+        self.admin_count(admin::Counter::PacketsOut, frame.len());
+        let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
         if let Err(PushError::Overflow) = session.outbox.push(frame, &mut self.wakes) {
             self.slow_consumer(eio_sid);
         }
@@ -437,6 +450,7 @@ impl<A: Adapter> Engine<A> {
                     if let Some(waiting) = session.probe_poll.take() {
                         waiting.close(false, &mut self.wakes);
                     }
+                    self.admin_upgraded(eio_sid);
                     Ok(WsOutcome::Upgraded)
                 } else {
                     Err(SessionError::UnexpectedPacket("upgrade packet outside an upgrade"))

@@ -23,11 +23,18 @@ use super::sid::{EioSid, Sid};
 
 /// One Socket.IO socket.
 pub struct Socket {
-    eio_sid: EioSid,
-    namespace: Arc<str>,
+    pub(super) eio_sid: EioSid,
+    pub(super) namespace: Arc<str>,
     /// Frames emitted before the connect was accepted; `None` once connected.
     pending: Option<Vec<Frame>>,
     next_ack_id: u64,
+}
+
+impl Socket {
+    /// Whether the connect was accepted (a connecting socket is not listed anywhere yet).
+    pub(super) fn is_accepted(&self) -> bool {
+        self.pending.is_none()
+    }
 }
 
 #[cfg(any(test, fuzzing))]
@@ -55,6 +62,16 @@ fn sio_frame(kind: PacketType, namespace: &str, id: Option<u64>, attachments: us
     out.push(b'4');
     sio::encode(&mut out, kind, namespace, id, attachments, data);
     Frame::Text(out.into())
+}
+
+/// An `EVENT` (or `BINARY_EVENT` when it has attachments) with no ack id.
+pub(super) fn event_frame(namespace: &str, data: &[u8], attachments: usize) -> Frame {
+    let kind = if attachments == 0 {
+        PacketType::Event
+    } else {
+        PacketType::BinaryEvent
+    };
+    sio_frame(kind, namespace, None, attachments, Some(data))
 }
 
 fn event_kind(attachments: &[Bytes], text: PacketType, binary: PacketType) -> PacketType {
@@ -154,6 +171,7 @@ impl<A: Adapter> Engine<A> {
                     return Err(SessionError::UnexpectedPacket("event without data"));
                 };
                 let namespace = self.namespace_of(sid);
+                self.admin_event_received(sid, &namespace, &data, &attachments);
                 self.sink.push(Event::Message {
                     sid,
                     namespace,
@@ -217,6 +235,7 @@ impl<A: Adapter> Engine<A> {
         let connect = handshake::connect_ok_frame(&socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
+        self.admin_socket_accepted(sid);
         Ok(())
     }
 
@@ -256,6 +275,7 @@ impl<A: Adapter> Engine<A> {
         });
         // A socket that was never accepted was never connected: no disconnect handler for it.
         if let (Some(reason), None) = (reason, &socket.pending) {
+            self.admin_socket_gone(sid, &socket.namespace, reason);
             self.sink.push(Event::Disconnect {
                 sid,
                 namespace: socket.namespace,
@@ -269,6 +289,7 @@ impl<A: Adapter> Engine<A> {
     pub fn join(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
         self.adapter.join(namespace, sid, room);
+        self.admin_room(true, namespace, sid, room);
         Ok(())
     }
 
@@ -276,6 +297,7 @@ impl<A: Adapter> Engine<A> {
     pub fn leave(&mut self, sid: Sid, namespace: &str, room: &str) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
         self.adapter.leave(namespace, sid, room);
+        self.admin_room(false, namespace, sid, room);
         Ok(())
     }
 
@@ -335,9 +357,10 @@ impl<A: Adapter> Engine<A> {
         let mut frames = Vec::with_capacity(1 + attachments.len());
         frames.push(sio_frame(kind, namespace, None, attachments.len(), Some(data)));
         frames.extend(attachments.iter().cloned().map(Frame::Binary));
-        for sid in recipients {
-            self.push_to_socket(sid, &frames);
+        for sid in &recipients {
+            self.push_to_socket(*sid, &frames);
         }
+        self.admin_events_sent(&recipients, namespace, data, attachments);
     }
 
     /// Like [`Engine::emit`], but each recipient gets its own ack id; returns (socket, ack id) for each.
@@ -364,6 +387,10 @@ impl<A: Adapter> Engine<A> {
             self.push_to_socket(sid, &frames);
             sent.push((sid, ack_id));
         }
+        if self.admin.is_some() {
+            let recipients: Vec<Sid> = sent.iter().map(|(sid, _)| *sid).collect();
+            self.admin_events_sent(&recipients, namespace, data, attachments);
+        }
         sent
     }
 
@@ -385,7 +412,7 @@ impl<A: Adapter> Engine<A> {
         Ok(())
     }
 
-    fn push_to_socket(&mut self, sid: Sid, frames: &[Frame]) {
+    pub(super) fn push_to_socket(&mut self, sid: Sid, frames: &[Frame]) {
         let Some(socket) = self.sockets.get_mut(&sid) else {
             return;
         };
@@ -404,6 +431,11 @@ impl<A: Adapter> Engine<A> {
     }
 
     fn push_to_session<'a>(&mut self, eio_sid: EioSid, frames: impl Iterator<Item = &'a Frame> + Clone, control: bool) {
+        if self.admin.is_some() {
+            for frame in frames.clone() {
+                self.admin_count_out(frame.len());
+            }
+        }
         let Some(session) = self.sessions.get(&eio_sid) else {
             return;
         };

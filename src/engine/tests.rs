@@ -68,18 +68,22 @@ impl Fixture {
         let (eio_sid, outbox) = self.open_ws();
         let connect = if ns == "/" { "40".to_owned() } else { format!("40{ns},") };
         self.engine.on_ws_text(self.t0, eio_sid, b(&connect)).unwrap();
-        let sid = self
-            .sink
+        let sid = self.connecting_sid();
+        self.engine.accept(sid).unwrap();
+        drain(&outbox);
+        (eio_sid, sid, outbox)
+    }
+
+    /// The sid of the socket whose CONNECT the sink just got (its other events are dropped).
+    fn connecting_sid(&self) -> Sid {
+        self.sink
             .take()
             .into_iter()
             .find_map(|e| match e {
                 Event::Connect { sid, .. } => Some(sid),
                 _ => None,
             })
-            .unwrap();
-        self.engine.accept(sid).unwrap();
-        drain(&outbox);
-        (eio_sid, sid, outbox)
+            .unwrap()
     }
 }
 
@@ -618,5 +622,154 @@ fn frames_held_for_a_connecting_socket_are_bounded_too() {
     assert!(
         fx.engine.accept(sid).is_err(),
         "the socket is gone, so Python learns it cannot accept it"
+    );
+}
+
+/// The admin socket's events (name and arguments), from what its outbox got.
+fn admin_events(outbox: &Outbox) -> Vec<(String, serde_json::Value)> {
+    drain(outbox)
+        .iter()
+        .filter_map(|frame| frame.strip_prefix("42/admin,"))
+        .map(|json| {
+            let serde_json::Value::Array(mut parts) = serde_json::from_str(json).unwrap() else {
+                panic!("not an event: {json}");
+            };
+            let name = parts.remove(0).as_str().unwrap().to_owned();
+            (name, serde_json::Value::Array(parts))
+        })
+        .collect()
+}
+
+fn fixed_clock() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_millis(1_796_685_669_123)
+}
+
+#[test]
+fn admin_tap_reports_what_sockets_do_in_development_mode() {
+    let mut fx = fixture(EngineConfig::default());
+    fx.engine.instrument(admin::AdminTap::new("/admin", true, fixed_clock));
+    let (_, _, admin) = fx.connect("/admin");
+    let (user_eio, user, user_out) = fx.connect("/");
+    let events = admin_events(&admin);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (name, args) = &events[0];
+    assert_eq!(name, "socket_connected");
+    assert_eq!(args[0]["id"], user.as_str());
+    assert_eq!(args[0]["clientId"], user_eio.as_str());
+    assert_eq!(args[0]["transport"], "websocket");
+    assert_eq!(args[0]["rooms"], serde_json::json!([user.as_str()]));
+    assert_eq!(args[0]["handshake"]["issued"], 1_796_685_669_123_u64);
+    assert_eq!(args[1], "2026-12-07T23:21:09.123Z");
+
+    fx.engine.join(user, "/", "lobby").unwrap();
+    fx.engine.on_ws_text(fx.t0, user_eio, b(r#"42["hi",{"n":1}]"#)).unwrap();
+    fx.engine
+        .emit("/", br#"["news",2]"#, &[], Target::Rooms(&["lobby"]), &[]);
+    fx.engine.emit("/admin", br#"["to_admins"]"#, &[], Target::All, &[]);
+    fx.engine.leave(user, "/", "lobby").unwrap();
+    let time = "2026-12-07T23:21:09.123Z";
+    let names: Vec<(String, serde_json::Value)> = admin_events(&admin);
+    assert_eq!(
+        names,
+        vec![
+            (
+                "room_joined".into(),
+                serde_json::json!(["/", "lobby", user.as_str(), time])
+            ),
+            (
+                "event_received".into(),
+                serde_json::json!(["/", user.as_str(), ["hi", {"n": 1}], time])
+            ),
+            (
+                "event_sent".into(),
+                serde_json::json!(["/", user.as_str(), ["news", 2], time])
+            ),
+            // An emit to the admins reaches them, but is not reported as sent.
+            ("to_admins".into(), serde_json::json!([])),
+            (
+                "room_left".into(),
+                serde_json::json!(["/", "lobby", user.as_str(), time])
+            ),
+        ]
+    );
+    assert_eq!(drain(&user_out), vec![r#"42["news",2]"#]);
+
+    fx.engine.on_ws_text(fx.t0, user_eio, b("41")).unwrap();
+    assert_eq!(
+        admin_events(&admin),
+        vec![(
+            "socket_disconnected".into(),
+            serde_json::json!(["/", user.as_str(), "client disconnect", time])
+        )]
+    );
+    let stats = fx.engine.admin_stats();
+    assert_eq!(stats["clientsCount"], 2);
+    assert_eq!(
+        stats["namespaces"],
+        serde_json::json!([{"name": "/admin", "socketsCount": 1}])
+    );
+    let counted = |kind: &str| {
+        stats["aggregatedEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| e["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(counted("rawConnection"), 2);
+    assert_eq!(counted("packetsIn"), 4);
+    assert!(counted("packetsOut") >= 8 && counted("bytesOut") > counted("packetsOut"));
+    assert_eq!(fx.engine.admin_stats()["aggregatedEvents"], serde_json::json!([]));
+}
+
+#[test]
+fn admin_tap_in_production_mode_only_counts() {
+    let mut fx = fixture(EngineConfig::default());
+    fx.engine.instrument(admin::AdminTap::new("/admin", false, fixed_clock));
+    let (_, admin_sid, admin) = fx.connect("/admin");
+    let (user_eio, user, _) = fx.connect("/");
+    fx.engine.join(user, "/", "lobby").unwrap();
+    fx.engine.on_ws_text(fx.t0, user_eio, b(r#"42["hi"]"#)).unwrap();
+    fx.engine.emit("/", br#"["news"]"#, &[], Target::All, &[]);
+    assert!(drain(&admin).is_empty());
+    assert_eq!(fx.engine.admin_all_sockets(Some(admin_sid)), serde_json::json!([]));
+    assert!(
+        fx.engine.admin_stats()["aggregatedEvents"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+}
+
+#[test]
+fn an_engine_not_instrumented_reports_nothing() {
+    let mut fx = fixture(EngineConfig::default());
+    let (_, _, admin) = fx.connect("/admin");
+    let (user_eio, _, _) = fx.connect("/");
+    fx.engine.on_ws_text(fx.t0, user_eio, b(r#"42["hi"]"#)).unwrap();
+    assert!(drain(&admin).is_empty());
+    assert_eq!(fx.engine.admin_stats()["aggregatedEvents"], serde_json::json!([]));
+}
+
+#[test]
+fn admin_tap_reports_an_upgrade() {
+    let mut fx = fixture(EngineConfig::default());
+    fx.engine.instrument(admin::AdminTap::new("/admin", true, fixed_clock));
+    let (_, _, admin) = fx.connect("/admin");
+    let eio_sid = fx.engine.open(fx.t0, Transport::Polling, None).unwrap().eio_sid;
+    fx.engine.on_post(fx.t0, eio_sid, b("40")).unwrap();
+    let sid = fx.connecting_sid();
+    fx.engine.accept(sid).unwrap();
+    let connected = admin_events(&admin);
+    assert_eq!(connected[0].1[0]["transport"], "polling");
+    fx.engine.begin_upgrade(eio_sid).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("2probe")).unwrap();
+    fx.engine.on_ws_text(fx.t0, eio_sid, b("5")).unwrap();
+    assert_eq!(
+        admin_events(&admin),
+        vec![(
+            "socket_updated".into(),
+            serde_json::json!([{"id": sid.as_str(), "nsp": "/", "transport": "websocket"}])
+        )]
     );
 }

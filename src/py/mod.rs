@@ -6,6 +6,7 @@
 //! `server::endpoint`; `pubsub.rs` binds the Redis manager's driver (`scale`). Never: Python work on a tokio thread, the GIL held across fan-out or I/O, a `Py<T>` handed
 //! to a lower layer.
 
+pub mod admin;
 pub mod client;
 pub mod convert;
 pub mod dispatch;
