@@ -386,12 +386,11 @@ impl<A: Adapter> Engine<A> {
             EioData::Text(text) => Frame::message(&text),
             EioData::Binary(bin) => Frame::Binary(bin),
         };
-        if !self.sessions.contains_key(&eio_sid) {
-            return Err(SessionError::UnknownSession);
-        }
-        self.admin_count(admin::Counter::PacketsOut, frame.len());
+        let len = frame.len();
         let session = self.sessions.get(&eio_sid).ok_or(SessionError::UnknownSession)?;
-        if let Err(PushError::Overflow) = session.outbox.push(frame, &mut self.wakes) {
+        let pushed = session.outbox.push(frame, &mut self.wakes);
+        self.admin_count(admin::Counter::PacketsOut, len);
+        if let Err(PushError::Overflow) = pushed {
             self.slow_consumer(eio_sid);
         }
         Ok(())
