@@ -77,9 +77,12 @@ class BaseServer:
         namespaces: list[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
-        if serializer != 'default':
-            raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
-        self._core = _core.ServerCore(**core_options(kwargs))
+        if serializer not in ('default', 'msgpack'):
+            raise NotImplementedError(
+                f"turbosio: serializer={serializer!r} is not supported; use 'default' or 'msgpack'"
+            )
+        self._msgpack = serializer == 'msgpack'
+        self._core = _core.ServerCore(**core_options(kwargs), msgpack=self._msgpack)
         self._fleet: BasePubSubManager | None = None  # a pub/sub manager's hooks (set by its set_server)
         self._cors_callable = cors_callable(kwargs)
         self._json = json

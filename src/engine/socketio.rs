@@ -15,6 +15,7 @@ use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBi
 
 use super::Engine;
 use super::adapter::{Adapter, Broadcast, Room, Target};
+use super::config::Parser;
 use super::errors::SessionError;
 use super::event::{DisconnectReason, Event};
 use super::handshake;
@@ -50,8 +51,20 @@ pub enum SocketError {
     AlreadyAccepted,
 }
 
-fn sio_frame(kind: PacketType, namespace: &str, id: Option<u64>, attachments: usize, data: Option<&[u8]>) -> Frame {
+fn sio_frame(
+    parser: Parser,
+    kind: PacketType,
+    namespace: &str,
+    id: Option<u64>,
+    attachments: usize,
+    data: Option<&[u8]>,
+) -> Frame {
     let mut out = Vec::with_capacity(16 + namespace.len() + data.map_or(0, <[u8]>::len));
+    if parser == Parser::MsgPack {
+        // spec (socket.io-msgpack-parser): no attachments; `data` is already msgpack with its binary inline.
+        sio::msgpack::encode(&mut out, kind, namespace, id, data);
+        return Frame::Binary(out.into());
+    }
     out.push(b'4');
     sio::encode(&mut out, kind, namespace, id, attachments, data);
     Frame::Text(out.into())
@@ -66,6 +79,9 @@ impl<A: Adapter> Engine<A> {
         let limits = DecodeLimits {
             max_attachments: self.config.max_attachments,
         };
+        if self.config.parser == Parser::MsgPack {
+            return Err(SessionError::UnexpectedPacket("text message on a msgpack server"));
+        }
         let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
         if session.partial.is_some() {
             return Err(SessionError::UnexpectedPacket(
@@ -81,6 +97,10 @@ impl<A: Adapter> Engine<A> {
     }
 
     pub(super) fn on_socketio_binary(&mut self, eio_sid: EioSid, data: Bytes) -> Result<(), SessionError> {
+        if self.config.parser == Parser::MsgPack {
+            let packet = sio::msgpack::decode(data)?;
+            return self.on_socketio_packet(eio_sid, packet, Vec::new());
+        }
         let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
         let partial = session
             .partial
@@ -203,7 +223,7 @@ impl<A: Adapter> Engine<A> {
         if socket.pending.is_some() {
             return;
         }
-        let frame = handshake::connect_ok_frame(&socket.namespace, sid);
+        let frame = handshake::connect_ok_frame(self.config.parser, &socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
     }
@@ -214,7 +234,7 @@ impl<A: Adapter> Engine<A> {
         let Some(pending) = socket.pending.take() else {
             return Ok(());
         };
-        let connect = handshake::connect_ok_frame(&socket.namespace, sid);
+        let connect = handshake::connect_ok_frame(self.config.parser, &socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
         Ok(())
@@ -227,7 +247,7 @@ impl<A: Adapter> Engine<A> {
             // Dropping an accepted socket here would skip its `Disconnect` event (found by the interleaving fuzz).
             return Err(SocketError::AlreadyAccepted);
         }
-        let frame = handshake::connect_error_frame(&socket.namespace, message, data);
+        let frame = handshake::connect_error_frame(self.config.parser, &socket.namespace, message, data);
         let eio_sid = socket.eio_sid;
         self.drop_socket(sid, None);
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
@@ -237,7 +257,14 @@ impl<A: Adapter> Engine<A> {
     /// Server-side disconnect of one socket: the client gets `DISCONNECT`, a `Disconnect` event follows.
     pub fn disconnect(&mut self, sid: Sid, namespace: &str) -> Result<(), SocketError> {
         let socket = self.socket_in(sid, namespace)?;
-        let frame = sio_frame(PacketType::Disconnect, &socket.namespace, None, 0, None);
+        let frame = sio_frame(
+            self.config.parser,
+            PacketType::Disconnect,
+            &socket.namespace,
+            None,
+            0,
+            None,
+        );
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
         self.drop_socket(sid, Some(DisconnectReason::ServerDisconnect));
@@ -331,7 +358,14 @@ impl<A: Adapter> Engine<A> {
         }
         let kind = event_kind(attachments, PacketType::Event, PacketType::BinaryEvent);
         let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(kind, namespace, None, attachments.len(), Some(data)));
+        frames.push(sio_frame(
+            self.config.parser,
+            kind,
+            namespace,
+            None,
+            attachments.len(),
+            Some(data),
+        ));
         frames.extend(attachments.iter().cloned().map(Frame::Binary));
         for sid in recipients {
             self.push_to_socket(sid, &frames);
@@ -357,7 +391,14 @@ impl<A: Adapter> Engine<A> {
             let ack_id = socket.next_ack_id;
             socket.next_ack_id += 1;
             let mut frames = Vec::with_capacity(1 + attachments.len());
-            frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
+            frames.push(sio_frame(
+                self.config.parser,
+                kind,
+                namespace,
+                Some(ack_id),
+                attachments.len(),
+                Some(data),
+            ));
             frames.extend(attachments.iter().cloned().map(Frame::Binary));
             self.push_to_socket(sid, &frames);
             sent.push((sid, ack_id));
@@ -377,7 +418,14 @@ impl<A: Adapter> Engine<A> {
         self.socket_in(sid, namespace)?;
         let kind = event_kind(attachments, PacketType::Ack, PacketType::BinaryAck);
         let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
+        frames.push(sio_frame(
+            self.config.parser,
+            kind,
+            namespace,
+            Some(ack_id),
+            attachments.len(),
+            Some(data),
+        ));
         frames.extend(attachments.iter().cloned().map(Frame::Binary));
         self.push_to_socket(sid, &frames);
         Ok(())
