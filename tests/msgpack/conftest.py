@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,6 @@ def _msgpack_servers():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-        if proc.stderr is not None:
-            proc.stderr.close()
 
 
 @pytest.fixture
@@ -48,14 +47,17 @@ def msgpack_server(_msgpack_servers):
         for _attempt in range(3):  # a free port can be taken again between probing and binding
             port = free_port()
             command = [sys.executable, str(APP), '--impl', impl, '--port', str(port)] + (['--sync'] if sync else [])
-            proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            error = wait_until_accepting(proc, port)
-            if not error:
-                url = f'http://127.0.0.1:{port}'
-                _msgpack_servers[key] = (proc, url)
-                return url
-            proc.kill()
-            error += '\n' + (proc.communicate(timeout=5)[1] or '')
+            with tempfile.TemporaryFile('w+') as stderr:
+                proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+                error = wait_until_accepting(proc, port)
+                if not error:
+                    url = f'http://127.0.0.1:{port}'
+                    _msgpack_servers[key] = (proc, url)
+                    return url
+                proc.kill()
+                proc.wait(timeout=5)
+                stderr.seek(0)
+                error += '\n' + stderr.read()
         raise RuntimeError(f'msgpack server {impl} did not start: {error}')
 
     return start

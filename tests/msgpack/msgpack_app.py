@@ -30,7 +30,7 @@ NAMESPACES = ('/', '/chat')
 JS_SERVER = Path(__file__).resolve().parent.parent / 'js' / 'msgpack_server.js'
 TYPES = {
     'int': -5,
-    'big': 2**63 + 1,
+    'big': 2**53,
     'float': 1.5,
     'str': 'é',
     'bytes': b'\x00\xff',

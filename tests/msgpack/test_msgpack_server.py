@@ -61,7 +61,7 @@ def test_events_acks_and_binary_async_client(server_url, transports):
             types = await client.call('types', timeout=TIMEOUT)
             assert types == {
                 'int': -5,
-                'big': 2**63 + 1,
+                'big': 2**53,
                 'float': 1.5,
                 'str': 'é',
                 'bytes': b'\x00\xff',

@@ -1,0 +1,119 @@
+"""turbosio's msgpack clients (sync and async) against python-socketio 5.18's msgpack server and Node's socket.io 4.8
+with socket.io-msgpack-parser, over both transports.
+
+The scenarios are those of test_msgpack_server.py, where python-socketio's clients prove them right.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+
+import pytest
+import turbosio as socketio
+from support.clients import arun
+
+TIMEOUT = 5
+TRANSPORTS = [['polling'], ['websocket'], ['polling', 'websocket']]
+TRANSPORT_IDS = ['polling', 'websocket', 'upgrade']
+PAYLOAD = {'blob': bytes(range(256)), 'nested': [b'', {'deep': b'\x00'}, 7, -1, 2.5, None, True], 'text': 'é'}
+
+
+@pytest.fixture(params=['socketio', 'node'], ids=['python-socketio-server', 'node-server'])
+def server_url(request, msgpack_server):
+    return msgpack_server(request.param)
+
+
+async def connect_async(url, transports, namespaces=('/',), auth=None):
+    client = socketio.AsyncClient(serializer='msgpack')
+    received: asyncio.Queue = asyncio.Queue()
+    for ns in namespaces:
+        for event in ('welcome', 'echo_reply', 'shouted'):
+            client.on(event, lambda *args, _e=event, _ns=ns: received.put_nowait((_ns, _e, args)), namespace=ns)
+    await client.connect(url, transports=transports, namespaces=list(namespaces), auth=auth, wait_timeout=TIMEOUT)
+    return client, received
+
+
+async def next_event(received: asyncio.Queue):
+    """The next event other than a ``welcome`` (each namespace's connect sends one)."""
+    while True:
+        item = await asyncio.wait_for(received.get(), TIMEOUT)
+        if item[1] != 'welcome':
+            return item
+
+
+@pytest.mark.parametrize('transports', TRANSPORTS, ids=TRANSPORT_IDS)
+def test_turbosio_async_client_events_acks_and_binary(server_url, transports):
+    async def scenario():
+        client, received = await connect_async(server_url, transports, auth={'token': 'abc'})
+        try:
+            assert await asyncio.wait_for(received.get(), TIMEOUT) == ('/', 'welcome', ({'token': 'abc'},))
+            assert await client.call('echo', PAYLOAD, timeout=TIMEOUT) == PAYLOAD
+            assert await asyncio.wait_for(received.get(), TIMEOUT) == ('/', 'echo_reply', (PAYLOAD,))
+            several = (b'\x01', [b'\x02'], 'three')
+            assert await client.call('echo', several, timeout=TIMEOUT) == several
+            assert await asyncio.wait_for(received.get(), TIMEOUT) == ('/', 'echo_reply', several)
+            types = await client.call('types', timeout=TIMEOUT)
+            assert types == {
+                'int': -5,
+                'big': 2**53,
+                'float': 1.5,
+                'str': 'é',
+                'bytes': b'\x00\xff',
+                'none': None,
+                'list': [True, False],
+            }
+            assert type(types['bytes']) is bytes and type(types['list']) is list
+        finally:
+            await client.disconnect()
+
+    arun(scenario())
+
+
+@pytest.mark.parametrize('transports', TRANSPORTS, ids=TRANSPORT_IDS)
+def test_turbosio_sync_client_events_acks_and_binary(server_url, transports):
+    received: queue.Queue = queue.Queue()
+    client = socketio.Client(serializer='msgpack')
+    client.on('echo_reply', lambda *args: received.put(args))
+    client.connect(server_url, transports=transports, wait_timeout=TIMEOUT)
+    try:
+        assert client.call('echo', PAYLOAD, timeout=TIMEOUT) == PAYLOAD
+        assert received.get(timeout=TIMEOUT) == (PAYLOAD,)
+    finally:
+        client.disconnect()
+
+
+def test_turbosio_client_rooms_and_broadcast(server_url):
+    async def scenario():
+        a, got_a = await connect_async(server_url, ['websocket'], namespaces=('/', '/chat'))
+        b, got_b = await connect_async(server_url, ['polling', 'websocket'], namespaces=('/', '/chat'))
+        c, got_c = await connect_async(server_url, ['websocket'], namespaces=('/', '/chat'))
+        try:
+            assert await a.call('join', 'r1', namespace='/chat', timeout=TIMEOUT) is True
+            assert await b.call('join', 'r1', namespace='/chat', timeout=TIMEOUT) is True
+            assert await c.call('join', 'r1', namespace='/', timeout=TIMEOUT) is True  # same room, other namespace
+            assert await c.call('shout', ('r1', {'x': b'\x07'}), namespace='/chat', timeout=TIMEOUT) is True
+            assert await next_event(got_a) == ('/chat', 'shouted', ({'x': b'\x07'},))
+            assert await next_event(got_b) == ('/chat', 'shouted', ({'x': b'\x07'},))
+            # c is in r1 of '/' only: its next event is the echo it asks for, not the shout.
+            await c.emit('echo', 'mine', namespace='/chat')
+            assert await next_event(got_c) == ('/chat', 'echo_reply', ('mine',))
+        finally:
+            for client in (a, b, c):
+                await client.disconnect()
+
+    arun(scenario())
+
+
+@pytest.mark.parametrize('transports', [['polling'], ['websocket']], ids=['polling', 'websocket'])
+def test_turbosio_client_connect_refusal(server_url, transports):
+    async def scenario():
+        client = socketio.AsyncClient(serializer='msgpack')
+        errors: asyncio.Queue = asyncio.Queue()
+        client.on('connect_error', lambda data: errors.put_nowait(data))
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(server_url, transports=transports, auth={'refuse': True}, wait_timeout=TIMEOUT)
+        assert await asyncio.wait_for(errors.get(), TIMEOUT) == {'message': 'not welcome', 'data': {'code': 4001}}
+        await client.disconnect()
+
+    arun(scenario())
