@@ -1,7 +1,9 @@
-"""turbosio msgpack servers against python-socketio 5.18's msgpack clients (sync and async), over both transports.
+"""msgpack clients against msgpack servers over real sockets, polling, WebSocket and upgrade: events, acks, bytes,
+rooms, namespaces, auth and refusal.
 
-Every exchange is checked against the values python-socketio's own msgpack server gives for the same handlers,
-so the expectations are the reference's, not ours.
+Each pair is (client library, server): python-socketio 5.18's clients (sync and async) against turbosio's
+``AsyncServer`` and ``Server``, and turbosio's clients against python-socketio's server and Node's socket.io 4.8
+with socket.io-msgpack-parser. python-socketio's clients against its own server prove the expectations.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import queue
 
 import pytest
 import socketio
+import turbosio
+from msgpack_app import TYPES
 from support.clients import arun
 
 TIMEOUT = 5
@@ -19,18 +23,24 @@ TRANSPORT_IDS = ['polling', 'websocket', 'upgrade']
 PAYLOAD = {'blob': bytes(range(256)), 'nested': [b'', {'deep': b'\x00'}, 7, -1, 2.5, None, True], 'text': 'é'}
 
 
-@pytest.fixture(
-    params=[('turbosio', False), ('turbosio', True), ('socketio', False)],
-    ids=['turbosio-async-server', 'turbosio-sync-server', 'python-socketio-server'],
-)
-def server_url(request, msgpack_server):
-    """The python-socketio server proves the expectations right."""
-    impl, sync = request.param
-    return msgpack_server(impl, sync=sync)
+PAIRS = {
+    'python-socketio-client-turbosio-async-server': (socketio, 'turbosio', False),
+    'python-socketio-client-turbosio-sync-server': (socketio, 'turbosio', True),
+    'python-socketio-client-python-socketio-server': (socketio, 'socketio', False),
+    'turbosio-client-python-socketio-server': (turbosio, 'socketio', False),
+    'turbosio-client-node-server': (turbosio, 'node', False),
+}
 
 
-async def connect_async(url, transports, namespaces=('/',), auth=None):
-    client = socketio.AsyncClient(serializer='msgpack')
+@pytest.fixture(params=list(PAIRS.values()), ids=list(PAIRS))
+def pair(request, msgpack_server):
+    """(the client library, the server's URL)."""
+    lib, impl, sync = request.param
+    return lib, msgpack_server(impl, sync=sync)
+
+
+async def connect_async(lib, url, transports, namespaces=('/',), auth=None):
+    client = lib.AsyncClient(serializer='msgpack')
     received: asyncio.Queue = asyncio.Queue()
     for ns in namespaces:
         for event in ('welcome', 'echo_reply', 'shouted'):
@@ -48,9 +58,11 @@ async def next_event(received: asyncio.Queue):
 
 
 @pytest.mark.parametrize('transports', TRANSPORTS, ids=TRANSPORT_IDS)
-def test_events_acks_and_binary_async_client(server_url, transports):
+def test_events_acks_and_binary_async_client(pair, transports):
+    lib, server_url = pair
+
     async def scenario():
-        client, received = await connect_async(server_url, transports, auth={'token': 'abc'})
+        client, received = await connect_async(lib, server_url, transports, auth={'token': 'abc'})
         try:
             assert await asyncio.wait_for(received.get(), TIMEOUT) == ('/', 'welcome', ({'token': 'abc'},))
             assert await client.call('echo', PAYLOAD, timeout=TIMEOUT) == PAYLOAD
@@ -59,15 +71,7 @@ def test_events_acks_and_binary_async_client(server_url, transports):
             assert await client.call('echo', several, timeout=TIMEOUT) == several
             assert await asyncio.wait_for(received.get(), TIMEOUT) == ('/', 'echo_reply', several)
             types = await client.call('types', timeout=TIMEOUT)
-            assert types == {
-                'int': -5,
-                'big': 2**53,
-                'float': 1.5,
-                'str': 'é',
-                'bytes': b'\x00\xff',
-                'none': None,
-                'list': [True, False],
-            }
+            assert types == TYPES
             assert type(types['bytes']) is bytes and type(types['list']) is list
         finally:
             await client.disconnect()
@@ -76,9 +80,10 @@ def test_events_acks_and_binary_async_client(server_url, transports):
 
 
 @pytest.mark.parametrize('transports', TRANSPORTS, ids=TRANSPORT_IDS)
-def test_events_acks_and_binary_sync_client(server_url, transports):
+def test_events_acks_and_binary_sync_client(pair, transports):
+    lib, server_url = pair
     received: queue.Queue = queue.Queue()
-    client = socketio.Client(serializer='msgpack')
+    client = lib.Client(serializer='msgpack')
     client.on('echo_reply', lambda *args: received.put(args))
     client.connect(server_url, transports=transports, wait_timeout=TIMEOUT)
     try:
@@ -88,11 +93,13 @@ def test_events_acks_and_binary_sync_client(server_url, transports):
         client.disconnect()
 
 
-def test_rooms_and_broadcast_in_namespaces(server_url):
+def test_rooms_and_broadcast_in_namespaces(pair):
+    lib, server_url = pair
+
     async def scenario():
-        a, got_a = await connect_async(server_url, ['websocket'], namespaces=('/', '/chat'))
-        b, got_b = await connect_async(server_url, ['polling', 'websocket'], namespaces=('/', '/chat'))
-        c, got_c = await connect_async(server_url, ['websocket'], namespaces=('/', '/chat'))
+        a, got_a = await connect_async(lib, server_url, ['websocket'], namespaces=('/', '/chat'))
+        b, got_b = await connect_async(lib, server_url, ['polling', 'websocket'], namespaces=('/', '/chat'))
+        c, got_c = await connect_async(lib, server_url, ['websocket'], namespaces=('/', '/chat'))
         try:
             assert await a.call('join', 'r1', namespace='/chat', timeout=TIMEOUT) is True
             assert await b.call('join', 'r1', namespace='/chat', timeout=TIMEOUT) is True
@@ -111,14 +118,33 @@ def test_rooms_and_broadcast_in_namespaces(server_url):
 
 
 @pytest.mark.parametrize('transports', [['polling'], ['websocket']], ids=['polling', 'websocket'])
-def test_connect_refusal_carries_message_and_data(server_url, transports):
+def test_connect_refusal_carries_message_and_data(pair, transports):
+    lib, server_url = pair
+
     async def scenario():
-        client = socketio.AsyncClient(serializer='msgpack')
+        client = lib.AsyncClient(serializer='msgpack')
         errors: asyncio.Queue = asyncio.Queue()
         client.on('connect_error', lambda data: errors.put_nowait(data))
-        with pytest.raises(socketio.exceptions.ConnectionError):
+        with pytest.raises(lib.exceptions.ConnectionError):
             await client.connect(server_url, transports=transports, auth={'refuse': True}, wait_timeout=TIMEOUT)
         assert await asyncio.wait_for(errors.get(), TIMEOUT) == {'message': 'not welcome', 'data': {'code': 4001}}
         await client.disconnect()
+
+    arun(scenario())
+
+
+def test_simple_clients_pass_the_serializer_through(msgpack_server):
+    url = msgpack_server('socketio')
+    with turbosio.SimpleClient(serializer='msgpack') as client:
+        client.connect(url, transports=['websocket'], wait_timeout=TIMEOUT)
+        assert client.receive(timeout=TIMEOUT) == ['welcome']  # emit(event, None): no arguments
+        assert client.call('echo', b'\x00simple', timeout=TIMEOUT) == b'\x00simple'
+        assert client.receive(timeout=TIMEOUT) == ['echo_reply', b'\x00simple']
+
+    async def scenario():
+        async with turbosio.AsyncSimpleClient(serializer='msgpack') as client:
+            await client.connect(url, transports=['polling'], wait_timeout=TIMEOUT)
+            assert await client.receive(timeout=TIMEOUT) == ['welcome']  # emit(event, None): no arguments
+            assert await client.call('echo', {'b': b'\x01'}, timeout=TIMEOUT) == {'b': b'\x01'}
 
     arun(scenario())
