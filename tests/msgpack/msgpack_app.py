@@ -2,9 +2,10 @@
 
 Usage::
 
-    python tests/msgpack/msgpack_app.py --impl turbosio|socketio|node --port N [--sync]
+    python tests/msgpack/msgpack_app.py --impl turbosio|turbosio-asgi|socketio|node --port N [--sync]
 
 - ``turbosio``: ``turbosio.AsyncServer`` (``Server`` with ``--sync``) served by ``turbosio.run``.
+- ``turbosio-asgi``: turbosio's ``AsyncServer`` in a ``turbosio.ASGIApp`` under uvicorn (the external driver).
 - ``socketio``: python-socketio's ``AsyncServer`` in an ``ASGIApp`` under uvicorn.
 - ``node``: ``tests/js/msgpack_server.js`` (Node's socket.io 4.8 with ``socket.io-msgpack-parser``).
 
@@ -91,7 +92,7 @@ def register_sync(sio, socketio, ns: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--impl', choices=['turbosio', 'socketio', 'node'], required=True)
+    parser.add_argument('--impl', choices=['turbosio', 'turbosio-asgi', 'socketio', 'node'], required=True)
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--sync', action='store_true')
     args = parser.parse_args()
@@ -100,7 +101,7 @@ def main() -> None:
         if node is None:
             sys.exit('node is not installed')
         os.execv(node, [node, str(JS_SERVER), str(args.port)])
-    if args.impl == 'turbosio':
+    if args.impl.startswith('turbosio'):
         import turbosio as socketio
     else:
         import socketio

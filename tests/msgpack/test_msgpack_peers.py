@@ -2,8 +2,9 @@
 rooms, namespaces, auth and refusal.
 
 Each pair is (client library, server): python-socketio 5.18's clients (sync and async) against turbosio's
-``AsyncServer`` and ``Server``, and turbosio's clients against python-socketio's server and Node's socket.io 4.8
-with socket.io-msgpack-parser. python-socketio's clients against its own server prove the expectations.
+``AsyncServer`` and ``Server`` (natively, and the former under uvicorn too), and turbosio's clients against
+python-socketio's server and Node's socket.io 4.8 with socket.io-msgpack-parser. python-socketio's clients against
+its own server prove the expectations.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PAYLOAD = {'blob': bytes(range(256)), 'nested': [b'', {'deep': b'\x00'}, 7, -1, 
 PAIRS = {
     'python-socketio-client-turbosio-async-server': (socketio, 'turbosio', False),
     'python-socketio-client-turbosio-sync-server': (socketio, 'turbosio', True),
+    'python-socketio-client-turbosio-asgi-server': (socketio, 'turbosio-asgi', False),
     'python-socketio-client-python-socketio-server': (socketio, 'socketio', False),
     'turbosio-client-python-socketio-server': (turbosio, 'socketio', False),
     'turbosio-client-node-server': (turbosio, 'node', False),
