@@ -70,6 +70,21 @@ fn sio_frame(
     Frame::Text(out.into())
 }
 
+/// An event's or ack's frames: the packet, then its attachments (none with msgpack, which carries bytes inline).
+fn packet_frames(
+    parser: Parser,
+    kind: PacketType,
+    namespace: &str,
+    id: Option<u64>,
+    data: &[u8],
+    attachments: &[Bytes],
+) -> Vec<Frame> {
+    let mut frames = Vec::with_capacity(1 + attachments.len());
+    frames.push(sio_frame(parser, kind, namespace, id, attachments.len(), Some(data)));
+    frames.extend(attachments.iter().cloned().map(Frame::Binary));
+    frames
+}
+
 fn event_kind(attachments: &[Bytes], text: PacketType, binary: PacketType) -> PacketType {
     if attachments.is_empty() { text } else { binary }
 }
@@ -357,16 +372,7 @@ impl<A: Adapter> Engine<A> {
             return;
         }
         let kind = event_kind(attachments, PacketType::Event, PacketType::BinaryEvent);
-        let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(
-            self.config.parser,
-            kind,
-            namespace,
-            None,
-            attachments.len(),
-            Some(data),
-        ));
-        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        let frames = packet_frames(self.config.parser, kind, namespace, None, data, attachments);
         for sid in recipients {
             self.push_to_socket(sid, &frames);
         }
@@ -390,16 +396,7 @@ impl<A: Adapter> Engine<A> {
             };
             let ack_id = socket.next_ack_id;
             socket.next_ack_id += 1;
-            let mut frames = Vec::with_capacity(1 + attachments.len());
-            frames.push(sio_frame(
-                self.config.parser,
-                kind,
-                namespace,
-                Some(ack_id),
-                attachments.len(),
-                Some(data),
-            ));
-            frames.extend(attachments.iter().cloned().map(Frame::Binary));
+            let frames = packet_frames(self.config.parser, kind, namespace, Some(ack_id), data, attachments);
             self.push_to_socket(sid, &frames);
             sent.push((sid, ack_id));
         }
@@ -417,16 +414,7 @@ impl<A: Adapter> Engine<A> {
     ) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
         let kind = event_kind(attachments, PacketType::Ack, PacketType::BinaryAck);
-        let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(
-            self.config.parser,
-            kind,
-            namespace,
-            Some(ack_id),
-            attachments.len(),
-            Some(data),
-        ));
-        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        let frames = packet_frames(self.config.parser, kind, namespace, Some(ack_id), data, attachments);
         self.push_to_socket(sid, &frames);
         Ok(())
     }
