@@ -41,9 +41,9 @@ def load_impl(name: str) -> Any:
     return socketio
 
 
-def make_server(socketio: Any, redis: str | None = None) -> Any:
+def make_server(socketio: Any, redis: str | None = None, serializer: str = 'default') -> Any:
     manager = socketio.AsyncRedisManager(redis) if redis else None
-    sio = socketio.AsyncServer(async_mode='asgi', client_manager=manager)
+    sio = socketio.AsyncServer(async_mode='asgi', client_manager=manager, serializer=serializer)
 
     @sio.event
     async def echo(sid: str, data: Any) -> Any:
@@ -139,6 +139,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--pid-file')
     parser.add_argument('--redis', help='a Redis URL: the server is one node of a fleet')
     parser.add_argument('--workers', type=int, default=1, help='native only: turbosio worker processes')
+    parser.add_argument('--serializer', choices=['default', 'msgpack'], default='default')
     args = parser.parse_args(argv)
     if args.mode == 'native' and args.impl != 'turbosio':
         parser.error('python-socketio has no native server: use --mode uvicorn or granian')
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         turbosio.run('app:worker_sio', host='127.0.0.1', port=args.port, log_level='warning', workers=args.workers)
         return
     socketio = load_impl(args.impl)
-    sio = make_server(socketio, args.redis)
+    sio = make_server(socketio, args.redis, args.serializer)
     write_pid(args.pid_file)
     if args.mode == 'native':
         socketio.run(sio, host='127.0.0.1', port=args.port, log_level='warning')

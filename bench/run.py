@@ -136,11 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {name.strip() for name in args.scenarios.split(',')}
         plan = [s for s in plan if s.name in wanted]
     retries = {'full': 2, 'quick': 0, 'smoke': 0}[profile]
-    budget = Budget(seconds=args.budget, runs_left=len(chosen) * len(plan))
+    runs = sum(1 for name in chosen for s in plan if s.only is None or name in s.only)
+    budget = Budget(seconds=args.budget, runs_left=runs)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix='turbosio-bench-run-') as tmp:
         for name in chosen:
             for scenario in plan:
+                if scenario.only is not None and name not in scenario.only:
+                    continue
                 outcome = run_quietly(available[name], scenario, Path(tmp), args.smoke, retries, budget)
                 outcomes.append(outcome)
                 log(describe(outcome))

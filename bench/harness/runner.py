@@ -137,7 +137,9 @@ def run_one(server: Server, scenario: Scenario, workdir: Path, check: bool) -> O
     server_log = workdir / f'{scenario.name}-{server.name.replace(" ", "_").replace("/", "_")}.log'
     with open(server_log, 'wb') as log_file:
         proc = subprocess.Popen(
-            pinned(server.cores, [*server.argv, '--port', str(port), '--pid-file', str(pid_file)]),
+            pinned(
+                server.cores, [*server.argv, *scenario.server_args, '--port', str(port), '--pid-file', str(pid_file)]
+            ),
             cwd=ROOT,
             stdout=log_file,
             stderr=subprocess.STDOUT,

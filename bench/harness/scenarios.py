@@ -9,6 +9,8 @@ from .pinning import BOTH_CORES, SERVER_CORE
 
 BASELINE = 'python-socketio (uvicorn)'
 NODE = 'socket.io (Node)'
+# The msgpack scenarios run where bench/app.py takes --serializer: turbosio natively, python-socketio under uvicorn.
+MSGPACK_SERVERS = ('turbosio (native)', BASELINE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Scenario:
     higher_is_better: bool = True
     # The number that ratios and the chart compare: the rate, or (at a fixed offered load) the p50 latency.
     key: str = 'rate'
+    # Extra arguments for the server (bench/app.py), and the servers the scenario runs against (None: all).
+    server_args: tuple[str, ...] = ()
+    only: tuple[str, ...] | None = None
 
 
 def servers(python: str, workers: int = 2) -> dict[str, Server]:
@@ -77,6 +82,22 @@ def scenarios(profile: str) -> list[Scenario]:
             "broadcast: 500 receivers in one room (the issue's target size), closed loop (16 broadcasts in flight)",
             ('broadcast', '--clients', '50' if profile == 'smoke' else '500', '--window', '16', *timed),
             'deliveries/s',
+        ),
+        Scenario(
+            'echo-msgpack',
+            "echo with serializer='msgpack': 50 clients, closed loop, 64-byte padding, WebSocket",
+            ('echo', '--clients', '50', '--msgpack', *timed),
+            'acks/s',
+            server_args=('--serializer', 'msgpack'),
+            only=MSGPACK_SERVERS,
+        ),
+        Scenario(
+            'broadcast-msgpack',
+            "broadcast with serializer='msgpack': 500 receivers in one room, closed loop (16 in flight)",
+            ('broadcast', '--clients', '50' if profile == 'smoke' else '500', '--window', '16', '--msgpack', *timed),
+            'deliveries/s',
+            server_args=('--serializer', 'msgpack'),
+            only=MSGPACK_SERVERS,
         ),
         Scenario(
             'broadcast-steady',

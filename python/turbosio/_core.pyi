@@ -199,6 +199,7 @@ class ServerCore:
         allow_upgrades: bool = True,
         http_compression: bool = True,
         compression_threshold: int = 1024,
+        msgpack: bool = False,
     ) -> ServerCore: ...
     def forked(self) -> bool:
         """True in a fork() child of the process that created the server."""
@@ -438,7 +439,7 @@ class ClientHubCore:
 class ClientCore:
     """One client's connection and reconnection schedule."""
 
-    def __new__(cls, hub: ClientHubCore) -> ClientCore: ...
+    def __new__(cls, hub: ClientHubCore, msgpack: bool = False) -> ClientCore: ...
     @property
     def id(self) -> int:
         """The id that tags this client's items in its hub's drain."""

@@ -313,6 +313,9 @@ def share_broadcasts(server: Any) -> None:
     """Make a worker's Socket.IO server broadcast through the built-in broker, unless its user chose a manager."""
     if _place is None or not hasattr(server, 'manager'):
         return  # not a worker, or a bare Engine.IO server (no rooms)
+    if getattr(server, '_msgpack', False):
+        # The broker carries python-socketio's JSON messages, whose data a msgpack server does not have.
+        raise NotImplementedError("turbosio: serializer='msgpack' with workers")
     from .async_manager import AsyncManager
     from .manager import Manager
 

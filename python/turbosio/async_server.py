@@ -18,7 +18,7 @@ class AsyncServer(AsyncioPump, BaseServer):
     Args:
         client_manager: A :class:`turbosio.AsyncManager` (or subclass); a fresh one when None.
         logger: True to log at INFO, False for errors only, or a ``logging.Logger``.
-        serializer: ``'default'`` (JSON).
+        serializer: ``'default'`` (JSON) or ``'msgpack'`` (``socket.io-msgpack-parser``'s format).
         json: A ``json``-compatible module, used only for values the built-in encoder cannot write.
         async_handlers: Kept for compatibility; handlers always run concurrently across clients.
         always_connect: Send the connect answer before the ``connect`` handler runs.

@@ -80,7 +80,7 @@ class BaseClient:
         reconnection_delay_max: The longest wait between attempts.
         randomization_factor: Seconds of jitter: each delay moves by up to +/- this much.
         logger: ``True`` to log at INFO level under ``socketio.client``, ``False`` for errors only, or a logger.
-        serializer: Only ``'default'`` (JSON) is supported; other values are accepted and ignored.
+        serializer: ``'default'`` (JSON) or ``'msgpack'`` (``socket.io-msgpack-parser``'s format).
         json: Accepted and ignored: JSON is encoded and decoded in Rust.
         handle_sigint: Close connections and stop reconnecting on Ctrl+C (only when created in the main thread).
         **kwargs: Engine.IO options: ``request_timeout`` (seconds, default 5), ``ssl_verify``, ``engineio_logger``
@@ -147,7 +147,11 @@ class BaseClient:
         self._eio_state = 'disconnected'
         self._reconnect_task: Any = None
         self._reconnect_abort: Any = None  # set by the flavour: an Event the SIGINT handler and shutdown() set
-        self._core = _core.ClientCore(self._hub())
+        if serializer not in ('default', 'msgpack'):
+            raise NotImplementedError(
+                f"turbosio: serializer={serializer!r} is not supported; use 'default' or 'msgpack'"
+            )
+        self._core = _core.ClientCore(self._hub(), msgpack=serializer == 'msgpack')
         self._hub_register()
 
     # -- what the flavours provide -------------------------------------------------------------------------------

@@ -106,6 +106,8 @@ class BasePubSubManager(BaseManager):
 
     def set_server(self, server: Any) -> None:
         """Bind the manager to its server and link the server's engine to the channel."""
+        if getattr(server, '_msgpack', False):
+            raise NotImplementedError("turbosio: serializer='msgpack' with a pub/sub client manager")
         super().set_server(server)
         server._fleet = self
         self._get_link().attach(server._core, not self.write_only)

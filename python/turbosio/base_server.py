@@ -77,9 +77,12 @@ class BaseServer:
         namespaces: list[str] | str | None = None,
         **kwargs: Any,
     ) -> None:
-        if serializer != 'default':
-            raise NotImplementedError(f'turbosio: serializer={serializer!r} is not supported; use the default')
-        self._core = _core.ServerCore(**core_options(kwargs))
+        if serializer not in ('default', 'msgpack'):
+            raise NotImplementedError(
+                f"turbosio: serializer={serializer!r} is not supported; use 'default' or 'msgpack'"
+            )
+        self._msgpack = serializer == 'msgpack'
+        self._core = _core.ServerCore(**core_options(kwargs), msgpack=self._msgpack)
         self._fleet: BasePubSubManager | None = None  # a pub/sub manager's hooks (set by its set_server)
         self._cors_callable = cors_callable(kwargs)
         self._json = json
@@ -214,7 +217,13 @@ class BaseServer:
 
         Returns:
             The instrumentation object; its ``shutdown()`` stops the stats reports.
+
+        Raises:
+            ValueError: if ``auth`` is None.
+            NotImplementedError: on a ``serializer='msgpack'`` server (the reports are framed in JSON).
         """
+        if self._msgpack:
+            raise NotImplementedError("turbosio: instrument() is not supported with serializer='msgpack' yet")
         from .admin import InstrumentedBase, InstrumentedServer
         from .async_admin import InstrumentedAsyncServer
 

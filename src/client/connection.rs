@@ -66,6 +66,8 @@ pub struct ConnectOptions {
     pub limits: Limits,
     /// The largest message (WebSocket) or polling body accepted from the server.
     pub max_message: usize,
+    /// Speak `socket.io-msgpack-parser`'s format (`serializer='msgpack'`).
+    pub msgpack: bool,
 }
 
 /// One client connection, shared by its driver task and the bindings.
@@ -89,7 +91,7 @@ impl Connection {
         options: ConnectOptions,
         sink: Arc<dyn ClientSink>,
     ) -> Arc<Connection> {
-        let engine = ClientEngine::new(options.namespaces.clone(), options.limits);
+        let engine = ClientEngine::new(options.namespaces.clone(), options.limits).with_msgpack(options.msgpack);
         let connection = Arc::new(Connection {
             id,
             engine: Mutex::new(engine),

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::event::{ClientEvent, CloseReason};
 use super::session::{Received, Session};
-use super::socketio::{Namespaces, connect_sid, packet_frames};
+use super::socketio::{Namespaces, connect_sid, msgpack_connect_sid, packet_frames};
 use crate::protocol::engineio::{self as eio, Frame, Packet};
 use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBinary};
 
@@ -65,6 +65,8 @@ pub struct ClientEngine {
     transport: &'static str,
     /// `Closed` or `Failed` was reported; nothing follows.
     finished: bool,
+    /// `serializer='msgpack'`: every packet is one binary message holding a msgpack map.
+    msgpack: bool,
 }
 
 impl ClientEngine {
@@ -81,7 +83,15 @@ impl ClientEngine {
             limits,
             transport: "polling",
             finished: false,
+            msgpack: false,
         }
+    }
+
+    /// Speak `socket.io-msgpack-parser`'s format instead of the default JSON parser's.
+    #[must_use]
+    pub fn with_msgpack(mut self, msgpack: bool) -> ClientEngine {
+        self.msgpack = msgpack;
+        self
     }
 
     /// The session's handshake, once open.
@@ -321,6 +331,12 @@ impl ClientEngine {
         data: Option<&[u8]>,
         attachments: Vec<Bytes>,
     ) {
+        if self.msgpack {
+            let mut out = Vec::with_capacity(24 + namespace.len() + data.map_or(0, <[u8]>::len));
+            sio::msgpack::encode(&mut out, kind, namespace, id, data);
+            self.queue_frame(Frame::Binary(out.into()));
+            return;
+        }
         for frame in packet_frames(kind, namespace, id, data, attachments) {
             self.queue_frame(frame);
         }
@@ -340,6 +356,10 @@ impl ClientEngine {
     }
 
     fn on_socketio_text(&mut self, text: Bytes) {
+        if self.msgpack {
+            self.fail("a text message arrived on a msgpack connection");
+            return;
+        }
         if self.partial.is_some() {
             self.fail("a text message arrived while binary attachments were expected");
             return;
@@ -354,9 +374,25 @@ impl ClientEngine {
                 return;
             }
         };
+        self.on_socketio_packet(packet);
+    }
+
+    fn on_msgpack(&mut self, data: Bytes) {
+        match sio::msgpack::decode(data) {
+            Ok(packet) => self.on_socketio_packet(packet),
+            Err(err) => self.fail(&format!("malformed msgpack Socket.IO packet from the server: {err}")),
+        }
+    }
+
+    fn on_socketio_packet(&mut self, packet: sio::Packet) {
         match packet.kind {
             PacketType::Connect => {
-                let sid = connect_sid(packet.data.as_ref()).unwrap_or_default();
+                let sid = if self.msgpack {
+                    msgpack_connect_sid(packet.data.as_ref())
+                } else {
+                    connect_sid(packet.data.as_ref())
+                };
+                let sid = sid.unwrap_or_default();
                 if self.namespaces.joined(&packet.namespace, sid.clone()) {
                     self.events.push(ClientEvent::Connect {
                         namespace: packet.namespace,
@@ -398,6 +434,10 @@ impl ClientEngine {
     }
 
     fn on_attachment(&mut self, data: Bytes) {
+        if self.msgpack {
+            self.on_msgpack(data);
+            return;
+        }
         let Some(partial) = self.partial.as_mut() else {
             self.fail("a binary message arrived that no packet announced");
             return;

@@ -92,3 +92,17 @@ pub fn connect_sid(data: Option<&Bytes>) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(data?).ok()?;
     value.get("sid")?.as_str().map(str::to_owned)
 }
+
+/// The sid a msgpack CONNECT answer carries: a map with a string `sid`.
+pub fn msgpack_connect_sid(data: Option<&Bytes>) -> Option<String> {
+    let value = rmpv::decode::read_value_ref(&mut &data?[..]).ok()?;
+    let rmpv::ValueRef::Map(entries) = value else {
+        return None;
+    };
+    entries.iter().find_map(|(k, v)| match (k, v) {
+        (rmpv::ValueRef::String(k), rmpv::ValueRef::String(v)) if k.as_str() == Some("sid") => {
+            v.as_str().map(str::to_owned)
+        }
+        _ => None,
+    })
+}

@@ -241,3 +241,63 @@ fn polling_bodies_stay_within_the_servers_limits() {
         "and no more frames than the server decodes"
     );
 }
+
+#[test]
+fn with_msgpack_every_packet_is_one_binary_map_and_a_text_message_ends_the_session() {
+    use crate::protocol::socketio::{PacketType, msgpack};
+    let now = Instant::now();
+    let mut engine = ClientEngine::new(vec![(String::from("/"), None)], Limits::default()).with_msgpack(true);
+    engine.on_payload(Bytes::from_static(OPEN), now);
+    engine.take_events();
+    let frames = engine.take_frames();
+    let [Frame::Binary(connect)] = frames.as_slice() else {
+        panic!("{frames:?}")
+    };
+    let connect = msgpack::decode(connect.clone()).unwrap();
+    assert_eq!(
+        (connect.kind, connect.namespace.as_str(), connect.data),
+        (PacketType::Connect, "/", None)
+    );
+
+    let sid = msgpack::encode_map(&[("sid", &msgpack::encode_str("s1"))]);
+    let mut answer = Vec::new();
+    msgpack::encode(&mut answer, PacketType::Connect, "/", None, Some(&sid));
+    engine.on_binary(Bytes::from(answer), now);
+    assert_eq!(
+        engine.take_events(),
+        vec![ClientEvent::Connect {
+            namespace: String::from("/"),
+            sid: String::from("s1")
+        }]
+    );
+
+    let data = b"\x92\xa2ev\xc4\x02\x00\x01";
+    engine.emit("/", data, Vec::new(), Some(3)).unwrap();
+    let frames = engine.take_frames();
+    let [Frame::Binary(event)] = frames.as_slice() else {
+        panic!("{frames:?}")
+    };
+    let event = msgpack::decode(event.clone()).unwrap();
+    assert_eq!(
+        (event.kind, event.id, event.data.as_deref()),
+        (PacketType::Event, Some(3), Some(&data[..]))
+    );
+
+    let mut from_server = Vec::new();
+    msgpack::encode(&mut from_server, PacketType::Event, "/", None, Some(data));
+    engine.on_binary(Bytes::from(from_server), now);
+    assert!(matches!(&engine.take_events()[..], [ClientEvent::Event { data: d, ack_id: None, .. }] if &d[..] == data));
+
+    engine.on_text(Bytes::from_static(br#"42["ev"]"#), now);
+    let events = engine.take_events();
+    assert!(
+        matches!(
+            events.last(),
+            Some(ClientEvent::Closed {
+                reason: CloseReason::TransportError
+            })
+        ),
+        "{events:?}"
+    );
+    assert!(engine.is_finished());
+}

@@ -22,6 +22,16 @@ impl Default for Transports {
     }
 }
 
+/// How Socket.IO packets are written on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Parser {
+    /// The default parser: text messages with JSON data, binary attachments in their own messages.
+    #[default]
+    Json,
+    /// `socket.io-msgpack-parser`: one binary message per packet, a msgpack map (`serializer='msgpack'`).
+    MsgPack,
+}
+
 /// Engine settings; python-engineio's names where they exist.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -41,6 +51,8 @@ pub struct EngineConfig {
     pub max_attachments: usize,
     /// Whether Socket.IO runs on top; when false, messages go up as bare Engine.IO messages.
     pub socketio: bool,
+    /// The Socket.IO parser both ways.
+    pub parser: Parser,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +66,7 @@ impl Default for EngineConfig {
             max_packets_per_post: 1_000,
             max_attachments: 10,
             socketio: true,
+            parser: Parser::Json,
         }
     }
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crate::protocol::engineio::Frame;
 use crate::protocol::socketio::{self as sio, PacketType};
 
-use super::config::EngineConfig;
+use super::config::{EngineConfig, Parser};
 use super::sid::{EioSid, Sid};
 
 /// The open packet answering a handshake: `0{"sid":...}`. `upgrades` lists `websocket` when the session starts on
@@ -29,7 +29,13 @@ pub(crate) fn open_frame(eio_sid: EioSid, upgrades: bool, config: &EngineConfig)
 }
 
 /// The Engine.IO message accepting `sid` into `namespace`: `40/ns,{"sid":"..."}`.
-pub(crate) fn connect_ok_frame(namespace: &str, sid: Sid) -> Frame {
+pub(crate) fn connect_ok_frame(parser: Parser, namespace: &str, sid: Sid) -> Frame {
+    if parser == Parser::MsgPack {
+        let data = sio::msgpack::encode_map(&[("sid", &sio::msgpack::encode_str(sid.as_str()))]);
+        let mut out = Vec::with_capacity(data.len() + namespace.len() + 24);
+        sio::msgpack::encode(&mut out, PacketType::Connect, namespace, None, Some(&data));
+        return Frame::Binary(out.into());
+    }
     let mut out = Vec::with_capacity(40 + namespace.len());
     out.push(b'4');
     encode_connect_ok(&mut out, namespace, sid.as_str());
@@ -37,7 +43,20 @@ pub(crate) fn connect_ok_frame(namespace: &str, sid: Sid) -> Frame {
 }
 
 /// The Engine.IO message refusing a connection to `namespace`: `44/ns,{"message":"...","data":...}`.
-pub(crate) fn connect_error_frame(namespace: &str, message: &str, data: Option<&[u8]>) -> Frame {
+///
+/// With the msgpack parser, `data` is already msgpack.
+pub(crate) fn connect_error_frame(parser: Parser, namespace: &str, message: &str, data: Option<&[u8]>) -> Frame {
+    if parser == Parser::MsgPack {
+        let message = sio::msgpack::encode_str(message);
+        let mut entries: Vec<(&str, &[u8])> = vec![("message", &message)];
+        if let Some(data) = data {
+            entries.push(("data", data));
+        }
+        let body = sio::msgpack::encode_map(&entries);
+        let mut out = Vec::with_capacity(body.len() + namespace.len() + 24);
+        sio::msgpack::encode(&mut out, PacketType::ConnectError, namespace, None, Some(&body));
+        return Frame::Binary(out.into());
+    }
     let mut out = Vec::with_capacity(40 + namespace.len() + message.len());
     out.push(b'4');
     encode_connect_error(&mut out, namespace, message, data);

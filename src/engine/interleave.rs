@@ -88,6 +88,7 @@ pub fn config(socketio: bool) -> EngineConfig {
         max_packets_per_post: 6,
         max_attachments: 2,
         socketio,
+        parser: super::Parser::Json,
     }
 }
 

@@ -44,7 +44,7 @@ use bytes::Bytes;
 use crate::protocol::engineio::{self as eio, Frame, Packet};
 
 use self::adapter::Adapter;
-pub use self::config::{EngineConfig, Transports};
+pub use self::config::{EngineConfig, Parser, Transports};
 pub use self::errors::SessionError;
 pub use self::event::{DisconnectReason, EioData, Event, EventSink, RequestInfo, Transport};
 use self::heartbeat::{Beat, Heartbeats};

@@ -15,6 +15,7 @@ use crate::protocol::socketio::{self as sio, DecodeLimits, PacketType, PartialBi
 
 use super::Engine;
 use super::adapter::{Adapter, Broadcast, Room, Target};
+use super::config::Parser;
 use super::errors::SessionError;
 use super::event::{DisconnectReason, Event};
 use super::handshake;
@@ -57,21 +58,49 @@ pub enum SocketError {
     AlreadyAccepted,
 }
 
-fn sio_frame(kind: PacketType, namespace: &str, id: Option<u64>, attachments: usize, data: Option<&[u8]>) -> Frame {
+fn sio_frame(
+    parser: Parser,
+    kind: PacketType,
+    namespace: &str,
+    id: Option<u64>,
+    attachments: usize,
+    data: Option<&[u8]>,
+) -> Frame {
     let mut out = Vec::with_capacity(16 + namespace.len() + data.map_or(0, <[u8]>::len));
+    if parser == Parser::MsgPack {
+        // spec (socket.io-msgpack-parser): no attachments; `data` is already msgpack with its binary inline.
+        sio::msgpack::encode(&mut out, kind, namespace, id, data);
+        return Frame::Binary(out.into());
+    }
     out.push(b'4');
     sio::encode(&mut out, kind, namespace, id, attachments, data);
     Frame::Text(out.into())
 }
 
-/// An `EVENT` (or `BINARY_EVENT` when it has attachments) with no ack id.
+/// An `EVENT` (or `BINARY_EVENT` when it has attachments) with no ack id, in JSON: the Admin UI's reports (its tap
+/// is refused on a msgpack server, whose event data it could not embed).
 pub(super) fn event_frame(namespace: &str, data: &[u8], attachments: usize) -> Frame {
     let kind = if attachments == 0 {
         PacketType::Event
     } else {
         PacketType::BinaryEvent
     };
-    sio_frame(kind, namespace, None, attachments, Some(data))
+    sio_frame(Parser::Json, kind, namespace, None, attachments, Some(data))
+}
+
+/// An event's or ack's frames: the packet, then its attachments (none with msgpack, which carries bytes inline).
+fn packet_frames(
+    parser: Parser,
+    kind: PacketType,
+    namespace: &str,
+    id: Option<u64>,
+    data: &[u8],
+    attachments: &[Bytes],
+) -> Vec<Frame> {
+    let mut frames = Vec::with_capacity(1 + attachments.len());
+    frames.push(sio_frame(parser, kind, namespace, id, attachments.len(), Some(data)));
+    frames.extend(attachments.iter().cloned().map(Frame::Binary));
+    frames
 }
 
 fn event_kind(attachments: &[Bytes], text: PacketType, binary: PacketType) -> PacketType {
@@ -83,6 +112,9 @@ impl<A: Adapter> Engine<A> {
         let limits = DecodeLimits {
             max_attachments: self.config.max_attachments,
         };
+        if self.config.parser == Parser::MsgPack {
+            return Err(SessionError::UnexpectedPacket("text message on a msgpack server"));
+        }
         let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
         if session.partial.is_some() {
             return Err(SessionError::UnexpectedPacket(
@@ -98,6 +130,10 @@ impl<A: Adapter> Engine<A> {
     }
 
     pub(super) fn on_socketio_binary(&mut self, eio_sid: EioSid, data: Bytes) -> Result<(), SessionError> {
+        if self.config.parser == Parser::MsgPack {
+            let packet = sio::msgpack::decode(data)?;
+            return self.on_socketio_packet(eio_sid, packet, Vec::new());
+        }
         let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
         let partial = session
             .partial
@@ -221,7 +257,7 @@ impl<A: Adapter> Engine<A> {
         if socket.pending.is_some() {
             return;
         }
-        let frame = handshake::connect_ok_frame(&socket.namespace, sid);
+        let frame = handshake::connect_ok_frame(self.config.parser, &socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
     }
@@ -232,7 +268,7 @@ impl<A: Adapter> Engine<A> {
         let Some(pending) = socket.pending.take() else {
             return Ok(());
         };
-        let connect = handshake::connect_ok_frame(&socket.namespace, sid);
+        let connect = handshake::connect_ok_frame(self.config.parser, &socket.namespace, sid);
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&connect).chain(pending.iter()), true);
         self.admin_socket_accepted(sid);
@@ -246,7 +282,7 @@ impl<A: Adapter> Engine<A> {
             // Dropping an accepted socket here would skip its `Disconnect` event (found by the interleaving fuzz).
             return Err(SocketError::AlreadyAccepted);
         }
-        let frame = handshake::connect_error_frame(&socket.namespace, message, data);
+        let frame = handshake::connect_error_frame(self.config.parser, &socket.namespace, message, data);
         let eio_sid = socket.eio_sid;
         self.drop_socket(sid, None);
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
@@ -256,7 +292,14 @@ impl<A: Adapter> Engine<A> {
     /// Server-side disconnect of one socket: the client gets `DISCONNECT`, a `Disconnect` event follows.
     pub fn disconnect(&mut self, sid: Sid, namespace: &str) -> Result<(), SocketError> {
         let socket = self.socket_in(sid, namespace)?;
-        let frame = sio_frame(PacketType::Disconnect, &socket.namespace, None, 0, None);
+        let frame = sio_frame(
+            self.config.parser,
+            PacketType::Disconnect,
+            &socket.namespace,
+            None,
+            0,
+            None,
+        );
         let eio_sid = socket.eio_sid;
         self.push_to_session(eio_sid, std::iter::once(&frame), true);
         self.drop_socket(sid, Some(DisconnectReason::ServerDisconnect));
@@ -354,9 +397,7 @@ impl<A: Adapter> Engine<A> {
             return;
         }
         let kind = event_kind(attachments, PacketType::Event, PacketType::BinaryEvent);
-        let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(kind, namespace, None, attachments.len(), Some(data)));
-        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        let frames = packet_frames(self.config.parser, kind, namespace, None, data, attachments);
         for sid in &recipients {
             self.push_to_socket(*sid, &frames);
         }
@@ -381,9 +422,7 @@ impl<A: Adapter> Engine<A> {
             };
             let ack_id = socket.next_ack_id;
             socket.next_ack_id += 1;
-            let mut frames = Vec::with_capacity(1 + attachments.len());
-            frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
-            frames.extend(attachments.iter().cloned().map(Frame::Binary));
+            let frames = packet_frames(self.config.parser, kind, namespace, Some(ack_id), data, attachments);
             self.push_to_socket(sid, &frames);
             sent.push((sid, ack_id));
         }
@@ -405,9 +444,7 @@ impl<A: Adapter> Engine<A> {
     ) -> Result<(), SocketError> {
         self.socket_in(sid, namespace)?;
         let kind = event_kind(attachments, PacketType::Ack, PacketType::BinaryAck);
-        let mut frames = Vec::with_capacity(1 + attachments.len());
-        frames.push(sio_frame(kind, namespace, Some(ack_id), attachments.len(), Some(data)));
-        frames.extend(attachments.iter().cloned().map(Frame::Binary));
+        let frames = packet_frames(self.config.parser, kind, namespace, Some(ack_id), data, attachments);
         self.push_to_socket(sid, &frames);
         Ok(())
     }

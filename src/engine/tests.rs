@@ -773,3 +773,82 @@ fn admin_tap_reports_an_upgrade() {
         )]
     );
 }
+
+/// A msgpack packet as socket.io-msgpack-parser writes it.
+fn msgpack_packet(kind: crate::protocol::socketio::PacketType, data: Option<&[u8]>, id: Option<u64>) -> Bytes {
+    let mut out = Vec::new();
+    crate::protocol::socketio::msgpack::encode(&mut out, kind, "/", id, data);
+    Bytes::from(out)
+}
+
+#[test]
+fn msgpack_parser_frames_binary_maps_and_closes_only_a_session_that_sends_garbage() {
+    use crate::protocol::socketio::{PacketType, msgpack};
+    let mut fx = fixture(EngineConfig {
+        parser: Parser::MsgPack,
+        ..EngineConfig::default()
+    });
+    let mut sockets = Vec::new();
+    for _ in 0..2 {
+        let (eio_sid, outbox) = fx.open_ws();
+        drain(&outbox);
+        let connect = msgpack_packet(PacketType::Connect, None, None);
+        fx.engine.on_ws_binary(fx.t0, eio_sid, connect).unwrap();
+        let sid = fx
+            .sink
+            .take()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Connect { sid, auth: None, .. } => Some(sid),
+                _ => None,
+            })
+            .unwrap();
+        fx.engine.accept(sid).unwrap();
+        let mut frames = Vec::new();
+        outbox.drain_now(&mut frames);
+        let [Frame::Binary(answer)] = frames.as_slice() else {
+            panic!("{frames:?}")
+        };
+        let answer = msgpack::decode(answer.clone()).unwrap();
+        assert_eq!(answer.kind, PacketType::Connect);
+        assert!(answer.data.unwrap().windows(3).any(|w| w == b"sid"));
+        sockets.push((eio_sid, sid, outbox));
+    }
+
+    // An event arrives with its data as the raw msgpack array.
+    let data = b"\x92\xa4chat\xc4\x01\x00";
+    let event = msgpack_packet(PacketType::Event, Some(data), Some(4));
+    fx.engine.on_ws_binary(fx.t0, sockets[0].0, event).unwrap();
+    let events = fx.sink.take();
+    assert!(matches!(&events[..], [Event::Message { data: d, ack_id: Some(4), .. }] if &d[..] == data));
+
+    // A broadcast is framed once: every recipient gets the same binary message.
+    fx.engine.emit("/", data, &[], Target::All, &[]);
+    let mut got = Vec::new();
+    for (_, _, outbox) in &sockets {
+        let mut frames = Vec::new();
+        outbox.drain_now(&mut frames);
+        got.push(frames);
+    }
+    let ([Frame::Binary(first_frame)], [Frame::Binary(second_frame)]) = (got[0].as_slice(), got[1].as_slice()) else {
+        panic!("{got:?}")
+    };
+    assert_eq!(first_frame.as_ptr(), second_frame.as_ptr());
+    assert_eq!(
+        msgpack::decode(first_frame.clone()).unwrap().data.as_deref(),
+        Some(&data[..])
+    );
+
+    // A text message, then malformed msgpack: each closes its own session only.
+    let (first, second) = (sockets[0].0, sockets[1].0);
+    assert!(fx.engine.on_ws_text(fx.t0, first, b("42[\"chat\"]")).is_err());
+    assert_eq!(fx.engine.transport(first), None);
+    assert_eq!(fx.engine.transport(second), Some(Transport::WebSocket));
+    assert!(
+        fx.engine
+            .on_ws_binary(fx.t0, second, Bytes::from_static(b"\x93\x01"))
+            .is_err()
+    );
+    assert_eq!(fx.engine.transport(second), None);
+    assert!(fx.sink.take().iter().any(|e| matches!(e, Event::Warning { .. })));
+}

@@ -6,6 +6,7 @@
 //! thousand `AsyncClient`s on one loop cost one pipe and one reader. `ClientCore` holds one client's connection:
 //! its verbs serialise under the GIL, then let go of it before touching the engine.
 
+use std::collections::HashSet;
 use std::io::{PipeReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ struct HubQueue {
     armed: AtomicBool,
     wake_tx: PipeWriter,
     wake_rx: PipeReader,
+    /// The clients whose payloads are msgpack (`serializer='msgpack'`).
+    msgpack_clients: Mutex<HashSet<u64>>,
 }
 
 impl ClientSink for HubQueue {
@@ -103,6 +106,7 @@ impl ClientHubCore {
                 armed: AtomicBool::new(false),
                 wake_tx,
                 wake_rx,
+                msgpack_clients: Mutex::new(HashSet::new()),
             }),
         })
     }
@@ -121,8 +125,9 @@ impl ClientHubCore {
             waker.wake();
         }
         let out = PyList::empty(py);
+        let msgpack_clients = self.queue.msgpack_clients.lock().clone();
         for (client, event) in items {
-            match event_tuple(py, client, event) {
+            match event_tuple(py, client, event, msgpack_clients.contains(&client)) {
                 Ok(tuple) => out.append(tuple)?,
                 Err(err) => {
                     let message = format!("dropped a packet that could not be converted: {err}");
@@ -134,7 +139,16 @@ impl ClientHubCore {
     }
 }
 
-fn event_tuple(py: Python<'_>, client: u64, event: ClientEvent) -> PyResult<Bound<'_, PyTuple>> {
+/// Parse a payload (JSON with its attachments, or msgpack) into Python objects.
+fn payload<'py>(py: Python<'py>, data: &[u8], attachments: &[Bytes], msgpack: bool) -> PyResult<Bound<'py, PyAny>> {
+    if msgpack {
+        super::msgpack::decode(py, data)
+    } else {
+        convert::decode(py, data, attachments)
+    }
+}
+
+fn event_tuple(py: Python<'_>, client: u64, event: ClientEvent, msgpack: bool) -> PyResult<Bound<'_, PyTuple>> {
     Ok(match event {
         ClientEvent::Open { eio_sid, transport } => {
             (kind::CLIENT_OPEN, client, eio_sid, transport).into_pyobject(py)?
@@ -143,7 +157,7 @@ fn event_tuple(py: Python<'_>, client: u64, event: ClientEvent) -> PyResult<Boun
         ClientEvent::Connect { namespace, sid } => (kind::CLIENT_CONNECT, client, namespace, sid).into_pyobject(py)?,
         ClientEvent::ConnectError { namespace, data } => {
             let data = match data {
-                Some(json) => convert::decode(py, &json, &[])?,
+                Some(json) => payload(py, &json, &[], msgpack)?,
                 None => py.None().into_bound(py),
             };
             (kind::CLIENT_CONNECT_ERROR, client, namespace, data).into_pyobject(py)?
@@ -154,7 +168,7 @@ fn event_tuple(py: Python<'_>, client: u64, event: ClientEvent) -> PyResult<Boun
             attachments,
             ack_id,
         } => {
-            let list = convert::decode(py, &data, &attachments)?;
+            let list = payload(py, &data, &attachments, msgpack)?;
             let list = list.cast::<PyList>()?;
             let event = list.get_item(0)?;
             let args = list.get_slice(1, list.len());
@@ -166,7 +180,7 @@ fn event_tuple(py: Python<'_>, client: u64, event: ClientEvent) -> PyResult<Boun
             data,
             attachments,
         } => {
-            let args = convert::decode(py, &data, &attachments)?;
+            let args = payload(py, &data, &attachments, msgpack)?;
             (kind::CLIENT_ACK, client, namespace, ack_id, args).into_pyobject(py)?
         }
         ClientEvent::Disconnect { namespace } => (kind::CLIENT_DISCONNECT, client, namespace).into_pyobject(py)?,
@@ -185,6 +199,8 @@ pub struct ClientCore {
     hub: Mutex<Arc<HubQueue>>,
     connection: Mutex<Option<Arc<Connection>>>,
     schedule: Mutex<Option<Schedule>>,
+    /// `serializer='msgpack'`.
+    msgpack: bool,
 }
 
 impl ClientCore {
@@ -202,11 +218,15 @@ impl Drop for ClientCore {
     }
 }
 
-fn auth_json(auth: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Bytes>> {
+fn auth_json(auth: Option<&Bound<'_, PyAny>>, msgpack: bool) -> PyResult<Option<Bytes>> {
     match auth.filter(|a| !a.is_none()) {
         None => Ok(None),
         Some(auth) => {
-            let encoded = convert::encode_value(auth)?;
+            let encoded = if msgpack {
+                super::msgpack::encode_value(auth)?
+            } else {
+                convert::encode_value(auth)?
+            };
             if !encoded.attachments.is_empty() {
                 return Err(value_error("auth cannot hold binary data"));
             }
@@ -219,12 +239,14 @@ fn auth_json(auth: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Bytes>> {
 #[expect(clippy::unnecessary_wraps, reason = "every binding returns PyResult (house rule)")]
 impl ClientCore {
     #[new]
-    fn new(hub: &ClientHubCore) -> PyResult<Self> {
+    #[pyo3(signature = (hub, msgpack=false))]
+    fn new(hub: &ClientHubCore, msgpack: bool) -> PyResult<Self> {
         Ok(ClientCore {
             id: NEXT_CLIENT.fetch_add(1, Ordering::Relaxed),
             hub: Mutex::new(hub.queue.clone()),
             connection: Mutex::new(None),
             schedule: Mutex::new(None),
+            msgpack,
         })
     }
 
@@ -264,7 +286,7 @@ impl ClientCore {
         if !polling && !websocket {
             return Err(value_error("no valid transports provided"));
         }
-        let auth = auth_json(auth)?;
+        let auth = auth_json(auth, self.msgpack)?;
         let request_timeout = Duration::try_from_secs_f64(request_timeout)
             .ok()
             .filter(|d| !d.is_zero())
@@ -282,9 +304,14 @@ impl ClientCore {
             namespaces: namespaces.into_iter().map(|n| (n, auth.clone())).collect(),
             limits: Limits::default(),
             max_message: 100 * 1024 * 1024,
+            msgpack: self.msgpack,
         };
         let runtime = runtime().map_err(os_error)?;
-        let sink: Arc<dyn ClientSink> = self.hub.lock().clone();
+        let hub = self.hub.lock().clone();
+        if self.msgpack {
+            hub.msgpack_clients.lock().insert(self.id);
+        }
+        let sink: Arc<dyn ClientSink> = hub;
         let id = self.id;
         py.detach(|| {
             let connection = Connection::start(runtime, id, options, sink);
@@ -305,7 +332,11 @@ impl ClientCore {
         args: &Bound<'_, PyTuple>,
         id: Option<u64>,
     ) -> PyResult<bool> {
-        let encoded = convert::encode_event(event, args)?;
+        let encoded = if self.msgpack {
+            super::msgpack::encode_event(event, args)?
+        } else {
+            convert::encode_event(event, args)?
+        };
         let Some(connection) = self.connection() else {
             return Ok(false);
         };
@@ -322,7 +353,11 @@ impl ClientCore {
 
     /// Answer the server's event `id` in `namespace` with `args`.
     fn ack(&self, py: Python<'_>, namespace: &str, id: u64, args: &Bound<'_, PyTuple>) -> PyResult<()> {
-        let encoded = convert::encode_args(args)?;
+        let encoded = if self.msgpack {
+            super::msgpack::encode_args(args)?
+        } else {
+            convert::encode_args(args)?
+        };
         if let Some(connection) = self.connection() {
             py.detach(|| connection.with(|e| e.ack(namespace, id, &encoded.json, encoded.attachments)));
         }
@@ -332,7 +367,7 @@ impl ClientCore {
     /// Join one more namespace on the open connection.
     #[pyo3(signature = (namespace, auth=None))]
     fn connect_namespace(&self, py: Python<'_>, namespace: &str, auth: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let auth = auth_json(auth)?;
+        let auth = auth_json(auth, self.msgpack)?;
         if let Some(connection) = self.connection() {
             py.detach(|| connection.with(|e| e.connect_namespace(namespace, auth)));
         }
@@ -394,6 +429,7 @@ mod tests {
             armed: AtomicBool::new(false),
             wake_tx,
             wake_rx,
+            msgpack_clients: Mutex::new(HashSet::new()),
         };
         let mut cx = Context::from_waker(Waker::noop());
         assert_eq!(hub.poll_ready(&mut cx), Poll::Ready(()));

@@ -56,6 +56,8 @@ pub struct EventQueue {
     /// When set, `flush` asks a runtime task to write the wake-up byte at the end of the runtime's current tick
     /// instead of writing it at once (see [`EventQueue::new`]).
     coalescer: Option<Arc<Notify>>,
+    /// Whether Socket.IO payloads are msgpack (`serializer='msgpack'`) rather than JSON.
+    msgpack: AtomicBool,
 }
 
 impl EventQueue {
@@ -79,6 +81,7 @@ impl EventQueue {
             wake_tx,
             wake_rx,
             coalescer: coalescer.clone(),
+            msgpack: AtomicBool::new(false),
         });
         if let (Some(runtime), Some(signal)) = (runtime, coalescer) {
             let weak = Arc::downgrade(&queue);
@@ -92,6 +95,11 @@ impl EventQueue {
             });
         }
         Ok(queue)
+    }
+
+    /// Parse Socket.IO payloads as msgpack from now on (set once, before the server serves).
+    pub fn use_msgpack(&self) {
+        self.msgpack.store(true, Ordering::Relaxed);
     }
 
     /// The descriptor Python watches for readability.
@@ -205,8 +213,9 @@ impl EventQueue {
     pub fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let items = self.take();
         let out = PyList::empty(py);
+        let msgpack = self.msgpack.load(Ordering::Relaxed);
         for item in items {
-            match to_python(py, item) {
+            match to_python(py, item, msgpack) {
                 Ok(tuple) => out.append(tuple)?,
                 Err(err) => {
                     let message = format!("dropped a packet that could not be converted: {err}");
@@ -351,7 +360,16 @@ fn split_event<'py>(list: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bo
     Ok((event, args.into_any()))
 }
 
-fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
+/// Parse a Socket.IO payload (JSON with its attachments, or msgpack) into Python objects.
+fn payload<'py>(py: Python<'py>, data: &[u8], attachments: &[Bytes], msgpack: bool) -> PyResult<Bound<'py, PyAny>> {
+    if msgpack {
+        super::msgpack::decode(py, data)
+    } else {
+        convert::decode(py, data, attachments)
+    }
+}
+
+fn to_python(py: Python<'_>, item: Item, msgpack: bool) -> PyResult<Bound<'_, PyTuple>> {
     let event = match item {
         Item::Wake(token) => return (kind::WAKE, token).into_pyobject(py),
         Item::Http(token, request) => return http_tuple(py, kind::HTTP, token, *request),
@@ -401,7 +419,7 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             auth,
         } => {
             let auth = match auth {
-                Some(json) => convert::decode(py, &json, &[])?,
+                Some(json) => payload(py, &json, &[], msgpack)?,
                 None => py.None().into_bound(py),
             };
             (kind::CONNECT, eio_sid.as_str(), sid.as_str(), &*namespace, auth).into_pyobject(py)?
@@ -413,7 +431,7 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             ack_id,
             attachments,
         } => {
-            let (event, args) = split_event(&convert::decode(py, &data, &attachments)?)?;
+            let (event, args) = split_event(&payload(py, &data, &attachments, msgpack)?)?;
             (kind::EVENT, sid.as_str(), &*namespace, event, args, ack_id).into_pyobject(py)?
         }
         Event::Ack {
@@ -423,7 +441,7 @@ fn to_python(py: Python<'_>, item: Item) -> PyResult<Bound<'_, PyTuple>> {
             data,
             attachments,
         } => {
-            let args = convert::decode(py, &data, &attachments)?;
+            let args = payload(py, &data, &attachments, msgpack)?;
             (kind::ACK, sid.as_str(), &*namespace, ack_id, args).into_pyobject(py)?
         }
         Event::Disconnect {

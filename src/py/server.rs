@@ -17,9 +17,10 @@ use super::convert;
 use super::dispatch::EventQueue;
 use super::errors::{os_error, value_error};
 use super::hosted::HostedBridge;
+use super::msgpack;
 use super::parts::ServerParts;
 use crate::engine::adapter::Target;
-use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Sid, Transports};
+use crate::engine::{EioData, EioSid, EngineConfig, OutboxLimits, Parser, Sid, Transports};
 use crate::runtime::runtime;
 use crate::server::compression::CompressionConfig;
 use crate::server::cors::CorsPolicy;
@@ -37,6 +38,8 @@ pub struct ServerCore {
     pub(crate) hosted: Arc<HostedBridge>,
     /// The process that created the server (its engine threads live there).
     created_by: u32,
+    /// `serializer='msgpack'`: payloads are msgpack both ways.
+    msgpack: bool,
 }
 
 /// How an emit fans out.
@@ -119,6 +122,30 @@ fn eio_sid(text: &str) -> Option<EioSid> {
 }
 
 impl ServerCore {
+    fn encode_event(&self, event: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<convert::Encoded> {
+        if self.msgpack {
+            msgpack::encode_event(event, args)
+        } else {
+            convert::encode_event(event, args)
+        }
+    }
+
+    fn encode_args(&self, args: &Bound<'_, PyTuple>) -> PyResult<convert::Encoded> {
+        if self.msgpack {
+            msgpack::encode_args(args)
+        } else {
+            convert::encode_args(args)
+        }
+    }
+
+    fn encode(&self, value: &Bound<'_, PyAny>) -> PyResult<convert::Encoded> {
+        if self.msgpack {
+            msgpack::encode_value(value)
+        } else {
+            convert::encode_value(value)
+        }
+    }
+
     /// Apply `op` to a socket and each named room, with the GIL released. An unknown sid does nothing, as in
     /// python-socketio.
     fn for_each_room(
@@ -186,7 +213,7 @@ impl ServerCore {
         *, ping_interval=25.0, ping_timeout=20.0, max_http_buffer_size=1_000_000, transports=None,
         cors_allowed_origins=None, cors_credentials=true, cookie=None, socketio_path="socket.io", socketio=true,
         max_queue_frames=10_000, max_queue_bytes=16_777_216, allow_upgrades=true, http_compression=true,
-        compression_threshold=1024
+        compression_threshold=1024, msgpack=false
     ))]
     #[expect(
         clippy::too_many_arguments,
@@ -208,6 +235,7 @@ impl ServerCore {
         allow_upgrades: bool,
         http_compression: bool,
         compression_threshold: usize,
+        msgpack: bool,
     ) -> PyResult<Self> {
         let transports = match transports {
             None => Transports::default(),
@@ -244,6 +272,7 @@ impl ServerCore {
                 max_bytes: max_queue_bytes.max(1024),
             },
             socketio,
+            parser: if msgpack { Parser::MsgPack } else { Parser::Json },
             ..EngineConfig::default()
         };
         let path = format!("/{}/", socketio_path.trim_matches('/'));
@@ -259,6 +288,9 @@ impl ServerCore {
         };
         let runtime = runtime().map_err(os_error)?;
         let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;
+        if msgpack {
+            queue.use_msgpack();
+        }
         let handle = EngineHandle::new(config, queue.clone());
         handle.start_timer(runtime);
         let hosted = HostedBridge::new(queue.clone());
@@ -267,6 +299,7 @@ impl ServerCore {
             native: Mutex::new(None),
             hosted,
             created_by: std::process::id(),
+            msgpack,
         })
     }
 
@@ -302,7 +335,7 @@ impl ServerCore {
     fn refuse(&self, py: Python<'_>, sid: &str, message: &str, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
         let data = match data.filter(|d| !d.is_none()) {
-            Some(d) => Some(convert::encode_value(d)?.json),
+            Some(d) => Some(self.encode(d)?.json),
             None => None,
         };
         py.detach(|| self.parts.handle.with(|e| e.refuse(sid, message, data.as_deref()).ok()));
@@ -323,7 +356,7 @@ impl ServerCore {
         skip_sid: Option<&Bound<'_, PyAny>>,
         local_only: bool,
     ) -> PyResult<()> {
-        let encoded = convert::encode_event(event, args)?;
+        let encoded = self.encode_event(event, args)?;
         let how = if local_only { Fanout::Local } else { Fanout::Broadcast };
         self.emit_inner(py, namespace, &encoded, to, skip_sid, how)?;
         Ok(())
@@ -340,7 +373,7 @@ impl ServerCore {
         to: Option<&Bound<'_, PyAny>>,
         skip_sid: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<(String, u64)>> {
-        let encoded = convert::encode_event(event, args)?;
+        let encoded = self.encode_event(event, args)?;
         let sent = self.emit_inner(py, namespace, &encoded, to, skip_sid, Fanout::WithAck)?;
         Ok(sent.into_iter().map(|(sid, id)| (sid.to_string(), id)).collect())
     }
@@ -348,7 +381,7 @@ impl ServerCore {
     /// Answer a client's event that carried an ack id.
     fn ack(&self, py: Python<'_>, sid: &str, namespace: &str, ack_id: u64, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         let Some(sid) = self::sid(sid) else { return Ok(()) };
-        let encoded = convert::encode_args(args)?;
+        let encoded = self.encode_args(args)?;
         py.detach(|| {
             self.parts
                 .handle

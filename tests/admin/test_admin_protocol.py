@@ -327,6 +327,15 @@ def test_auth_must_be_given():
             flavour().instrument()
 
 
+@pytest.mark.skipif(IMPL != 'turbosio', reason='python-socketio instruments a msgpack server (its reports are msgpack)')
+def test_instrument_refuses_a_msgpack_server():
+    import turbosio
+
+    for flavour in (turbosio.AsyncServer, turbosio.Server):
+        with pytest.raises(NotImplementedError, match="serializer='msgpack'"):
+            flavour(serializer='msgpack').instrument(auth=False)
+
+
 def test_uninstrument_stops_the_reports(server, flavour):
     srv = start(server, flavour)
 

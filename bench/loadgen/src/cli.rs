@@ -23,6 +23,7 @@ usage: loadgen echo|broadcast|storm|idle|polling|churn [options]
   --server-pid PID     read the server's CPU time and RSS from /proc/PID
   --timeout S          give up on one awaited answer after S seconds (default 10)
   --check              exit 1 when a correctness check fails
+  --msgpack            WebSocket scenarios speak socket.io-msgpack-parser's format (serializer='msgpack')
 ";
 
 /// Longest measured part of a run; the broadcast trigger doesn't read, so it must finish well before the
@@ -85,6 +86,8 @@ pub(crate) struct Options {
     pub(crate) server_pid: Option<u32>,
     pub(crate) timeout: Duration,
     pub(crate) check: bool,
+    /// WebSocket scenarios speak `socket.io-msgpack-parser`'s format.
+    pub(crate) msgpack: bool,
 }
 
 /// A command line we can't run.
@@ -138,10 +141,15 @@ impl Options {
             server_pid: None,
             timeout: Duration::from_secs(10),
             check: false,
+            msgpack: false,
         };
         while let Some(option) = args.next() {
             if option == "--check" {
                 options.check = true;
+                continue;
+            }
+            if option == "--msgpack" {
+                options.msgpack = true;
                 continue;
             }
             let value = args

@@ -4,6 +4,7 @@
 mod cli;
 mod error;
 mod latency;
+mod msgpack;
 mod polling;
 mod report;
 mod scenario;
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.msgpack {
+        msgpack::enable();
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

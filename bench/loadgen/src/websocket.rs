@@ -26,6 +26,9 @@ impl WebSocket {
                 Some(Ok(Message::Text(text))) => return Ok(text),
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_))) | None => return Err(ClientError::Closed),
+                Some(Ok(Message::Binary(data))) if crate::msgpack::enabled() => {
+                    return Ok(Utf8Bytes::from(crate::msgpack::decode(&data)?));
+                }
                 Some(Ok(Message::Binary(_))) => {
                     return Err(ClientError::Protocol("unexpected binary frame".to_owned()));
                 }
@@ -68,6 +71,10 @@ impl Transport for WebSocket {
     }
 
     async fn send(&mut self, packet: &str) -> Result<(), ClientError> {
+        if crate::msgpack::enabled() && packet.starts_with('4') {
+            self.ws.send(Message::binary(crate::msgpack::encode(packet)?)).await?;
+            return Ok(());
+        }
         self.ws.send(Message::text(packet)).await?;
         Ok(())
     }

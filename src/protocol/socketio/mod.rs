@@ -1,4 +1,5 @@
-//! Socket.IO v5 codec: packet headers and data ([`packet`]) and binary attachments ([`attachments`]).
+//! Socket.IO v5 codec: packet headers and data ([`packet`]), binary attachments ([`attachments`]), and the msgpack
+//! format of `socket.io-msgpack-parser` ([`msgpack`]).
 //!
 //! Contract: in comes the text of one Engine.IO message (without its `4`) and, for binary packets, the binary
 //! messages that follow it; out comes a [`Packet`] whose header fields are parsed and whose JSON data is validated
@@ -12,10 +13,13 @@
 //! sessions, namespaces' handlers or acknowledgement bookkeeping.
 
 pub mod attachments;
+pub mod msgpack;
 pub mod packet;
 
 #[cfg(test)]
 mod attachments_tests;
+#[cfg(test)]
+mod msgpack_tests;
 #[cfg(test)]
 mod packet_tests;
 

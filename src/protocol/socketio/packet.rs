@@ -136,6 +136,18 @@ pub enum DecodeError {
     /// A `{"_placeholder":true}` object has no `num`, or one that is not a non-negative integer.
     #[error("placeholder without a valid num")]
     InvalidPlaceholder,
+    /// A msgpack packet is not well-formed msgpack (truncated, a bad marker, trailing bytes, too deep).
+    #[error("invalid msgpack")]
+    InvalidMsgpack,
+    /// A msgpack packet is not a map.
+    #[error("msgpack packet is not a map")]
+    NotAMsgpackMap,
+    /// A msgpack packet's field is missing or of the wrong type (`type`, `nsp`, `id`).
+    #[error("msgpack packet field {0} missing or mistyped")]
+    BadMsgpackField(&'static str),
+    /// A msgpack value that has no Python counterpart (an unknown extension type, an unhashable map key).
+    #[error("unsupported msgpack value: {0}")]
+    UnsupportedMsgpack(&'static str),
 }
 
 /// Default for [`DecodeLimits::max_attachments`].
