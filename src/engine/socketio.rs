@@ -39,6 +39,13 @@ impl Socket {
     }
 }
 
+impl Socket {
+    /// The namespace it is connected to.
+    pub(super) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+}
+
 /// Why an operation on a socket did nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SocketError {
@@ -154,6 +161,7 @@ impl<A: Adapter> Engine<A> {
                     return Err(SessionError::UnexpectedPacket("event without data"));
                 };
                 let namespace = self.namespace_of(sid);
+                self.metrics.add(crate::metrics::Counter::EventsIn, 1);
                 self.sink.push(Event::Message {
                     sid,
                     namespace,
@@ -172,6 +180,7 @@ impl<A: Adapter> Engine<A> {
                     return Err(SessionError::UnexpectedPacket("ack without id or data"));
                 };
                 let namespace = self.namespace_of(sid);
+                self.metrics.add(crate::metrics::Counter::AcksIn, 1);
                 self.sink.push(Event::Ack {
                     sid,
                     namespace,
