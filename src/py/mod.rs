@@ -14,6 +14,7 @@ pub mod external;
 pub mod fd;
 pub mod hosted;
 pub mod kinds;
+pub mod metrics;
 pub mod native;
 pub mod parts;
 pub mod pubsub;
