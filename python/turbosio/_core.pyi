@@ -250,8 +250,8 @@ class ServerCore:
     def metrics_enabled(self) -> bool:
         """Whether counting is on."""
 
-    def metrics_observe(self, nanos: list[int]) -> None:
-        """Record handler run times in nanoseconds (one batch per drain)."""
+    def metrics_observe(self, seconds: list[float]) -> None:
+        """Record handler run times in seconds (one batch per drain)."""
 
     def metrics_ack_timeout(self) -> None:
         """Count an acknowledgement that never came."""

@@ -12,11 +12,10 @@ from ._external_asgi import Receive, Scope, Send, respond
 def enable(server: Any) -> None:
     """Start counting for ``server`` (a Socket.IO or Engine.IO server). Idempotent.
 
-    The pumps time handlers only from now on: ``_latencies`` (a list while on) collects one drain's run times,
-    handed to Rust in one call per drain (see ``_asyncio_pump``)."""
+    The pumps time handlers only from now on (``_timing``); the asyncio pump hands Rust one batch per drain
+    (see ``_asyncio_pump``)."""
     server._core.metrics_enable()
-    if getattr(server, '_latencies', None) is None:
-        server._latencies = []
+    server._timing = True
 
 
 async def serve_metrics(server: Any, scope: Scope, send: Send) -> None:

@@ -39,3 +39,56 @@ impl<A: Adapter> Engine<A> {
         gauges
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::engine::{EngineConfig, Event, EventSink};
+    use crate::metrics::{Counter, Reject};
+
+    struct Discard;
+
+    impl EventSink for Discard {
+        fn push(&self, _: Event) {}
+    }
+
+    #[test]
+    fn gauges_read_the_state_and_counters_follow_the_traffic() {
+        let mut engine = Engine::new(EngineConfig::default(), Arc::new(Discard));
+        engine.metrics().enable();
+        let now = Instant::now();
+        let ws = engine.open(now, Transport::WebSocket, None).unwrap();
+        let polling = engine.open(now, Transport::Polling, None).unwrap();
+        engine.on_ws_text(now, ws.eio_sid, Bytes::from_static(b"40")).unwrap();
+        engine
+            .on_ws_text(now, ws.eio_sid, Bytes::from_static(b"42[\"a\"]"))
+            .unwrap();
+        let gauges = engine.gauges();
+        assert_eq!((gauges.sessions_polling, gauges.sessions_websocket), (1, 1));
+        assert_eq!(gauges.sockets, vec![("/".to_owned(), 1)]);
+        assert!(gauges.rooms.iter().all(|(_, n)| *n == 0));
+        let counts = engine.metrics().counts();
+        assert_eq!(counts.get(Counter::OpenedWebSocket), 1);
+        assert_eq!(counts.get(Counter::OpenedPolling), 1);
+        assert_eq!(counts.get(Counter::PacketsIn), 2);
+        assert_eq!(counts.get(Counter::BytesIn), 2 + 7);
+        assert_eq!(counts.get(Counter::EventsIn), 1);
+        assert_eq!(counts.get(Counter::PacketsOut), 2); // the two open packets
+
+        // A packet that does not decode closes its session and is counted once.
+        assert!(
+            engine
+                .on_ws_text(now, polling.eio_sid, Bytes::from_static(b"z"))
+                .is_err()
+        );
+        let counts = engine.metrics().counts();
+        let malformed = counts.rejected().find(|(r, _)| *r == Reject::MalformedPacket);
+        assert_eq!(malformed, Some((Reject::MalformedPacket, 1)));
+        assert_eq!(engine.gauges().sessions_polling, 0);
+    }
+}

@@ -2,6 +2,8 @@
 //! per drain), count acknowledgement timeouts, and give a snapshot as a dict or as Prometheus text. A snapshot
 //! locks the engine only to read its gauges, with the GIL released; rendering runs outside both.
 
+use std::time::Duration;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -98,9 +100,16 @@ impl ServerCore {
         self.parts.handle.metrics().enabled()
     }
 
-    /// Record handler run times in nanoseconds (the pumps hand one batch per drain).
-    fn metrics_observe(&self, nanos: Vec<u64>) {
-        self.parts.handle.metrics().observe_handlers(nanos);
+    /// Record handler run times in seconds (the pumps hand one batch per drain). perf: floats, not integer
+    /// nanoseconds: `time.perf_counter()` takes its float from a free list, where `perf_counter_ns()` allocates a
+    /// big int for every reading (bench/instructions.sh, echo with metrics on).
+    fn metrics_observe(&self, seconds: Vec<f64>) {
+        self.parts.handle.metrics().observe_handlers(
+            seconds
+                .into_iter()
+                .filter_map(|s| Duration::try_from_secs_f64(s).ok())
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+        );
     }
 
     /// Count an acknowledgement that never came (`call()` timed out).

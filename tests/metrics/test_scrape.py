@@ -64,8 +64,8 @@ def test_connections_events_acks_and_rooms_are_counted(served):
         assert value(samples, 'turbosio_packets_sent_total') >= 4
         assert value(samples, 'turbosio_bytes_received_total') >= len('40') + len('420["echo",{"n":1}]')
         assert value(samples, 'turbosio_bytes_sent_total') > value(samples, 'turbosio_packets_sent_total')
-        # Both handlers were timed (the sums are the handlers' own time, well under the bucket bounds).
-        assert value(samples, 'turbosio_handler_duration_seconds_count') >= 2  # connect has no handler here
+        # Both handlers were timed (a coroutine handler's time reaches Rust the loop iteration after it ends).
+        samples = wait_for(served.url, 'turbosio_handler_duration_seconds_count', 2)
         assert value(samples, 'turbosio_handler_duration_seconds_bucket', le='+Inf') == value(
             samples, 'turbosio_handler_duration_seconds_count'
         )
