@@ -9,6 +9,7 @@ import pytest
 import socketio
 import turbosio
 from prometheus_client import CollectorRegistry, generate_latest
+from support.inprocess import WerkzeugThread
 from support.settings import IMPL, WAIT_TIMEOUT
 from turbosio.metrics import Collector
 
@@ -91,3 +92,26 @@ def test_the_collector_yields_the_families_that_metrics_path_serves():
 def test_the_collector_needs_a_turbosio_server():
     with pytest.raises(TypeError):
         Collector(object())
+
+
+def test_a_threaded_server_times_its_handlers_on_the_worker_threads():
+    sio = turbosio.Server(async_mode='threading')
+
+    @sio.event
+    def echo(sid, data):
+        return data
+
+    sio.enable_metrics()
+    server = WerkzeugThread(turbosio.WSGIApp(sio))
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(server.url, transports=['polling'], wait_timeout=WAIT_TIMEOUT)
+        for n in range(3):
+            assert client.call('echo', n, timeout=WAIT_TIMEOUT) == n
+        snapshot = wait_for_snapshot(sio, lambda m: m['handler_duration']['count'] >= 3)
+    finally:
+        client.disconnect()
+        server.stop()
+    assert snapshot['events_received'] == 3
+    assert snapshot['sessions_opened'] == {'polling': 1, 'websocket': 0}
+    assert snapshot['handler_duration']['sum'] > 0
