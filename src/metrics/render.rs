@@ -46,6 +46,14 @@ impl Out {
         let _ = writeln!(self.0, " {value}");
     }
 
+    /// A family (name, type, help) whose samples differ by one label.
+    fn by_label(&mut self, (name, kind, help): (&str, &str, &str), label: &str, samples: &[(&str, u64)]) {
+        self.family(name, kind, help);
+        for (value, n) in samples {
+            self.sample(name, &[(label, value)], n);
+        }
+    }
+
     fn single(&mut self, name: &str, kind: &str, help: &str, value: u64) {
         self.family(name, kind, help);
         self.sample(name, &[], value);
@@ -66,27 +74,26 @@ pub fn text(snapshot: &Snapshot) -> String {
 fn connections(out: &mut Out, snapshot: &Snapshot) {
     let (c, g) = (&snapshot.counts, &snapshot.gauges);
 
-    out.family(
-        "turbosio_sessions",
-        "gauge",
-        "Engine.IO sessions open now, by transport.",
+    out.by_label(
+        (
+            "turbosio_sessions",
+            "gauge",
+            "Engine.IO sessions open now, by transport.",
+        ),
+        "transport",
+        &[("polling", g.sessions_polling), ("websocket", g.sessions_websocket)],
     );
-    out.sample("turbosio_sessions", &[("transport", "polling")], g.sessions_polling);
-    out.sample("turbosio_sessions", &[("transport", "websocket")], g.sessions_websocket);
-    out.family(
-        "turbosio_sessions_opened_total",
-        "counter",
-        "Engine.IO sessions opened, by the transport of their handshake.",
-    );
-    out.sample(
-        "turbosio_sessions_opened_total",
-        &[("transport", "polling")],
-        c.get(Counter::OpenedPolling),
-    );
-    out.sample(
-        "turbosio_sessions_opened_total",
-        &[("transport", "websocket")],
-        c.get(Counter::OpenedWebSocket),
+    out.by_label(
+        (
+            "turbosio_sessions_opened_total",
+            "counter",
+            "Engine.IO sessions opened, by the transport of their handshake.",
+        ),
+        "transport",
+        &[
+            ("polling", c.get(Counter::OpenedPolling)),
+            ("websocket", c.get(Counter::OpenedWebSocket)),
+        ],
     );
     out.family(
         "turbosio_sockets",
@@ -157,20 +164,17 @@ fn traffic(out: &mut Out, c: &Counts) {
     ] {
         out.single(name, "counter", help, c.get(counter));
     }
-    out.family(
-        "turbosio_slow_client_disconnects_total",
-        "counter",
-        "Clients disconnected for not reading, by cause.",
-    );
-    out.sample(
-        "turbosio_slow_client_disconnects_total",
-        &[("cause", "outbox_full")],
-        c.get(Counter::SlowOutboxFull),
-    );
-    out.sample(
-        "turbosio_slow_client_disconnects_total",
-        &[("cause", "write_timeout")],
-        c.get(Counter::SlowWriteTimeout),
+    out.by_label(
+        (
+            "turbosio_slow_client_disconnects_total",
+            "counter",
+            "Clients disconnected for not reading, by cause.",
+        ),
+        "cause",
+        &[
+            ("outbox_full", c.get(Counter::SlowOutboxFull)),
+            ("write_timeout", c.get(Counter::SlowWriteTimeout)),
+        ],
     );
     out.family(
         "turbosio_rejected_total",
