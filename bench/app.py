@@ -5,6 +5,7 @@ Usage::
     python bench/app.py --impl turbosio --mode native|asgi|granian --port N [--pid-file PATH] [--workers N]
     python bench/app.py --impl socketio --mode uvicorn|granian --port N [--pid-file PATH]
 
+``--metrics`` (turbosio only) turns its metrics on and serves ``/metrics``: the A/B of what metrics cost.
 ``--redis URL`` makes the server one node of a fleet (``AsyncRedisManager(URL)``), for ``bench/fleet.py``.
 
 Handlers (python-socketio's documented API only, so both implementations run the same code):
@@ -140,6 +141,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--redis', help='a Redis URL: the server is one node of a fleet')
     parser.add_argument('--workers', type=int, default=1, help='native only: turbosio worker processes')
     parser.add_argument('--serializer', choices=['default', 'msgpack'], default='default')
+    parser.add_argument('--metrics', action='store_true', help='turbosio only: count metrics, serve /metrics')
     args = parser.parse_args(argv)
     if args.mode == 'native' and args.impl != 'turbosio':
         parser.error('python-socketio has no native server: use --mode uvicorn or granian')
@@ -163,10 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     socketio = load_impl(args.impl)
     sio = make_server(socketio, args.redis, args.serializer)
     write_pid(args.pid_file)
+    metrics = {'metrics_path': '/metrics'} if args.metrics else {}
     if args.mode == 'native':
-        socketio.run(sio, host='127.0.0.1', port=args.port, log_level='warning')
+        socketio.run(sio, host='127.0.0.1', port=args.port, log_level='warning', **metrics)
     else:
-        serve_uvicorn(socketio.ASGIApp(sio), args.port)
+        serve_uvicorn(socketio.ASGIApp(sio, **metrics), args.port)
 
 
 if __name__ == '__main__':

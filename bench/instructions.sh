@@ -12,7 +12,8 @@
 # measured run only (its CLIENTS connecting, then the work): a warm-up run goes first and the counters are zeroed
 # after it. Needs valgrind, the load generator (`python bench/run.py --smoke` builds it) and `.venv`. Under
 # callgrind the server is ~50x slower: keep COUNT small (800 acks, 150 broadcasts to 200 receivers) so all of it
-# fits in the load generator's 40 s cap; the line printed says whether it did.
+# fits in the load generator's 40 s cap; the line printed says whether it did. BENCH_APP_ARGS adds flags to
+# bench/app.py (`--metrics`: the cost of metrics).
 set -euo pipefail
 label=$1 pypath=$2 scenario=$3 count=$4 clients=${5:-50}
 cd "$(dirname "$0")/.."
@@ -22,7 +23,8 @@ trap 'rm -rf "$out"' EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 PYTHONPATH=$pypath valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
-    .venv/bin/python bench/app.py --impl turbosio --mode native --port "$port" >"$out/server.log" 2>&1 &
+    .venv/bin/python bench/app.py --impl turbosio --mode native --port "$port" ${BENCH_APP_ARGS:-} \
+    >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$out"' EXIT
 for _ in $(seq 600); do

@@ -52,7 +52,7 @@ from harness.pythons import prepare_interpreter, run_pythons, splice_pythons, ve
 from harness.reliability import reliability_plan, splice_reliability, write_reliability_results
 from harness.report import machine_info, report, report_from, version_of, write_results
 from harness.runner import Budget, Outcome, describe, run_quietly
-from harness.scenarios import Server, scenarios, servers
+from harness.scenarios import METRICS_AB, Server, scenarios, servers
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -106,7 +106,11 @@ def choose_servers(args: argparse.Namespace, available: dict[str, Server]) -> li
         return ['turbosio (native)']
     if args.servers:
         return [name.strip() for name in args.servers.split(',')]
-    return [name for name, s in available.items() if s.impl != 'node' or shutil.which('node')]
+    return [
+        name
+        for name, s in available.items()
+        if (s.impl != 'node' or shutil.which('node')) and name != METRICS_AB  # the metrics A/B is asked for by name
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

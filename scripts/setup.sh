@@ -11,7 +11,7 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet maturin ruff mypy pyright
 python -m pip install --quiet \
     'python-socketio[client,asyncio_client]==5.18.*' uvicorn fastapi httpx requests websocket-client aiohttp \
-    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn redis msgpack
+    pytest pytest-timeout werkzeug eventlet python-multipart hypercorn granian flask gunicorn redis msgpack prometheus_client
 maturin develop --release --quiet
 
 # cargo-fuzz for scripts/fuzz.sh, from crates.io; it runs on the stable toolchain (the script says why and how).

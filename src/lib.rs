@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod metrics;
 pub mod protocol;
 pub mod py;
 pub mod runtime;

@@ -37,6 +37,9 @@ class Scenario:
     only: tuple[str, ...] | None = None
 
 
+METRICS_AB = 'turbosio (native+metrics)'  # no comma: --servers splits on commas
+
+
 def servers(python: str, workers: int = 2) -> dict[str, Server]:
     """Every server, by name; `workers` is the process count of turbosio's multi-worker server."""
     app = str(BENCH / 'app.py')
@@ -51,6 +54,10 @@ def servers(python: str, workers: int = 2) -> dict[str, Server]:
                 cores=BOTH_CORES,
             ),
             Server('turbosio (uvicorn)', (python, app, '--impl', 'turbosio', '--mode', 'asgi'), 'turbosio'),
+            # Opt-in (not in the default list): the metrics A/B against 'turbosio (native)'.
+            Server(
+                METRICS_AB, (python, app, '--impl', 'turbosio', '--mode', 'native', '--metrics'), 'turbosio'
+            ),
             Server(BASELINE, (python, app, '--impl', 'socketio', '--mode', 'uvicorn'), 'python-socketio'),
             Server(
                 'python-socketio (granian)', (python, app, '--impl', 'socketio', '--mode', 'granian'), 'python-socketio'

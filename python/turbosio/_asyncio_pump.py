@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from time import perf_counter
 from types import CoroutineType
 from typing import Any
 
@@ -30,6 +31,9 @@ _EAGER_TASKS = sys.version_info >= (3, 12)
 # still running, no more events are taken from the engine. Its queue then fills and the native server stops
 # reading from clients; under ASGI the WebSocket relays stop receiving. Draining starts again at half of it.
 MAX_RUNNING = 1_000
+
+# Longest a coroutine handler's run time waits before it reaches Rust when no drain comes (see _timed).
+FLUSH_AFTER = 0.05
 
 
 class AsyncioPump:
@@ -58,6 +62,11 @@ class AsyncioPump:
         self._web_state: dict[str, Any] = {}
         self._web_sockets: dict[int, Any] = {}
         self._http_exchanges: dict[int, Any] = {}  # hosted requests whose body is still arriving, by token
+        # Metrics (see _metrics.enable): while _timing, handler run times (seconds) gather in _latencies and reach Rust
+        # in one call per drain, or from a timer (FLUSH_AFTER) for coroutine handlers that end between drains.
+        self._timing = False
+        self._latencies: list[float] = []
+        self._flush_armed = False
 
     def is_asyncio_based(self) -> bool:
         return True
@@ -98,6 +107,11 @@ class AsyncioPump:
                 handle(item)
             except Exception:
                 self.logger.exception('error while handling %r', item[0])
+        latencies = self._latencies
+        if latencies:
+            # perf: one call into Rust per drain, not one per event (bench/instructions.sh, echo, metrics on/off).
+            self._core.metrics_observe(latencies)
+            latencies.clear()
 
     def _on_http(self, item: tuple[Any, ...]) -> None:
         """A request for the hosted web app (native server): run the app for it as a task."""
@@ -192,15 +206,18 @@ class AsyncioPump:
         on_error: Callable[[BaseException], None] | None,
         label: str,
     ) -> None:
+        started = perf_counter() if self._timing else 0.0
         try:
             result = handler(*args)
         except Exception as exc:
+            if started:
+                self._latencies.append(perf_counter() - started)
             self._failed(label, exc, on_error)
             return
         if type(result) is CoroutineType or asyncio.iscoroutine(result):
             loop = self._loop or asyncio.get_running_loop()
             self._next_key = key = self._next_key + 1
-            finish = self._finish(key, result, on_result, on_error, label)
+            finish = self._finish(key, result, on_result, on_error, label, started)
             if _EAGER_TASKS:
                 task = asyncio.Task(finish, loop=loop, eager_start=True)  # type: ignore[call-arg]
             else:
@@ -210,8 +227,11 @@ class AsyncioPump:
                 self._running[key] = [label, time.monotonic(), False, task]
                 if len(self._running) >= MAX_RUNNING:
                     self._accepting.clear()
-        elif on_result is not None:
-            on_result(result)
+        else:
+            if started:
+                self._latencies.append(perf_counter() - started)
+            if on_result is not None:
+                on_result(result)
 
     async def _finish(
         self,
@@ -220,13 +240,21 @@ class AsyncioPump:
         on_result: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
         label: str,
+        started: float = 0.0,
     ) -> None:
-        """Run a coroutine handler to the end and deliver its result, in its own task (no done-callback hop)."""
+        """Run a coroutine handler to the end and deliver its result, in its own task (no done-callback hop).
+        ``started``: when the handler was called (``perf_counter``), if metrics time it."""
         try:
             result = await coro
         except Exception as exc:
+            if started:
+                self._timed(started)
             self._failed(label, exc, on_error)
         else:
+            if started:  # perf: _timed inlined (bench/instructions.sh, echo with metrics on)
+                self._latencies.append(perf_counter() - started)
+                if not self._flush_armed:
+                    self._arm_flush()
             if on_result is not None:
                 on_result(result)
         finally:
@@ -235,6 +263,24 @@ class AsyncioPump:
             if not self._accepting.is_set() and len(self._running) <= MAX_RUNNING // 2:
                 self._accepting.set()
                 asyncio.get_running_loop().call_soon(self._on_wake)  # what queued up meanwhile
+
+    def _timed(self, started: float) -> None:
+        """A coroutine handler called at ``started`` (``perf_counter``) finished. It may have finished between
+        drains, and no drain may come for a while: a timer hands what gathered to Rust within FLUSH_AFTER."""
+        self._latencies.append(perf_counter() - started)
+        if not self._flush_armed:
+            self._arm_flush()
+
+    def _arm_flush(self) -> None:
+        self._flush_armed = True
+        asyncio.get_running_loop().call_later(FLUSH_AFTER, self._flush_latencies)
+
+    def _flush_latencies(self) -> None:
+        self._flush_armed = False
+        latencies = self._latencies
+        if latencies:
+            self._core.metrics_observe(latencies)
+            latencies.clear()
 
     def _failed(self, label: str, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
         if on_error is None:

@@ -254,6 +254,28 @@ class ServerCore:
         """Send a bare Engine.IO message."""
     def eio_close(self, eio_sid: str) -> None:
         """Close an Engine.IO session."""
+    def metrics_enable(self) -> None:
+        """Start counting (idempotent)."""
+
+    def metrics_enabled(self) -> bool:
+        """Whether counting is on."""
+
+    def metrics_observe(self, seconds: list[float]) -> None:
+        """Record handler run times in seconds (one batch per drain)."""
+
+    def metrics_ack_timeout(self) -> None:
+        """Count an acknowledgement that never came."""
+
+    def metrics_snapshot(self) -> dict[str, Any]:
+        """Counters and gauges now (shape in ``turbosio.metrics``)."""
+
+    def metrics_text(self) -> str:
+        """Counters and gauges now, in the Prometheus text format 0.0.4."""
+
+    @staticmethod
+    def metrics_content_type() -> str:
+        """The ``Content-Type`` of ``metrics_text``."""
+
     def listen(
         self,
         host: str,
@@ -265,6 +287,7 @@ class ServerCore:
         fd: int | None = None,
         worker: int | None = None,
         worker_sockets: list[str] | None = None,
+        metrics_path: str | None = None,
     ) -> int:
         """Serve natively; returns the bound port. With ``web_app``, other paths arrive as ``HttpItem``s. With
         ``ssl_certfile`` (and ``ssl_keyfile``), over TLS; OSError/ValueError naming the file if one is unusable.

@@ -50,6 +50,8 @@ class ThreadPump:
         self._web_pool: WorkerPool | None = None
         self._server_addr: tuple[str, int] = ('', 0)
         self._request_bodies: dict[int, StreamedInput] = {}  # hosted requests whose body is still arriving
+        # True while metrics are on (see _metrics.enable): handlers are then timed, each on its worker thread.
+        self._timing = False
 
     def is_asyncio_based(self) -> bool:
         return False
@@ -199,9 +201,14 @@ class ThreadPump:
     ) -> None:
         thread = threading.get_ident()
         self._running[thread] = [label, time.monotonic(), False]
+        started = time.perf_counter() if self._timing else 0.0
         try:
             result = handler(*args)
+            if started:
+                self._core.metrics_observe([time.perf_counter() - started])
         except Exception as exc:
+            if started:
+                self._core.metrics_observe([time.perf_counter() - started])
             if on_error is None:
                 self._log_handler_error(label, exc)
             else:

@@ -18,6 +18,7 @@ from ._asyncio_pump import AsyncioPump
 from ._external_asgi import Receive, Scope, Send, drain_on_shutdown, respond
 from ._external_asgi_polling import serve_polling
 from ._external_asgi_websocket import serve_websocket
+from ._metrics import answer_if_metrics, enable
 from ._static_files import read_static_file, resolve_static_file
 
 
@@ -31,6 +32,8 @@ class ASGIApp:
         socketio_path: The Socket.IO endpoint (default ``'socket.io'``); None sends every request to Socket.IO.
         on_startup: Called (sync or async) on ASGI lifespan startup.
         on_shutdown: Called (sync or async) on ASGI lifespan shutdown.
+        metrics_path: Serve Prometheus metrics at this exact path (e.g. ``'/metrics'``; GET and HEAD) and count
+            them; None (the default) serves none, and the path goes where any other would.
 
     Example::
 
@@ -47,6 +50,7 @@ class ASGIApp:
         socketio_path: str | None = 'socket.io',
         on_startup: Callable[[], Any] | None = None,
         on_shutdown: Callable[[], Any] | None = None,
+        metrics_path: str | None = None,
     ) -> None:
         if not hasattr(socketio_server, '_wait_token'):
             raise TypeError('ASGIApp needs a turbosio AsyncServer (Socket.IO or engineio)')
@@ -59,11 +63,18 @@ class ASGIApp:
         if socketio_path is not None:
             self.engineio_path = '/' + socketio_path.strip('/') + '/'
         self._driver = socketio_server._core.external_driver()
+        self.metrics_path = metrics_path
+        if metrics_path is not None:
+            enable(socketio_server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope['type']
         if kind == 'lifespan':
             await self.lifespan(scope, receive, send)
+            return
+        if self.metrics_path is not None and await answer_if_metrics(
+            self.engineio_server, self.metrics_path, scope, receive, send
+        ):
             return
         if kind in ('http', 'websocket') and self._is_socketio(scope):
             self.engineio_server._attach_loop()

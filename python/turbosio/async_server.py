@@ -124,6 +124,7 @@ class AsyncServer(AsyncioPump, BaseServer):
             args = await asyncio.wait_for(answer, timeout)
         except asyncio.TimeoutError:
             self._drop_callbacks(sent)
+            self._core.metrics_ack_timeout()
             raise exceptions.TimeoutError() from None
         if len(args) > 1:
             return args

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
-from . import _core, exceptions
+from . import _core, _metrics, exceptions
 from ._bad_data import unserialisable
 from ._handlers import HandlerRegistry, HandlerT, ack_args, data_args, handshake_environ
 from ._kinds import (
@@ -111,6 +111,18 @@ class BaseServer:
         self.manager_initialized = False
 
     _default_async_mode = 'threading'
+
+    # -- metrics (turbosio's own; see turbosio.metrics) -------------------------------------------------------------
+
+    def enable_metrics(self) -> None:
+        """Start counting for :meth:`metrics` (turbosio's own; ``metrics_path`` and ``Collector`` do it too)."""
+        _metrics.enable(self)
+
+    def metrics(self) -> dict[str, Any]:
+        """A snapshot of the server's metrics, as a dict (shape documented in :mod:`turbosio.metrics`). Cheap: the
+        engine is locked only while its gauges are read, without the GIL. Counters stay at zero until counting is
+        enabled; the gauges (sessions, sockets, rooms, queued frames) are read from the engine either way."""
+        return self._core.metrics_snapshot()
 
     # -- registration ---------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--workers', type=int, default=1, help='processes serving the port (default 1, at most 64)')
     parser.add_argument('--ssl-certfile', default=None, help='PEM certificate chain: serve HTTPS/WSS (as uvicorn)')
     parser.add_argument('--ssl-keyfile', default=None, help="PEM private key of --ssl-certfile's certificate")
+    parser.add_argument('--metrics-path', default=None, help='serve Prometheus metrics at this path (e.g. /metrics)')
     args = parser.parse_args(argv)
     app: Any = args.app  # several workers each import it; the supervisor does not
     if args.workers == 1:
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             ssl_certfile=args.ssl_certfile,
             ssl_keyfile=args.ssl_keyfile,
             workers=args.workers,
+            metrics_path=args.metrics_path,
         )
     except (OSError, TypeError, ValueError, NotImplementedError, RuntimeError) as exc:
         print(f'turbosio: {exc}', file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import Any
 from . import _workers
 from ._asyncio_pump import AsyncioPump
 from ._hosted_asgi import Lifespan
+from ._metrics import enable
 from ._thread_pump import ThreadPump
 
 logger = logging.getLogger('turbosio')
@@ -43,6 +44,7 @@ async def serve(
     stop: asyncio.Event | None = None,
     ssl_certfile: str | os.PathLike[str] | None = None,
     ssl_keyfile: str | os.PathLike[str] | None = None,
+    metrics_path: str | None = None,
 ) -> None:
     """Serve ``app`` on ``host:port`` until ``stop`` is set (or the task is cancelled). A coroutine.
 
@@ -54,6 +56,8 @@ async def serve(
         ssl_certfile: A PEM certificate chain, leaf first: serve HTTPS and WSS only.
         ssl_keyfile: The PEM private key of that certificate (PKCS#8, RSA or EC, unencrypted); when omitted, it
             is read from ``ssl_certfile``.
+        metrics_path: Serve Prometheus metrics at this exact path (e.g. ``'/metrics'``), answered in Rust without
+            the GIL, and count them; None (the default) serves none.
 
     Raises:
         OSError: if the address cannot be bound, or a certificate or key file cannot be read.
@@ -71,7 +75,7 @@ async def serve(
         await lifespan.startup()
         server._web_app, server._web_state = web_app, lifespan.state
     try:
-        bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+        bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile, metrics_path)
     except BaseException:
         # Nothing will be served (an unusable certificate file, a port in use): the app that started up stops.
         if lifespan is not None:
@@ -96,6 +100,7 @@ def run(
     ssl_certfile: str | os.PathLike[str] | None = None,
     ssl_keyfile: str | os.PathLike[str] | None = None,
     workers: int = 1,
+    metrics_path: str | None = None,
 ) -> None:
     """Serve ``app`` on ``host:port`` and block until Ctrl-C or SIGTERM, then shut down gracefully.
 
@@ -114,6 +119,9 @@ def run(
             imports the app again (by its import string, or by its global name in the script that calls
             ``run``, which must then call it under ``if __name__ == '__main__':``); a client's requests reach the
             worker that holds its session, broadcasts and rooms span the workers, a worker that dies is replaced.
+        metrics_path: Serve Prometheus metrics at this exact path (e.g. ``'/metrics'``; GET and HEAD), answered in
+            Rust without the GIL, and count them; None (the default) serves none, and the path goes to the hosted
+            app (or 404) as before. Not with ``workers`` above 1 (each worker counts only its own clients).
 
     Raises:
         OSError: if the address cannot be bound, or a certificate or key file cannot be read (``FileNotFoundError``
@@ -125,6 +133,8 @@ def run(
     if log_level is not None and not logging.getLogger().handlers:
         logging.basicConfig(level=log_level.upper(), format='%(levelname)s:%(name)s: %(message)s')
     if workers != 1:
+        if metrics_path is not None:
+            raise NotImplementedError('metrics_path with workers above 1 (each worker counts only its own clients)')
         tls = {'ssl_certfile': _path(ssl_certfile), 'ssl_keyfile': _path(ssl_keyfile)}
         _workers.supervise(app, host, port, workers, dict(tls, log_level=log_level))
         return
@@ -134,7 +144,7 @@ def run(
         app = load_app(app)
     server = _server_of(app)
     if isinstance(server, AsyncioPump):
-        asyncio.run(_run_async(app, host, port, ssl_certfile, ssl_keyfile))
+        asyncio.run(_run_async(app, host, port, ssl_certfile, ssl_keyfile, metrics_path))
         return
     # A WSGIApp is hosted whole, as an ASGIApp is: Rust answers Socket.IO, the WSGIApp (static files, then the
     # wrapped app) answers every other path on worker threads.
@@ -142,7 +152,7 @@ def run(
     if web_app is not None:
         server._host_web_app(web_app, (host, port))
     server._start_pump()
-    bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile)
+    bound = _listen(server, host, port, web_app is not None, ssl_certfile, ssl_keyfile, metrics_path)
     if web_app is not None:
         server._server_addr = (host, bound)  # port 0 picked a free one
     logger.info('turbosio: serving on %s://%s:%d', _scheme(ssl_certfile), host, bound)
@@ -175,11 +185,14 @@ def _listen(
     web_app: bool,
     ssl_certfile: str | os.PathLike[str] | None,
     ssl_keyfile: str | os.PathLike[str] | None,
+    metrics_path: str | None = None,
 ) -> int:
     """Start the native server: on ``host:port``, or, in a worker process, as that worker (``_workers.Place``)."""
     place = _workers.place()
     if place is None:
-        return int(server._core.listen(host, port, web_app, ssl_certfile, ssl_keyfile))
+        if metrics_path is not None:
+            enable(server)  # the pumps time handlers; Rust counts once listen() has the path
+        return int(server._core.listen(host, port, web_app, ssl_certfile, ssl_keyfile, metrics_path=metrics_path))
     _workers.share_broadcasts(server)
     bound = place.listen(server._core, web_app, ssl_certfile, ssl_keyfile)
     place.announce_ready()
@@ -200,9 +213,12 @@ async def _run_async(
     port: int,
     ssl_certfile: str | os.PathLike[str] | None,
     ssl_keyfile: str | os.PathLike[str] | None,
+    metrics_path: str | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(app, host, port, stop=stop, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    await serve(
+        app, host, port, stop=stop, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, metrics_path=metrics_path
+    )

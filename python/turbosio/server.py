@@ -106,6 +106,7 @@ class Server(ThreadPump, BaseServer):
             raise exceptions.TimeoutError('the client is not connected')
         if not answered.wait(timeout):
             self._drop_callbacks(sent)
+            self._core.metrics_ack_timeout()
             raise exceptions.TimeoutError()
         if not answers:
             raise exceptions.TimeoutError('the client disconnected before answering')

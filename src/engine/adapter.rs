@@ -77,6 +77,11 @@ pub trait Adapter {
     /// The sockets of this process in `namespace` that `target` names, each once, minus `skip`.
     fn recipients(&self, namespace: &str, target: Target<'_>, skip: &[Sid]) -> Vec<Sid>;
 
+    /// How many rooms have members, by namespace (for metrics; sid rooms are not counted). None by default.
+    fn room_counts(&self) -> Vec<(Arc<str>, usize)> {
+        Vec::new()
+    }
+
     /// An emit is about to be fanned out: give the local sockets it reaches. Only [`Adapter::recipients`] by
     /// default; a pub/sub adapter also publishes it to the other hosts here.
     fn broadcast(&mut self, emit: &Broadcast<'_>) -> Vec<Sid> {

@@ -3,6 +3,7 @@
 use crate::protocol::{engineio, socketio};
 
 use super::event::DisconnectReason;
+use crate::metrics::Reject;
 
 /// A request or packet the engine refuses. Each variant says what the peer did; [`SessionError::closes_session`]
 /// says whether the session ends because of it.
@@ -52,6 +53,18 @@ impl SessionError {
             | Self::BadSocketPacket(_)
             | Self::UnexpectedPacket(_)
             | Self::PayloadTooLarge { .. } => Some(DisconnectReason::TransportError),
+        }
+    }
+
+    /// What a refusal counts as in `turbosio_rejected_total`; `None` for what is not the peer's bad input.
+    pub fn rejects(&self) -> Option<Reject> {
+        match self {
+            Self::UnknownSession => Some(Reject::SessionIdUnknown),
+            Self::TransportNotAllowed | Self::WrongTransport | Self::AlreadyUpgraded => Some(Reject::BadRequest),
+            Self::OverlappingPoll => Some(Reject::OverlappingPoll),
+            Self::BadEnginePacket(_) | Self::BadSocketPacket(_) => Some(Reject::MalformedPacket),
+            Self::UnexpectedPacket(_) => Some(Reject::UnexpectedPacket),
+            Self::PayloadTooLarge { .. } => Some(Reject::OversizePayload),
         }
     }
 }

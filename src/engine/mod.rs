@@ -23,6 +23,7 @@ pub mod admin;
 pub mod config;
 pub mod errors;
 pub mod event;
+mod gauges;
 mod handshake;
 pub mod heartbeat;
 #[cfg(any(test, fuzzing))]
@@ -41,6 +42,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use crate::metrics::{Counter, Metrics};
 use crate::protocol::engineio::{self as eio, Frame, Packet};
 
 use self::adapter::Adapter;
@@ -93,6 +95,8 @@ pub struct Engine<A = PubSubAdapter> {
     wakes: Vec<Waker>,
     /// The Admin UI's taps, once instrumented (`admin.rs`).
     admin: Option<Box<admin::AdminTap>>,
+    /// What is counted for Prometheus (off until enabled; see `crate::metrics`).
+    metrics: Arc<Metrics>,
 }
 
 impl Engine {
@@ -115,7 +119,13 @@ impl<A: Adapter> Engine<A> {
             closed_by_post: HashMap::new(),
             wakes: Vec::new(),
             admin: None,
+            metrics: Arc::default(),
         }
+    }
+
+    /// The counters; the drivers and the bindings count into them too, without the engine's lock.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The settings.
@@ -155,7 +165,8 @@ impl<A: Adapter> Engine<A> {
         }
         let eio_sid = EioSid::random();
         let upgrades = transport == Transport::Polling && self.config.transports.websocket;
-        let outbox = Arc::new(Outbox::new(self.config.outbox));
+        let outbox = Arc::new(Outbox::counted(self.config.outbox, self.metrics.clone()));
+        self.metrics.opened(transport);
         let heartbeat = self
             .heartbeats
             .schedule(eio_sid, Beat::SendPing, now + self.config.ping_interval);
@@ -178,10 +189,13 @@ impl<A: Adapter> Engine<A> {
             transport,
             request,
         });
+        let open_frame = handshake::open_frame(eio_sid, upgrades, &self.config);
+        // Written by the driver itself (the handshake's answer, or a WebSocket's first frame), not via the outbox.
+        self.metrics.sent(1, open_frame.len());
         Ok(Opened {
             eio_sid,
             outbox,
-            open_frame: handshake::open_frame(eio_sid, upgrades, &self.config),
+            open_frame,
         })
     }
 
@@ -250,6 +264,7 @@ impl<A: Adapter> Engine<A> {
         if session.transport != Transport::Polling || session.upgrade == Upgrade::Done {
             return Err(SessionError::WrongTransport);
         }
+        self.metrics.received(0, body.len());
         let result = eio::decode_payload(body, self.config.max_packets_per_post)
             .map_err(SessionError::from)
             .and_then(|packets| {
@@ -282,6 +297,7 @@ impl<A: Adapter> Engine<A> {
             && session.upgrade == Upgrade::Probing
         {
             session.upgrade = Upgrade::None;
+            self.metrics.add(Counter::UpgradeFailures, 1);
             if let Some(waiting) = session.probe_poll.take() {
                 waiting.close(false, &mut self.wakes);
             }
@@ -291,6 +307,7 @@ impl<A: Adapter> Engine<A> {
     /// A WebSocket text frame arrived.
     pub fn on_ws_text(&mut self, now: Instant, eio_sid: EioSid, frame: Bytes) -> Result<WsOutcome, SessionError> {
         self.admin_count(admin::Counter::PacketsIn, frame.len());
+        self.metrics.received(0, frame.len());
         let result = Packet::decode_text(frame)
             .map_err(SessionError::from)
             .and_then(|packet| self.on_packet(now, eio_sid, packet, Transport::WebSocket));
@@ -300,6 +317,7 @@ impl<A: Adapter> Engine<A> {
     /// A WebSocket binary frame arrived.
     pub fn on_ws_binary(&mut self, now: Instant, eio_sid: EioSid, data: Bytes) -> Result<WsOutcome, SessionError> {
         self.admin_count(admin::Counter::PacketsIn, data.len());
+        self.metrics.received(0, data.len());
         let result = self.on_packet(now, eio_sid, Packet::Binary(data), Transport::WebSocket);
         self.fail_on_error(eio_sid, result)
     }
@@ -404,6 +422,7 @@ impl<A: Adapter> Engine<A> {
         via: Transport,
     ) -> Result<WsOutcome, SessionError> {
         let session = self.sessions.get_mut(&eio_sid).ok_or(SessionError::UnknownSession)?;
+        self.metrics.add(Counter::PacketsIn, 1);
         match packet {
             Packet::Open(_) => Err(SessionError::UnexpectedPacket("open packet from a client")),
             Packet::Close => {
@@ -423,6 +442,7 @@ impl<A: Adapter> Engine<A> {
                     } else if session.polling_get {
                         let _ = session.outbox.push_control(Frame::noop(), &mut self.wakes);
                     }
+                    self.metrics.sent(1, pong.len());
                     Ok(WsOutcome::Reply(pong))
                 } else {
                     if session.outbox.push_control(pong, &mut self.wakes) == Err(PushError::Overflow) {
@@ -445,6 +465,7 @@ impl<A: Adapter> Engine<A> {
                 if via == Transport::WebSocket && session.upgrade == Upgrade::Probing {
                     session.upgrade = Upgrade::Done;
                     session.transport = Transport::WebSocket;
+                    self.metrics.add(Counter::Upgrades, 1);
                     // A GET still waiting was sent after the `5`: its driver sees the upgrade and refuses it.
                     if let Some(waiting) = session.probe_poll.take() {
                         waiting.close(false, &mut self.wakes);
@@ -503,6 +524,9 @@ impl<A: Adapter> Engine<A> {
         if let Some(reason) = err.closes_session()
             && self.sessions.contains_key(&eio_sid)
         {
+            if let Some(why) = err.rejects() {
+                self.metrics.reject(why);
+            }
             self.warn(format!("closing session {eio_sid}: {err}"));
             self.close(eio_sid, reason, true);
         }
@@ -511,6 +535,7 @@ impl<A: Adapter> Engine<A> {
     /// A client's queue overflowed: it is not reading. Disconnect it rather than grow memory.
     fn slow_consumer(&mut self, eio_sid: EioSid) {
         if self.sessions.contains_key(&eio_sid) {
+            self.metrics.add(Counter::SlowOutboxFull, 1);
             self.warn(format!(
                 "closing session {eio_sid}: outbound queue full (client not reading)"
             ));

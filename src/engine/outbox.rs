@@ -14,6 +14,7 @@ use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
 
+use crate::metrics::Metrics;
 use crate::protocol::engineio::Frame;
 
 /// How much may wait for one client before it is treated as a slow consumer.
@@ -70,6 +71,8 @@ struct State {
 pub struct Outbox {
     limits: OutboxLimits,
     state: Mutex<State>,
+    /// Where the frames taken out are counted (a session's queue; the stand-ins that release a GET count nothing).
+    metrics: Option<std::sync::Arc<Metrics>>,
 }
 
 impl Outbox {
@@ -78,7 +81,22 @@ impl Outbox {
         Self {
             limits,
             state: Mutex::new(State::default()),
+            metrics: None,
         }
+    }
+
+    /// An empty queue whose drained frames and bytes count as sent in `metrics`.
+    pub fn counted(limits: OutboxLimits, metrics: std::sync::Arc<Metrics>) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..Self::new(limits)
+        }
+    }
+
+    /// Frames and bytes queued now.
+    pub fn depth(&self) -> (usize, usize) {
+        let state = self.state.lock();
+        (state.frames.len(), state.bytes)
     }
 
     /// Queue frames for the client, all or none. The transport that drains this queue is added to `wakes`.
@@ -139,7 +157,7 @@ impl Outbox {
     /// session is open.
     pub fn poll_drain(&self, cx: &mut Context<'_>, out: &mut Vec<Frame>) -> Poll<Drained> {
         let mut state = self.state.lock();
-        if let Some(drained) = Self::drain_locked(&mut state, out) {
+        if let Some(drained) = self.drain_locked(&mut state, out) {
             return Poll::Ready(drained);
         }
         match &state.waker {
@@ -151,11 +169,14 @@ impl Outbox {
 
     /// Move every queued frame into `out` without waiting; `None` when there was nothing and it is still open.
     pub fn drain_now(&self, out: &mut Vec<Frame>) -> Option<Drained> {
-        Self::drain_locked(&mut self.state.lock(), out)
+        self.drain_locked(&mut self.state.lock(), out)
     }
 
-    fn drain_locked(state: &mut State, out: &mut Vec<Frame>) -> Option<Drained> {
+    fn drain_locked(&self, state: &mut State, out: &mut Vec<Frame>) -> Option<Drained> {
         if !state.frames.is_empty() {
+            if let Some(metrics) = &self.metrics {
+                metrics.sent(state.frames.len(), state.bytes);
+            }
             out.extend(state.frames.drain(..));
             state.bytes = 0;
             return Some(Drained::Frames);

@@ -88,6 +88,10 @@ impl Adapter for PubSubAdapter {
         }
     }
 
+    fn room_counts(&self) -> Vec<(Arc<str>, usize)> {
+        self.local.room_counts()
+    }
+
     fn rooms_of(&self, namespace: &str, sid: Sid) -> &[Room] {
         self.local.rooms_of(namespace, sid)
     }

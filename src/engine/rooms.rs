@@ -157,6 +157,13 @@ impl Adapter for LocalAdapter {
         }
     }
 
+    fn room_counts(&self) -> Vec<(Arc<str>, usize)> {
+        self.namespaces
+            .iter()
+            .map(|(name, ns)| (name.clone(), ns.rooms.members.len()))
+            .collect()
+    }
+
     fn rooms_of(&self, namespace: &str, sid: Sid) -> &[Room] {
         self.namespaces.get(namespace).map_or(&[], |ns| ns.rooms.rooms_of(sid))
     }

@@ -47,6 +47,13 @@ impl Socket {
     }
 }
 
+impl Socket {
+    /// The namespace it is connected to.
+    pub(super) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+}
+
 /// Why an operation on a socket did nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SocketError {
@@ -208,6 +215,7 @@ impl<A: Adapter> Engine<A> {
                 };
                 let namespace = self.namespace_of(sid);
                 self.admin_event_received(sid, &namespace, &data, &attachments);
+                self.metrics.add(crate::metrics::Counter::EventsIn, 1);
                 self.sink.push(Event::Message {
                     sid,
                     namespace,
@@ -226,6 +234,7 @@ impl<A: Adapter> Engine<A> {
                     return Err(SessionError::UnexpectedPacket("ack without id or data"));
                 };
                 let namespace = self.namespace_of(sid);
+                self.metrics.add(crate::metrics::Counter::AcksIn, 1);
                 self.sink.push(Event::Ack {
                     sid,
                     namespace,

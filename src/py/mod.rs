@@ -15,6 +15,7 @@ pub mod external;
 pub mod fd;
 pub mod hosted;
 pub mod kinds;
+pub mod metrics;
 pub mod msgpack;
 pub mod native;
 pub mod parts;

@@ -28,7 +28,8 @@ impl ServerCore {
     /// messages) and relay requests for other workers' sessions to them over `worker_sockets` (every worker's unix
     /// socket, by index).
     #[pyo3(signature = (
-        host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None, *, fd=None, worker=None, worker_sockets=None
+        host, port, web_app=false, ssl_certfile=None, ssl_keyfile=None, *, fd=None, worker=None, worker_sockets=None,
+        metrics_path=None
     ))]
     #[expect(clippy::too_many_arguments, reason = "keyword arguments from Python")]
     fn listen(
@@ -42,6 +43,7 @@ impl ServerCore {
         fd: Option<i32>,
         worker: Option<usize>,
         worker_sockets: Option<Vec<PathBuf>>,
+        metrics_path: Option<String>,
     ) -> PyResult<u16> {
         if self.native.lock().is_some() {
             return Err(state_error("this server is already listening"));
@@ -76,7 +78,12 @@ impl ServerCore {
         set_worker(workers.as_ref().map(|w| w.me));
         let runtime = runtime().map_err(os_error)?;
         let handle = self.parts.handle.clone();
-        let http = self.parts.http.clone();
+        let mut http = self.parts.http.clone();
+        if let Some(path) = metrics_path {
+            // Serving metrics means counting them.
+            self.parts.handle.metrics().enable();
+            http.metrics_path = Some(path);
+        }
         // The `native` lock is not held here: another thread may call shutdown() while this one waits without
         // the GIL.
         let server = py

@@ -285,6 +285,7 @@ impl ServerCore {
                 enabled: http_compression,
                 threshold: compression_threshold,
             },
+            metrics_path: None,
         };
         let runtime = runtime().map_err(os_error)?;
         let queue = EventQueue::new(Some(runtime)).map_err(os_error)?;

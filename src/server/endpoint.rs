@@ -20,6 +20,7 @@ use super::handle::EngineHandle;
 use super::request::{EioQuery, RequestError, Route, route};
 use super::websocket::Start;
 use crate::engine::{Drained, EioSid, Outbox, OutboxLimits, RequestInfo, SessionError, Transport, WsOutcome};
+use crate::metrics::Reject;
 use crate::protocol::engineio::{Frame, encode_payload};
 
 /// HTTP-level settings of the Engine.IO endpoint, for every driver.
@@ -35,6 +36,8 @@ pub struct HttpConfig {
     pub cookie: Option<String>,
     /// Compression of polling responses.
     pub compression: CompressionConfig,
+    /// The path that answers with Prometheus metrics (native server only; `None`: no such path).
+    pub metrics_path: Option<String>,
 }
 
 /// A request's headers as a driver holds them (hyper's map, or ASGI's byte pairs).
@@ -253,6 +256,20 @@ impl Endpoint {
         path == self.config.path || path == self.config.path.trim_end_matches('/')
     }
 
+    /// The answer to a request for the metrics path, if `path` is it: the Prometheus text for GET, its headers
+    /// alone for HEAD, 405 otherwise. The engine is locked only to read its gauges; rendering runs outside.
+    pub fn metrics(&self, method: &str, path: &str) -> Option<Reply> {
+        if self.config.metrics_path.as_deref() != Some(path) {
+            return None;
+        }
+        let body = match method {
+            "GET" => Bytes::from(crate::metrics::render::text(&self.handle.metrics_snapshot())),
+            "HEAD" => Bytes::new(),
+            _ => return Some(Reply::text(405, "Method Not Allowed").header("allow", "GET, HEAD")),
+        };
+        Some(Reply::new(200, Some(crate::metrics::render::CONTENT_TYPE), body))
+    }
+
     /// The largest POST body or WebSocket message accepted.
     pub fn max_payload(&self) -> usize {
         self.handle.with(|e| e.config().max_payload)
@@ -270,7 +287,10 @@ impl Endpoint {
                 origin,
                 credentials: self.config.cors_credentials,
             }),
-            CorsDecision::Refuse => Err(Reply::text(400, "Not an accepted origin.")),
+            CorsDecision::Refuse => {
+                self.handle.metrics().reject(Reject::Forbidden);
+                Err(Reply::text(400, "Not an accepted origin."))
+            }
         }
     }
 
@@ -279,7 +299,7 @@ impl Endpoint {
         let query = EioQuery::parse(req.query);
         let route = match route(req.method, &query, upgrade != Upgrade::No) {
             Ok(route) => route,
-            Err(err) => return Answer::refused(err, cors),
+            Err(err) => return self.refuse(err, cors),
         };
         match route {
             Route::Preflight => {
@@ -303,16 +323,16 @@ impl Endpoint {
                         }
                         Answer::Respond(reply.with_cors(cors))
                     }
-                    Err(err) => Answer::refused(RequestError::from(&err), cors),
+                    Err(err) => self.refuse_session(&err, cors),
                 }
             }
             Route::Poll(eio_sid) => match self.handle.with(|e| e.begin_poll(eio_sid)) {
                 Ok(outbox) => Answer::Wait { eio_sid, outbox },
-                Err(err) => Answer::refused(RequestError::from(&err), cors),
+                Err(err) => self.refuse_session(&err, cors),
             },
             Route::Post(eio_sid) => Answer::ReadBody { eio_sid },
             Route::Handshake(Transport::WebSocket) | Route::Upgrade(_) if upgrade == Upgrade::KeyMissing => {
-                Answer::refused(RequestError::BadRequest, cors)
+                self.refuse(RequestError::BadRequest, cors)
             }
             Route::Handshake(Transport::WebSocket) | Route::Upgrade(_) => self.accept_websocket(req, route, cors),
         }
@@ -326,8 +346,8 @@ impl Endpoint {
             Ok(route @ (Route::Handshake(Transport::WebSocket) | Route::Upgrade(_))) => {
                 self.accept_websocket(req, route, cors)
             }
-            Ok(_) => Answer::refused(RequestError::BadRequest, cors),
-            Err(err) => Answer::refused(err, cors),
+            Ok(_) => self.refuse(RequestError::BadRequest, cors),
+            Err(err) => self.refuse(err, cors),
         }
     }
 
@@ -361,7 +381,35 @@ impl Endpoint {
                     start: Start::Refused,
                 }
             }
-            Err(err) => Answer::refused(RequestError::from(&err), cors),
+            Err(err) => self.refuse_session(&err, cors),
+        }
+    }
+
+    /// Refuse a request and count the refusal.
+    fn refuse(&self, err: RequestError, cors: &Cors) -> Answer {
+        self.handle.metrics().reject(match err {
+            RequestError::TransportUnknown => Reject::TransportUnknown,
+            RequestError::SessionIdUnknown => Reject::SessionIdUnknown,
+            RequestError::BadHandshakeMethod => Reject::BadHandshakeMethod,
+            RequestError::BadRequest => Reject::BadRequest,
+            RequestError::Forbidden => Reject::Forbidden,
+            RequestError::UnsupportedProtocolVersion => Reject::UnsupportedProtocolVersion,
+        });
+        Answer::refused(err, cors)
+    }
+
+    /// Refuse a request the engine turned down, counting it unless the engine did (an error that closes the
+    /// session is counted where it closes it).
+    fn refuse_session(&self, err: &SessionError, cors: &Cors) -> Answer {
+        self.count_session_error(err);
+        Answer::refused(RequestError::from(err), cors)
+    }
+
+    fn count_session_error(&self, err: &SessionError) {
+        if err.closes_session().is_none()
+            && let Some(reason) = err.rejects()
+        {
+            self.handle.metrics().reject(reason);
         }
     }
 
@@ -378,6 +426,7 @@ impl Endpoint {
         if released && self.handle.with(|e| e.upgraded(eio_sid)) {
             // node test-suite ("ignores HTTP requests with same sid after upgrade"): a GET that waited through the
             // upgrade's end was sent after the `5`.
+            self.handle.metrics().reject(Reject::BadRequest);
             return Reply::error(RequestError::BadRequest).with_cors(cors);
         }
         if let Drained::Closed { notify_client } = drained {
@@ -415,7 +464,10 @@ impl Endpoint {
         };
         match self.handle.with(|e| e.on_post(Instant::now(), eio_sid, body)) {
             Ok(()) => Reply::new(200, Some("text/html"), Bytes::from_static(b"ok")).with_cors(cors),
-            Err(err) => Reply::error(RequestError::from(&err)).with_cors(cors),
+            Err(err) => {
+                self.count_session_error(&err);
+                Reply::error(RequestError::from(&err)).with_cors(cors)
+            }
         }
     }
 
@@ -451,6 +503,7 @@ mod tests {
             cors_credentials: true,
             cookie: cookie.map(Into::into),
             compression: CompressionConfig::default(),
+            metrics_path: None,
         };
         Endpoint::new(EngineHandle::new(EngineConfig::default(), Arc::new(Discard)), config)
     }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::engine::{DisconnectReason, EioSid, Engine, EngineConfig, Event, EventSink};
+use crate::metrics::{Metrics, Snapshot};
 
 /// An [`Engine`] behind one lock, plus the timer that drives its heartbeats.
 ///
@@ -15,17 +16,36 @@ pub struct EngineHandle {
     engine: Mutex<Engine>,
     sink: Arc<dyn EventSink>,
     ping_interval: Duration,
+    /// The engine's counters, reachable without its lock.
+    metrics: Arc<Metrics>,
 }
 
 impl EngineHandle {
     /// Build the engine; the heartbeat timer starts with [`EngineHandle::start_timer`].
     pub fn new(config: EngineConfig, sink: Arc<dyn EventSink>) -> Arc<Self> {
         let ping_interval = config.ping_interval;
+        let engine = Engine::new(config, sink.clone());
+        let metrics = engine.metrics().clone();
         Arc::new(Self {
-            engine: Mutex::new(Engine::new(config, sink.clone())),
+            engine: Mutex::new(engine),
             sink,
             ping_interval,
+            metrics,
         })
+    }
+
+    /// The counters (counting needs no lock).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Counters and gauges now: the engine is locked only while its gauges are read.
+    pub fn metrics_snapshot(&self) -> Snapshot {
+        let gauges = self.engine.lock().gauges();
+        Snapshot {
+            counts: self.metrics.counts(),
+            gauges,
+        }
     }
 
     /// Run `f` with the engine locked; then, unlocked, wake the transports it gave frames to and let the event

@@ -191,7 +191,10 @@ where
                     Ok(Ok(())) => None,
                     // A client that stopped reading is at fault, as when its outbox overflows: `transport error`.
                     // A write that failed means the connection went away: `transport close`.
-                    Err(_elapsed) => Some(DisconnectReason::TransportError),
+                    Err(_elapsed) => {
+                        handle.metrics().add(crate::metrics::Counter::SlowWriteTimeout, 1);
+                        Some(DisconnectReason::TransportError)
+                    }
                     Ok(Err(_)) => Some(DisconnectReason::TransportClose),
                 };
                 if let Some(reason) = ended {

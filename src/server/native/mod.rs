@@ -310,6 +310,9 @@ where
 
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr, secure: bool) -> Response<Body> {
     let endpoint = &shared.endpoint;
+    if let Some(reply) = endpoint.metrics(req.method().as_str(), req.uri().path()) {
+        return response(reply);
+    }
     if !endpoint.serves(req.uri().path()) {
         return match &shared.hosted_app {
             Some(app) if websocket::is_upgrade_request(&req) => {
