@@ -6,7 +6,6 @@
 //! thousand `AsyncClient`s on one loop cost one pipe and one reader. `ClientCore` holds one client's connection:
 //! its verbs serialise under the GIL, then let go of it before touching the engine.
 
-use std::collections::HashSet;
 use std::io::{PipeReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
@@ -33,20 +32,46 @@ const HIGH_WATER: usize = 10_000;
 
 /// Every client's events, waiting for the consumer.
 struct HubQueue {
-    items: Mutex<Vec<(u64, ClientEvent)>>,
+    /// (client id, whether its payloads are msgpack, event).
+    items: Mutex<Vec<(u64, bool, ClientEvent)>>,
     /// Drivers waiting for the queue to fall below [`HIGH_WATER`].
     blocked: Mutex<Vec<std::task::Waker>>,
     /// Set when a wake-up byte is unread; cleared by the drain.
     armed: AtomicBool,
     wake_tx: PipeWriter,
     wake_rx: PipeReader,
-    /// The clients whose payloads are msgpack (`serializer='msgpack'`).
-    msgpack_clients: Mutex<HashSet<u64>>,
 }
 
-impl ClientSink for HubQueue {
+/// One client's way into its hub: each event is tagged with how that client's payloads are encoded.
+struct HubSink {
+    queue: Arc<HubQueue>,
+    /// `serializer='msgpack'`.
+    msgpack: bool,
+}
+
+impl ClientSink for HubSink {
     fn push(&self, client: u64, event: ClientEvent) {
-        self.items.lock().push((client, event));
+        self.queue.items.lock().push((client, self.msgpack, event));
+    }
+
+    fn flush(&self) {
+        self.queue.flush();
+    }
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.queue.poll_ready(cx)
+    }
+}
+
+impl HubQueue {
+    fn new(wake_rx: PipeReader, wake_tx: PipeWriter) -> Self {
+        HubQueue {
+            items: Mutex::new(Vec::new()),
+            blocked: Mutex::new(Vec::new()),
+            armed: AtomicBool::new(false),
+            wake_tx,
+            wake_rx,
+        }
     }
 
     fn flush(&self) {
@@ -100,14 +125,7 @@ impl ClientHubCore {
     fn new() -> PyResult<Self> {
         let (wake_rx, wake_tx) = std::io::pipe().map_err(os_error)?;
         Ok(ClientHubCore {
-            queue: Arc::new(HubQueue {
-                items: Mutex::new(Vec::new()),
-                blocked: Mutex::new(Vec::new()),
-                armed: AtomicBool::new(false),
-                wake_tx,
-                wake_rx,
-                msgpack_clients: Mutex::new(HashSet::new()),
-            }),
+            queue: Arc::new(HubQueue::new(wake_rx, wake_tx)),
         })
     }
 
@@ -125,9 +143,8 @@ impl ClientHubCore {
             waker.wake();
         }
         let out = PyList::empty(py);
-        let msgpack_clients = self.queue.msgpack_clients.lock().clone();
-        for (client, event) in items {
-            match event_tuple(py, client, event, msgpack_clients.contains(&client)) {
+        for (client, msgpack, event) in items {
+            match event_tuple(py, client, event, msgpack) {
                 Ok(tuple) => out.append(tuple)?,
                 Err(err) => {
                     let message = format!("dropped a packet that could not be converted: {err}");
@@ -308,10 +325,10 @@ impl ClientCore {
         };
         let runtime = runtime().map_err(os_error)?;
         let hub = self.hub.lock().clone();
-        if self.msgpack {
-            hub.msgpack_clients.lock().insert(self.id);
-        }
-        let sink: Arc<dyn ClientSink> = hub;
+        let sink: Arc<dyn ClientSink> = Arc::new(HubSink {
+            queue: hub,
+            msgpack: self.msgpack,
+        });
         let id = self.id;
         py.detach(|| {
             let connection = Connection::start(runtime, id, options, sink);
@@ -423,13 +440,9 @@ mod tests {
     #[test]
     fn the_hub_wakes_once_per_burst_and_holds_drivers_back_past_the_high_water_mark() {
         let (wake_rx, wake_tx) = std::io::pipe().unwrap();
-        let hub = HubQueue {
-            items: Mutex::new(Vec::new()),
-            blocked: Mutex::new(Vec::new()),
-            armed: AtomicBool::new(false),
-            wake_tx,
-            wake_rx,
-            msgpack_clients: Mutex::new(HashSet::new()),
+        let hub = HubSink {
+            queue: Arc::new(HubQueue::new(wake_rx, wake_tx)),
+            msgpack: false,
         };
         let mut cx = Context::from_waker(Waker::noop());
         assert_eq!(hub.poll_ready(&mut cx), Poll::Ready(()));
@@ -439,11 +452,11 @@ mod tests {
         }
         let mut buf = [0u8; 16];
         assert_eq!(
-            (&hub.wake_rx).read(&mut buf).unwrap(),
+            (&hub.queue.wake_rx).read(&mut buf).unwrap(),
             1,
             "one byte for the whole burst"
         );
         assert_eq!(hub.poll_ready(&mut cx), Poll::Pending);
-        assert_eq!(hub.blocked.lock().len(), 1);
+        assert_eq!(hub.queue.blocked.lock().len(), 1);
     }
 }
