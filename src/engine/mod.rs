@@ -166,7 +166,13 @@ impl<A: Adapter> Engine<A> {
         let eio_sid = EioSid::random();
         let upgrades = transport == Transport::Polling && self.config.transports.websocket;
         let outbox = Arc::new(Outbox::counted(self.config.outbox, self.metrics.clone()));
-        self.metrics.opened(transport);
+        self.metrics.add(
+            match transport {
+                Transport::Polling => Counter::OpenedPolling,
+                Transport::WebSocket => Counter::OpenedWebSocket,
+            },
+            1,
+        );
         let heartbeat = self
             .heartbeats
             .schedule(eio_sid, Beat::SendPing, now + self.config.ping_interval);

@@ -14,7 +14,6 @@ pub mod render;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use self::histogram::{Histogram, HistogramSnapshot};
-use crate::engine::Transport;
 
 /// A plain counter, without labels beyond the ones its name implies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,17 +163,6 @@ impl Metrics {
             self.counters[Counter::PacketsOut as usize].fetch_add(frames as u64, Relaxed);
             self.counters[Counter::BytesOut as usize].fetch_add(bytes as u64, Relaxed);
         }
-    }
-
-    /// Count a session opened on `transport`.
-    pub fn opened(&self, transport: Transport) {
-        self.add(
-            match transport {
-                Transport::Polling => Counter::OpenedPolling,
-                Transport::WebSocket => Counter::OpenedWebSocket,
-            },
-            1,
-        );
     }
 
     /// Count refused input.

@@ -1,5 +1,5 @@
 'use strict';
-// socket.io-client 4.8 with socket.io-msgpack-parser against a msgpack server (tests/msgpack/msgpack_app.py).
+// socket.io-client 4.8 with socket.io-msgpack-parser against a msgpack server (tests/msgpack_serializer/msgpack_app.py).
 //
 //   node tests/js/msgpack_client.js <url> <transport>
 //

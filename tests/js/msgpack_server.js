@@ -1,6 +1,6 @@
 'use strict';
-// Node's socket.io 4.8 server with socket.io-msgpack-parser, with the handlers of tests/msgpack/msgpack_app.py,
-// for turbosio's msgpack clients (tests/msgpack/test_msgpack_client.py).
+// Node's socket.io 4.8 server with socket.io-msgpack-parser, with the handlers of tests/msgpack_serializer/msgpack_app.py,
+// for turbosio's msgpack clients (tests/msgpack_serializer/test_msgpack_client.py).
 //
 //   node tests/js/msgpack_server.js <port>
 

@@ -1,9 +1,7 @@
-# No __init__.py in this folder, on purpose: tests/ is on sys.path, and a package named `msgpack` there would
-# hide the msgpack library python-socketio imports. Test files have names of their own for the same reason.
 """Fixtures of the msgpack suite: msgpack servers (turbosio, python-socketio, Node) as subprocesses on free ports.
 
-``msgpack_server(impl, sync=False)`` starts ``tests/msgpack/msgpack_app.py`` once per (impl, sync) for the session
-and returns its URL.
+``msgpack_server(impl, sync=False)`` starts ``tests/msgpack_serializer/msgpack_app.py`` once per (impl, sync)
+for the session and returns its URL.
 """
 
 from __future__ import annotations

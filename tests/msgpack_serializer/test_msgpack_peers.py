@@ -15,8 +15,9 @@ import queue
 import pytest
 import socketio
 import turbosio
-from msgpack_app import TYPES
 from support.clients import arun
+
+from .msgpack_app import TYPES
 
 TIMEOUT = 5
 TRANSPORTS = [['polling'], ['websocket'], ['polling', 'websocket']]

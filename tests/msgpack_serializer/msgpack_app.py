@@ -1,8 +1,9 @@
-"""A msgpack Socket.IO server for tests/msgpack/, in three implementations, all with ``serializer='msgpack'``.
+"""A msgpack Socket.IO server for tests/msgpack_serializer/, in three implementations, all with
+``serializer='msgpack'``.
 
 Usage::
 
-    python tests/msgpack/msgpack_app.py --impl turbosio|turbosio-asgi|socketio|node --port N [--sync]
+    python tests/msgpack_serializer/msgpack_app.py --impl turbosio|turbosio-asgi|socketio|node --port N [--sync]
 
 - ``turbosio``: ``turbosio.AsyncServer`` (``Server`` with ``--sync``) served by ``turbosio.run``.
 - ``turbosio-asgi``: turbosio's ``AsyncServer`` in a ``turbosio.ASGIApp`` under uvicorn (the external driver).
